@@ -1,0 +1,284 @@
+"""The application: :class:`Gobstopper`, an RSGI callable with a Flask-like API.
+
+>>> from gobstopper import Gobstopper
+>>> app = Gobstopper(__name__)
+>>> @app.get("/users/<int:user_id>")
+... async def show_user(user_id: int):
+...     return {"id": user_id}
+
+Serve it with ``gobstopper run`` (Granian, RSGI) or test it with
+:class:`gobstopper.testing.TestClient`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
+
+from .callplan import compile_call
+from .endpoint import Endpoint, handle_exception
+from .http.error_pages import internal_error_response
+from .http.errors import HTTPException
+from .http.request import Request
+from .http.response import RedirectResponse, Response
+from .middleware.base import CallNext, Middleware, build_chain
+from .routing.router import BuildError, Router, Rule
+from .scaffold import Scaffold, _as_async
+from .settings import Settings
+
+__all__ = ["Gobstopper", "url_for"]
+
+logger = logging.getLogger("gobstopper")
+F = TypeVar("F", bound=Callable[..., Any])
+
+_current_app: Gobstopper | None = None
+
+
+def _join(prefix: str, rule: str) -> str:
+    return prefix.rstrip("/") + rule if prefix else rule
+
+
+class Gobstopper(Scaffold):
+    """A Gobstopper application.
+
+    :param import_name: the application's module, normally ``__name__``.
+    :param debug: show tracebacks in 500 responses (never in production).
+    :param json_max_bytes: largest request body read into memory
+        (``GOBSTOPPER_JSON_MAX_BYTES``, default 1 MiB).
+    :param json_max_depth: deepest JSON nesting accepted (``GOBSTOPPER_JSON_MAX_DEPTH``, 64).
+    :param trusted_proxies: addresses/networks whose ``X-Forwarded-For`` is believed
+        (``GOBSTOPPER_TRUSTED_PROXIES``).
+    """
+
+    def __init__(
+        self,
+        import_name: str,
+        debug: bool | None = None,
+        *,
+        json_max_bytes: int | None = None,
+        json_max_depth: int | None = None,
+        trusted_proxies: Iterable[str] | None = None,
+    ) -> None:
+        super().__init__(import_name)
+        self.settings = Settings.resolve(
+            debug=debug,
+            json_max_bytes=json_max_bytes,
+            json_max_depth=json_max_depth,
+            trusted_proxies=trusted_proxies,
+        )
+        self._middleware: list[Middleware] = []
+        self._startup_hooks: list[Callable[[], Awaitable[Any]]] = []
+        self._shutdown_hooks: list[Callable[[], Awaitable[Any]]] = []
+        self._router: Router[Endpoint] = Router()
+        self._rules_by_endpoint: dict[str, Rule] = {}
+        self._entry: CallNext = self._dispatch
+        self._built_generation = -1
+
+    @property
+    def debug(self) -> bool:
+        """Whether debug mode is on."""
+        return self.settings.debug
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def on_startup(self, func: F) -> F:
+        """Run ``func()`` (sync or async) when a worker starts, before it serves requests."""
+        self._startup_hooks.append(_as_async(func))
+        return func
+
+    def on_shutdown(self, func: F) -> F:
+        """Run ``func()`` (sync or async) when a worker stops."""
+        self._shutdown_hooks.append(_as_async(func))
+        return func
+
+    async def startup(self) -> None:
+        """Build the router and run the startup hooks (Granian and the TestClient call this)."""
+        self._build()
+        for hook in self._startup_hooks:
+            await hook()
+
+    async def shutdown(self) -> None:
+        """Run the shutdown hooks; one failing does not stop the others."""
+        for hook in self._shutdown_hooks:
+            try:
+                await hook()
+            except Exception:
+                logger.exception("shutdown hook %r failed", hook)
+
+    def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        loop.run_until_complete(self.startup())
+
+    def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
+        loop.run_until_complete(self.shutdown())
+
+    # -- middleware -----------------------------------------------------------------------
+
+    def add_middleware(self, middleware: Middleware | type, **options: Any) -> None:
+        """Add a middleware; a class is instantiated with ``options``.
+
+        The first middleware added is the outermost. See :mod:`gobstopper.middleware.base`.
+        """
+        instance = middleware(**options) if inspect.isclass(middleware) else middleware
+        if options and not inspect.isclass(middleware):
+            raise TypeError("options are only accepted with a middleware class")
+        if not callable(instance):
+            raise TypeError(f"middleware {instance!r} is not callable")
+        self._middleware.append(instance)
+        self._touch()
+
+    # -- building -------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        global _current_app
+        endpoints: list[tuple[Endpoint, frozenset[str]]] = []
+        self._collect(self, "", "", (self,), endpoints)
+        router: Router[Endpoint] = Router()
+        rules: dict[str, Rule] = {}
+        for endpoint, methods in endpoints:
+            router.add(endpoint.rule, methods, endpoint)
+            rules.setdefault(endpoint.name, endpoint.rule)
+        for endpoint, methods in endpoints:
+            if "GET" in methods:
+                router.add(endpoint.rule, ["HEAD"], endpoint, implicit=True)
+        self._router = router
+        self._rules_by_endpoint = rules
+        self._entry = build_chain(self._middleware, self._dispatch)
+        self._built_generation = Scaffold.generation
+        _current_app = self
+
+    def _collect(
+        self,
+        scaffold: Scaffold,
+        prefix: str,
+        name_prefix: str,
+        chain: tuple[Scaffold, ...],
+        out: list[tuple[Endpoint, frozenset[str]]],
+    ) -> None:
+        registries = [s._registry for s in chain]
+        error_handlers: dict[Any, Any] = {}
+        for registry in registries:
+            error_handlers.update(registry.error_handlers)
+        before = [hook for registry in registries for hook in registry.before]
+        after = [hook for registry in reversed(registries) for hook in registry.after]
+        teardown = [hook for registry in reversed(registries) for hook in registry.teardown]
+        for spec in scaffold._registry.routes:
+            rule = Rule(_join(prefix, spec.rule))
+            endpoint = Endpoint(
+                name=name_prefix + spec.endpoint,
+                rule=rule,
+                view_func=spec.view_func,
+                call=compile_call(spec.view_func, rule),
+                before=before,
+                after=after,
+                teardown=teardown,
+                error_handlers=error_handlers,
+                settings=self.settings,
+            )
+            out.append((endpoint, spec.methods))
+        for mount in scaffold._registry.blueprints:
+            blueprint = mount.blueprint
+            if blueprint in chain:
+                raise ValueError(f"blueprint {blueprint.name!r} is nested inside itself")
+            url_prefix = mount.url_prefix if mount.url_prefix is not None else blueprint.url_prefix
+            self._collect(
+                blueprint,
+                _join(prefix, url_prefix or ""),
+                f"{name_prefix}{mount.name or blueprint.name}.",
+                (*chain, blueprint),
+                out,
+            )
+
+    # -- serving --------------------------------------------------------------------------
+
+    async def __rsgi__(self, scope: Any, protocol: Any) -> None:
+        if self._built_generation != Scaffold.generation:
+            self._build()
+        if scope.proto != "http":
+            await self._serve_websocket(scope, protocol)
+            return
+        request = Request(scope, protocol, self)
+        try:
+            response = await self._entry(request)
+        except Exception as error:
+            logger.exception("middleware failed on %s %s", scope.method, scope.path)
+            response = internal_error_response(request, error, self.settings.debug)
+        if response._streams:
+            await response._send_stream(protocol)  # type: ignore[attr-defined]
+        else:
+            response._send(protocol)
+
+    async def _serve_websocket(self, scope: Any, protocol: Any) -> None:
+        """No WebSocket routes are registered: refuse the upgrade."""
+        protocol.close(None)
+
+    async def _dispatch(self, request: Request) -> Response:
+        scope = request._scope
+        found = self._router.match(scope.path)
+        if found is not None:
+            endpoints, params = found
+            endpoint = endpoints.get(scope.method)
+            if endpoint is not None:
+                request.path_params = params
+                return await endpoint.run(request, params)
+            return await self._method_not_allowed(request, endpoints)
+        return await self._not_found(request)
+
+    async def _method_not_allowed(self, request: Request, endpoints: dict[str, Endpoint]) -> Response:
+        allow = ", ".join(sorted({*endpoints, "OPTIONS"}))
+        if request.method == "OPTIONS":
+            return Response(b"", 204, {"Allow": allow})
+        error = HTTPException(
+            405, f"{request.method} is not allowed here; use {allow}.", headers={"Allow": allow}
+        )
+        return await self._app_error(request, error)
+
+    async def _not_found(self, request: Request) -> Response:
+        path = request.path
+        if not path.endswith("/") and not path.startswith("//") and self._router.match(path + "/"):
+            query = request.query_string
+            return RedirectResponse(f"{path}/?{query}" if query else f"{path}/", 308)
+        return await self._app_error(request, HTTPException(404, f"Nothing is served at {path}."))
+
+    async def _app_error(self, request: Request, error: HTTPException) -> Response:
+        return await handle_exception(request, error, self._registry.error_handlers, self.settings)
+
+    # -- URLs -----------------------------------------------------------------------------
+
+    def url_for(self, endpoint: str, **values: Any) -> str:
+        """Build the path of ``endpoint`` (``"show_user"``, ``"api.status"``).
+
+        Values that are not path parameters become the query string.
+
+        >>> app.url_for("show_user", user_id=7, tab="posts")
+        '/users/7?tab=posts'
+        """
+        if self._built_generation != Scaffold.generation:
+            self._build()
+        rule = self._rules_by_endpoint.get(endpoint)
+        if rule is None:
+            raise BuildError(f"no endpoint named {endpoint!r}")
+        return rule.build(values)
+
+    def iter_rules(self) -> list[tuple[str, frozenset[str], str]]:
+        """List ``(pattern, methods, endpoint)`` for every route, for tooling and docs."""
+        if self._built_generation != Scaffold.generation:
+            self._build()
+        return [(rule.pattern, methods, target.name) for rule, methods, target in self._router]
+
+    def __repr__(self) -> str:
+        return f"<Gobstopper {self.import_name!r}>"
+
+
+def url_for(endpoint: str, **values: Any) -> str:
+    """Build a URL with the application serving in this process.
+
+    Equivalent to ``app.url_for(...)``; with several applications in one process, call
+    the method on the one you mean.
+    """
+    if _current_app is None:
+        raise RuntimeError("url_for() needs an application that has started; use app.url_for()")
+    return _current_app.url_for(endpoint, **values)
+

@@ -1,0 +1,196 @@
+"""The per-route call plan: what a handler's signature asks for, worked out once.
+
+At registration each parameter is classified — the request, a path parameter, a typed
+JSON body, or a query argument — and a small async function is built that fetches exactly
+those values for each request. Nothing about the signature is inspected per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import functools
+import inspect
+import typing
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgspec
+
+from .http.errors import HTTPException
+from .http.request import Request
+from .routing.router import Rule
+
+__all__ = ["HandlerCall", "compile_call"]
+
+HandlerCall = Callable[[Request, dict[str, Any]], Awaitable[Any]]
+
+_SEQUENCE_ORIGINS = (list, tuple, set, frozenset)
+
+
+def _is_body_type(annotation: Any) -> bool:
+    return inspect.isclass(annotation) and (
+        issubclass(annotation, msgspec.Struct) or dataclasses.is_dataclass(annotation)
+    )
+
+
+def _is_request(name: str, annotation: Any) -> bool:
+    if inspect.isclass(annotation):
+        return issubclass(annotation, Request)
+    return name == "request" and annotation is inspect.Parameter.empty
+
+
+class _Missing:
+    pass
+
+
+_MISSING: Any = _Missing()
+
+
+def _path_converter(name: str, annotation: Any) -> Callable[[Any], Any]:
+    def convert(value: Any) -> Any:
+        try:
+            return msgspec.convert(value, annotation, strict=False)
+        except msgspec.ValidationError:
+            raise HTTPException(404, f"Invalid value for path parameter `{name}`.") from None
+
+    return convert
+
+
+def _query_reader(name: str, annotation: Any, default: Any) -> Callable[[Request], Any]:
+    target = Any if annotation is inspect.Parameter.empty else annotation
+    many = typing.get_origin(target) in _SEQUENCE_ORIGINS
+
+    def read(request: Request) -> Any:
+        args = request.args
+        if many:
+            raw: Any = args.getlist(name)
+            present = bool(raw)
+        else:
+            raw = args.get(name)
+            present = raw is not None
+        if not present:
+            if default is _MISSING:
+                raise HTTPException(
+                    422,
+                    f"Missing required query parameter `{name}`.",
+                    detail={"field": name, "message": "missing"},
+                )
+            return default
+        try:
+            return msgspec.convert(raw, target, strict=False)
+        except msgspec.ValidationError as error:
+            message = str(error).partition(" - at ")[0]
+            raise HTTPException(
+                422,
+                f"Invalid query parameter `{name}`: {message}",
+                detail={"field": name, "message": message},
+            ) from None
+
+    return read
+
+
+def compile_call(func: Callable[..., Any], rule: Rule) -> HandlerCall:
+    """Build ``call(request, path_params)`` for ``func`` on ``rule``.
+
+    Raises :class:`TypeError` at registration when the signature cannot be served:
+    a path parameter the handler does not accept, or two body parameters.
+    """
+    signature = inspect.signature(func)
+    try:
+        hints = typing.get_type_hints(func)
+    except Exception:
+        hints = {}
+    accepts_any_kwargs = any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values()
+    )
+    request_name: str | None = None
+    body: tuple[str, Any] | None = None
+    path_plain: list[str] = []
+    path_typed: dict[str, Callable[[Any], Any]] = {}
+    queries: dict[str, Callable[[Request], Any]] = {}
+    for name, parameter in signature.parameters.items():
+        if parameter.kind in (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL):
+            continue
+        annotation = hints.get(name, parameter.annotation)
+        if name in rule.converters:
+            produced = rule.converters[name].python_type
+            if annotation in (inspect.Parameter.empty, Any, produced):
+                path_plain.append(name)
+            else:
+                path_typed[name] = _path_converter(name, annotation)
+        elif _is_request(name, annotation):
+            request_name = name
+        elif _is_body_type(annotation):
+            if body is not None:
+                raise TypeError(
+                    f"{func.__qualname__} declares two body parameters ({body[0]!r} and "
+                    f"{name!r}); a request has one JSON body"
+                )
+            body = (name, annotation)
+        else:
+            default = _MISSING if parameter.default is inspect.Parameter.empty else parameter.default
+            queries[name] = _query_reader(name, annotation, default)
+    unused = [n for n in rule.param_names if n not in path_plain and n not in path_typed]
+    if unused and not accepts_any_kwargs:
+        raise TypeError(
+            f"{func.__qualname__} does not accept path parameter(s) {unused} of route "
+            f"{rule.pattern!r}; add them to its signature"
+        )
+    target = func if inspect.iscoroutinefunction(func) else _in_thread(func)
+    simple = not (body or path_typed or queries)
+    if simple and request_name is None:
+        return _call_with_params(target)
+    if simple and request_name == next(iter(signature.parameters), None):
+        return _call_with_request_and_params(target)
+    return _call_general(target, request_name, body, path_typed, queries)
+
+
+def _in_thread(func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    """Run a plain ``def`` handler in the default thread pool so it cannot block the loop."""
+
+    @functools.wraps(func)
+    async def run(*args: Any, **kwargs: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, functools.partial(func, *args, **kwargs))
+
+    return run
+
+
+def _call_with_params(target: Callable[..., Awaitable[Any]]) -> HandlerCall:
+    def call(request: Request, params: dict[str, Any]) -> Awaitable[Any]:
+        return target(**params)
+
+    return call
+
+
+def _call_with_request_and_params(target: Callable[..., Awaitable[Any]]) -> HandlerCall:
+    def call(request: Request, params: dict[str, Any]) -> Awaitable[Any]:
+        return target(request, **params)
+
+    return call
+
+
+def _call_general(
+    target: Callable[..., Awaitable[Any]],
+    request_name: str | None,
+    body: tuple[str, Any] | None,
+    path_typed: dict[str, Callable[[Any], Any]],
+    queries: dict[str, Callable[[Request], Any]],
+) -> HandlerCall:
+    typed_items = tuple(path_typed.items())
+    query_items = tuple(queries.items())
+
+    async def call(request: Request, params: dict[str, Any]) -> Any:
+        kwargs = dict(params)
+        for name, convert in typed_items:
+            kwargs[name] = convert(kwargs[name])
+        for name, read in query_items:
+            kwargs[name] = read(request)
+        if request_name is not None:
+            kwargs[request_name] = request
+        if body is not None:
+            kwargs[body[0]] = await request.decode_body(body[1])
+        return await target(**kwargs)
+
+    return call

@@ -1,0 +1,134 @@
+"""A route ready to serve: its call plan, its hooks and its error handlers, fixed at build.
+
+Routes with no hooks take a shorter path (:meth:`Endpoint._run_plain`) so that an
+application pays for hooks only where it registered them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from .callplan import HandlerCall
+from .http.error_pages import error_response, internal_error_response
+from .http.errors import HTTPException
+from .http.request import Request
+from .http.response import Response
+from .http.results import to_response
+from .routing.router import Rule
+from .scaffold import AfterHook, BeforeHook, ErrorHandler, TeardownHook
+
+if TYPE_CHECKING:
+    from .settings import Settings
+
+__all__ = ["Endpoint", "handle_exception"]
+
+logger = logging.getLogger("gobstopper")
+
+
+def _find_handler(
+    handlers: Mapping[int | type[BaseException], ErrorHandler], error: BaseException
+) -> ErrorHandler | None:
+    if isinstance(error, HTTPException):
+        handler = handlers.get(error.status)
+        if handler is not None:
+            return handler
+    for cls in type(error).__mro__:
+        handler = handlers.get(cls)
+        if handler is not None:
+            return handler
+    return None
+
+
+async def handle_exception(
+    request: Request,
+    error: Exception,
+    handlers: Mapping[int | type[BaseException], ErrorHandler],
+    settings: Settings,
+) -> Response:
+    """Turn ``error`` into a response: a registered handler first, else the default page."""
+    handler = _find_handler(handlers, error)
+    if handler is not None:
+        try:
+            return to_response(await handler(request, error))
+        except Exception as inner:
+            logger.exception("error handler for %r failed on %s %s", error, request.method, request.path)
+            return internal_error_response(request, inner, settings.debug)
+    if isinstance(error, HTTPException):
+        return error_response(request, error)
+    logger.exception("unhandled error on %s %s", request.method, request.path, exc_info=error)
+    return internal_error_response(request, error, settings.debug)
+
+
+class Endpoint:
+    """One registered handler with everything it needs per request."""
+
+    __slots__ = ("after", "before", "call", "error_handlers", "name", "rule", "run", "settings",
+                 "teardown", "view_func")
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        rule: Rule,
+        view_func: Callable[..., Any],
+        call: HandlerCall,
+        before: list[BeforeHook],
+        after: list[AfterHook],
+        teardown: list[TeardownHook],
+        error_handlers: dict[int | type[BaseException], ErrorHandler],
+        settings: Settings,
+    ) -> None:
+        self.name = name
+        self.rule = rule
+        self.view_func = view_func
+        self.call = call
+        self.before = tuple(before)
+        self.after = tuple(after)
+        self.teardown = tuple(teardown)
+        self.error_handlers = error_handlers
+        self.settings = settings
+        self.run: Callable[[Request, dict[str, Any]], Awaitable[Response]] = (
+            self._run_hooked if (before or after or teardown) else self._run_plain
+        )
+
+    async def _run_plain(self, request: Request, params: dict[str, Any]) -> Response:
+        request.endpoint = self.name
+        try:
+            return to_response(await self.call(request, params))
+        except Exception as error:
+            return await handle_exception(request, error, self.error_handlers, self.settings)
+
+    async def _run_hooked(self, request: Request, params: dict[str, Any]) -> Response:
+        request.endpoint = self.name
+        failure: BaseException | None = None
+        try:
+            try:
+                response = await self._before_and_call(request, params)
+            except Exception as error:
+                failure = error
+                response = await handle_exception(request, error, self.error_handlers, self.settings)
+            for hook in self.after:
+                response = to_response(await hook(request, response))
+        except Exception as error:
+            failure = error
+            logger.exception("after_request hook failed on %s %s", request.method, request.path)
+            response = internal_error_response(request, error, self.settings.debug)
+        finally:
+            for hook in self.teardown:
+                try:
+                    await hook(request, failure)
+                except Exception:
+                    logger.exception("teardown_request hook failed on %s %s", request.method, request.path)
+        return response
+
+    async def _before_and_call(self, request: Request, params: dict[str, Any]) -> Response:
+        for hook in self.before:
+            early = await hook(request)
+            if early is not None:
+                return to_response(early)
+        return to_response(await self.call(request, params))
+
+    def __repr__(self) -> str:
+        return f"<Endpoint {self.name!r} {self.rule.pattern!r}>"

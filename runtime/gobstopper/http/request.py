@@ -1,0 +1,356 @@
+"""The :class:`Request`: a lazy view of one RSGI HTTP request.
+
+Nothing is parsed until asked for: headers, query arguments, cookies and the body are each
+decoded on first access and cached, so a handler that reads nothing pays for nothing.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import AsyncIterator
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+from .cookies import parse_cookie_header
+from .datastructures import Headers, MultiDict
+from .errors import HTTPException
+from .jsonbody import decode_json, is_json_content_type
+
+if TYPE_CHECKING:
+    from ..app import Gobstopper
+    from ..settings import Settings
+
+__all__ = ["Request"]
+
+_FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+class Request:
+    """One HTTP request, as handlers, hooks and middleware see it.
+
+    >>> @app.post("/echo")
+    ... async def echo(request: Request):
+    ...     data = await request.get_json()
+    ...     return {"you_sent": data, "page": request.args.get("page", 1, type=int)}
+    """
+
+    __slots__ = (
+        "_args",
+        "_body",
+        "_cookies",
+        "_headers",
+        "_json",
+        "_max_body_bytes",
+        "_max_json_depth",
+        "_protocol",
+        "_scope",
+        "_state",
+        "app",
+        "endpoint",
+        "path_params",
+    )
+
+    def __init__(self, scope: Any, protocol: Any, app: Gobstopper) -> None:
+        self._scope = scope
+        self._protocol = protocol
+        self.app = app
+
+    # -- request line ---------------------------------------------------------------------
+
+    @property
+    def method(self) -> str:
+        """The HTTP method, upper-case (``"GET"``)."""
+        return self._scope.method
+
+    @property
+    def path(self) -> str:
+        """The percent-decoded path (``"/users/7"``)."""
+        return self._scope.path
+
+    @property
+    def query_string(self) -> str:
+        """The raw query string, without the ``?``."""
+        return self._scope.query_string
+
+    @property
+    def scheme(self) -> str:
+        """``"http"`` or ``"https"``."""
+        return self._scope.scheme
+
+    @property
+    def http_version(self) -> str:
+        """``"1.1"``, ``"2"``..."""
+        return self._scope.http_version
+
+    @property
+    def host(self) -> str:
+        """The ``Host`` header (or HTTP/2 authority), else the server address."""
+        return self._scope.headers.get("host") or self._scope.authority or self._scope.server
+
+    @property
+    def url(self) -> str:
+        """The full URL: scheme, host, path and query."""
+        query = self._scope.query_string
+        base = f"{self.scheme}://{self.host}{self.path}"
+        return f"{base}?{query}" if query else base
+
+    @property
+    def base_url(self) -> str:
+        """Scheme and host, with a trailing slash (``"https://example.com/"``)."""
+        return f"{self.scheme}://{self.host}/"
+
+    # -- headers, query, cookies ----------------------------------------------------------
+
+    @property
+    def headers(self) -> Headers:
+        """Case-insensitive request headers."""
+        try:
+            return self._headers
+        except AttributeError:
+            self._headers = Headers(self._scope.headers)
+            return self._headers
+
+    @property
+    def args(self) -> MultiDict:
+        """Query-string arguments; repeated keys keep every value (``getlist``)."""
+        try:
+            return self._args
+        except AttributeError:
+            self._args = MultiDict(parse_qsl(self._scope.query_string, keep_blank_values=True))
+            return self._args
+
+    query_args = args
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        """Cookies sent by the client; malformed pairs are ignored."""
+        try:
+            return self._cookies
+        except AttributeError:
+            header = self._scope.headers.get("cookie")
+            self._cookies = parse_cookie_header(header) if header else {}
+            return self._cookies
+
+    @property
+    def content_type(self) -> str | None:
+        """The ``Content-Type`` header, or ``None``."""
+        return self._scope.headers.get("content-type")
+
+    @property
+    def content_length(self) -> int | None:
+        """The declared ``Content-Length``, or ``None`` when absent or invalid."""
+        value = self._scope.headers.get("content-length")
+        if value is None or not value.isdigit():
+            return None
+        return int(value)
+
+    @property
+    def is_json(self) -> bool:
+        """Whether the body is declared as JSON (``application/json`` or ``+json``)."""
+        return is_json_content_type(self.content_type)
+
+    @property
+    def accepts_json(self) -> bool:
+        """Whether the client prefers JSON to HTML (used to shape error bodies)."""
+        accept = self._scope.headers.get("accept") or ""
+        if "json" in accept:
+            return "text/html" not in accept or accept.find("json") < accept.find("text/html")
+        return not accept and self.is_json
+
+    @property
+    def client_ip(self) -> str:
+        """The client's IP address.
+
+        ``X-Forwarded-For`` is honoured only when the direct peer is one of the trusted
+        proxies (``Gobstopper(trusted_proxies=[...])`` or ``GOBSTOPPER_TRUSTED_PROXIES``);
+        the address returned is then the nearest hop that is not itself trusted.
+        """
+        peer = _host_of(self._scope.client)
+        trusted = self.app.settings.trusted_proxies
+        if not trusted or not _is_trusted(peer, trusted):
+            return peer
+        forwarded = self._scope.headers.get("x-forwarded-for")
+        if not forwarded:
+            return peer
+        hops = [hop.strip() for hop in forwarded.split(",")]
+        for hop in reversed(hops):
+            if not _is_trusted(hop, trusted):
+                return hop if _is_ip(hop) else peer
+        return hops[0]
+
+    @property
+    def state(self) -> SimpleNamespace:
+        """A namespace for data shared by hooks, middleware and the handler of one request."""
+        try:
+            return self._state
+        except AttributeError:
+            self._state = SimpleNamespace()
+            return self._state
+
+    # -- limits ---------------------------------------------------------------------------
+
+    @property
+    def max_body_bytes(self) -> int:
+        """Largest body this request may carry (``GOBSTOPPER_JSON_MAX_BYTES`` by default).
+
+        Set it in a ``before_request`` hook or middleware to allow a larger body for one
+        request; a larger body gets 413 and is never read into memory whole.
+        """
+        try:
+            return self._max_body_bytes
+        except AttributeError:
+            return self._settings.json_max_bytes
+
+    @max_body_bytes.setter
+    def max_body_bytes(self, value: int) -> None:
+        self._max_body_bytes = value
+
+    @property
+    def max_json_depth(self) -> int:
+        """Deepest JSON nesting accepted (``GOBSTOPPER_JSON_MAX_DEPTH`` by default)."""
+        try:
+            return self._max_json_depth
+        except AttributeError:
+            return self._settings.json_max_depth
+
+    @max_json_depth.setter
+    def max_json_depth(self, value: int) -> None:
+        self._max_json_depth = value
+
+    @property
+    def _settings(self) -> Settings:
+        return self.app.settings
+
+    # -- body -----------------------------------------------------------------------------
+
+    async def body(self) -> bytes:
+        """Read the whole body (once; later calls return the cached bytes).
+
+        Raises 413 as soon as the body is known to exceed :attr:`max_body_bytes` — from
+        ``Content-Length`` before reading, or while reading a chunked body.
+        """
+        try:
+            return self._body
+        except AttributeError:
+            pass
+        limit = self.max_body_bytes
+        declared = self._scope.headers.get("content-length")
+        if declared is not None:
+            if not declared.isdigit():
+                raise HTTPException(400, "Invalid Content-Length header.")
+            if int(declared) > limit:
+                raise _too_large(limit)
+            try:
+                self._body = await self._protocol()
+            except Exception as error:
+                raise _disconnected() from error
+        else:
+            self._body = b"".join([chunk async for chunk in self.stream()])
+        return self._body
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        """Yield the body in chunks as they arrive, enforcing :attr:`max_body_bytes`."""
+        limit = self.max_body_bytes
+        received = 0
+        iterator = aiter(self._protocol)
+        while True:
+            try:
+                chunk = await anext(iterator)
+            except StopAsyncIteration:
+                return
+            except Exception as error:
+                raise _disconnected() from error
+            received += len(chunk)
+            if received > limit:
+                raise _too_large(limit)
+            yield chunk
+
+    async def get_data(self, as_text: bool = False) -> bytes | str:
+        """Return the body as bytes, or as text with ``as_text=True`` (invalid UTF-8 → 400)."""
+        body = await self.body()
+        if not as_text:
+            return body
+        try:
+            return body.decode()
+        except UnicodeDecodeError:
+            raise HTTPException(400, "Request body is not valid UTF-8.") from None
+
+    async def get_json(self, force: bool = False) -> Any:
+        """Decode the body as JSON (cached).
+
+        Without ``force`` the content type must be JSON (else 415). Malformed JSON or
+        nesting deeper than :attr:`max_json_depth` → 400; too large → 413.
+        """
+        try:
+            return self._json
+        except AttributeError:
+            pass
+        if not force and not self.is_json:
+            raise _unsupported_media_type(self.content_type)
+        self._json = decode_json(await self.body(), Any, self.max_json_depth)
+        return self._json
+
+    async def decode_body(self, target: type[Any]) -> Any:
+        """Decode the JSON body into ``target`` (a msgspec Struct, dataclass, ``list[int]``...).
+
+        415 for a non-JSON content type, 400 for malformed JSON, 422 naming the field for
+        values of the wrong shape.
+        """
+        if not self.is_json:
+            raise _unsupported_media_type(self.content_type)
+        return decode_json(await self.body(), target, self.max_json_depth)
+
+    async def get_form(self) -> MultiDict:
+        """Parse an ``application/x-www-form-urlencoded`` body into a :class:`MultiDict`."""
+        media = (self.content_type or "").partition(";")[0].strip().lower()
+        if media != _FORM_TYPE:
+            raise HTTPException(
+                415, f"Expected a form ({_FORM_TYPE}), got {self.content_type or 'no content type'}."
+            )
+        body = await self.body()
+        try:
+            fields = parse_qsl(body.decode(), keep_blank_values=True, errors="strict")
+        except UnicodeDecodeError:
+            raise HTTPException(400, "Form body is not valid UTF-8.") from None
+        return MultiDict(fields)
+
+    def __repr__(self) -> str:
+        return f"<Request {self.method} {self.path}>"
+
+
+def _too_large(limit: int) -> HTTPException:
+    return HTTPException(413, f"Request body exceeds the limit of {limit} bytes.")
+
+
+def _disconnected() -> HTTPException:
+    return HTTPException(400, "The client disconnected before sending the whole body.")
+
+
+def _unsupported_media_type(content_type: str | None) -> HTTPException:
+    return HTTPException(
+        415, f"Expected a JSON body (application/json), got {content_type or 'no content type'}."
+    )
+
+
+def _host_of(address: str) -> str:
+    host, _, _ = address.rpartition(":")
+    return host.strip("[]") if host else address
+
+
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_trusted(
+    address: str, trusted: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in trusted)

@@ -1,0 +1,298 @@
+"""Response classes and the helpers that build them.
+
+Every response knows how to hand itself to an RSGI HTTP protocol (``_send``): that call is
+the only place where responses touch Granian, so the :class:`~gobstopper.testing.TestClient`
+exercises exactly what a server does.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+import msgspec
+
+from .cookies import SameSite, build_set_cookie
+from .datastructures import MutableHeaders
+
+__all__ = [
+    "FileResponse",
+    "HTMLResponse",
+    "JSONResponse",
+    "PlainTextResponse",
+    "RedirectResponse",
+    "Response",
+    "StreamResponse",
+    "jsonify",
+    "redirect",
+]
+
+HeadersLike = Mapping[str, str] | Iterable[tuple[str, str]]
+
+_json_encode = msgspec.json.Encoder().encode
+_NO_BODY_STATUSES = frozenset({204, 304}) | frozenset(range(100, 200))
+
+
+def _header_list(headers: HeadersLike | None, content_type: str | None) -> list[tuple[str, str]]:
+    raw: list[tuple[str, str]] = []
+    if content_type is not None:
+        raw.append(("content-type", content_type))
+    if headers:
+        editor = MutableHeaders(raw)
+        pairs = headers.items() if isinstance(headers, Mapping) else headers
+        for key, value in pairs:
+            if key.lower() == "content-type":
+                editor[key] = value
+            else:
+                editor.add(key, value)
+    return raw
+
+
+class Response:
+    """An HTTP response with a body held in memory.
+
+    ``body`` may be ``str`` (sent as UTF-8) or ``bytes``. Without ``content_type`` the class
+    default applies (``text/html; charset=utf-8`` here).
+
+    >>> Response("created", status=201, headers={"Location": "/items/7"})
+    """
+
+    __slots__ = ("_raw_headers", "body", "status")
+
+    media_type: str | None = "text/html; charset=utf-8"
+    _streams = False
+
+    def __init__(
+        self,
+        body: str | bytes = b"",
+        status: int = 200,
+        headers: HeadersLike | None = None,
+        content_type: str | None = None,
+    ) -> None:
+        self.body = body
+        self.status = status
+        if status in _NO_BODY_STATUSES:
+            content_type = None
+        else:
+            content_type = content_type or self.media_type
+        self._raw_headers = _header_list(headers, content_type)
+
+    @property
+    def headers(self) -> MutableHeaders:
+        """The response headers, editable in place."""
+        return MutableHeaders(self._raw_headers)
+
+    @property
+    def content_type(self) -> str | None:
+        """The ``Content-Type`` header, or ``None``."""
+        return self.headers.get("content-type")
+
+    def get_data(self) -> bytes:
+        """Return the body as bytes."""
+        body = self.body
+        return body.encode() if isinstance(body, str) else bytes(body)
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str = "",
+        *,
+        max_age: int | None = None,
+        expires: datetime | int | float | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: SameSite | None = "lax",
+        partitioned: bool = False,
+    ) -> None:
+        """Add a ``Set-Cookie`` header. ``SameSite=Lax`` unless told otherwise.
+
+        Names and values holding CR/LF, ``;`` or spaces raise :class:`ValueError`.
+        """
+        self._raw_headers.append(
+            (
+                "set-cookie",
+                build_set_cookie(
+                    key,
+                    value,
+                    max_age=max_age,
+                    expires=expires,
+                    path=path,
+                    domain=domain,
+                    secure=secure,
+                    httponly=httponly,
+                    samesite=samesite,
+                    partitioned=partitioned,
+                ),
+            )
+        )
+
+    def delete_cookie(
+        self, key: str, *, path: str | None = "/", domain: str | None = None
+    ) -> None:
+        """Tell the client to drop cookie ``key`` (same path and domain as when set)."""
+        self.set_cookie(key, "", max_age=0, expires=0, path=path, domain=domain)
+
+    def _send(self, protocol: Any) -> None:
+        body = self.body
+        if self.status in _NO_BODY_STATUSES or not body:
+            protocol.response_empty(self.status, self._raw_headers)
+        elif type(body) is str:
+            protocol.response_str(self.status, self._raw_headers, body)
+        else:
+            protocol.response_bytes(self.status, self._raw_headers, bytes(body))
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.status}>"
+
+
+class HTMLResponse(Response):
+    """A ``text/html`` response."""
+
+    __slots__ = ()
+
+
+class PlainTextResponse(Response):
+    """A ``text/plain`` response."""
+
+    __slots__ = ()
+    media_type = "text/plain; charset=utf-8"
+
+
+class JSONResponse(Response):
+    """A response whose body is ``content`` encoded as JSON by msgspec.
+
+    ``content`` may be anything msgspec encodes: dicts, lists, Structs, dataclasses,
+    datetimes, UUIDs.
+    """
+
+    __slots__ = ()
+    media_type = "application/json"
+
+    def __init__(
+        self,
+        content: Any = None,
+        status: int = 200,
+        headers: HeadersLike | None = None,
+        content_type: str | None = None,
+    ) -> None:
+        super().__init__(_json_encode(content), status, headers, content_type)
+
+
+class RedirectResponse(Response):
+    """Redirect the client to ``location`` (302 unless told otherwise)."""
+
+    __slots__ = ()
+    media_type = None
+
+    def __init__(
+        self, location: str, status: int = 302, headers: HeadersLike | None = None
+    ) -> None:
+        if "\r" in location or "\n" in location:
+            raise ValueError("redirect location must not contain CR or LF")
+        super().__init__(b"", status, headers)
+        self._raw_headers.append(("location", quote(location, safe="/:?#[]@!$&'()*+,;=%~")))
+
+
+class StreamResponse(Response):
+    """A response whose body is produced chunk by chunk by an async iterable.
+
+    >>> async def numbers():
+    ...     for n in range(3):
+    ...         yield f"{n}\\n"
+    >>> StreamResponse(numbers(), content_type="text/plain")
+
+    A client that disconnects ends the stream: the iterator is closed, nothing is raised.
+    """
+
+    __slots__ = ("chunks",)
+    _streams = True
+
+    def __init__(
+        self,
+        chunks: AsyncIterable[str | bytes],
+        status: int = 200,
+        headers: HeadersLike | None = None,
+        content_type: str | None = None,
+    ) -> None:
+        super().__init__(b"", status, headers, content_type)
+        self.chunks = chunks
+
+    async def _send_stream(self, protocol: Any) -> None:
+        transport = protocol.response_stream(self.status, self._raw_headers)
+        iterator: AsyncIterator[str | bytes] = aiter(self.chunks)
+        try:
+            async for chunk in iterator:
+                if isinstance(chunk, str):
+                    await transport.send_str(chunk)
+                else:
+                    await transport.send_bytes(bytes(chunk))
+        except RuntimeError:
+            # Granian raises RSGIProtocolClosed (a RuntimeError) once the client is gone.
+            return
+        finally:
+            close = getattr(iterator, "aclose", None)
+            if close is not None:
+                await close()
+
+
+class FileResponse(Response):
+    """Send a file from disk through the server's own file sending (no Python read loop).
+
+    ``download_name`` adds ``Content-Disposition: attachment`` with an RFC 6266 filename.
+    """
+
+    __slots__ = ("path",)
+    media_type = None
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        status: int = 200,
+        headers: HeadersLike | None = None,
+        content_type: str | None = None,
+        download_name: str | None = None,
+    ) -> None:
+        self.path = os.fspath(path)
+        if not os.path.isfile(self.path):
+            raise FileNotFoundError(self.path)
+        guessed = content_type or mimetypes.guess_type(self.path)[0] or "application/octet-stream"
+        super().__init__(b"", status, headers, guessed)
+        if download_name is not None:
+            self._raw_headers.append(("content-disposition", _attachment(download_name)))
+
+    def _send(self, protocol: Any) -> None:
+        protocol.response_file(self.status, self._raw_headers, self.path)
+
+
+def _attachment(filename: str) -> str:
+    ascii_name = filename.encode("ascii", "ignore").decode().replace('"', "").replace("\\", "")
+    ascii_name = "".join(c for c in ascii_name if c.isprintable()) or "download"
+    if ascii_name == filename:
+        return f'attachment; filename="{ascii_name}"'
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def jsonify(*args: Any, **kwargs: Any) -> JSONResponse:
+    """Return a :class:`JSONResponse`, as Flask's ``jsonify`` does.
+
+    ``jsonify(a=1)`` and ``jsonify({"a": 1})`` give ``{"a": 1}``; several positional
+    arguments give a list.
+    """
+    if args and kwargs:
+        raise TypeError("jsonify() takes positional or keyword arguments, not both")
+    if kwargs:
+        return JSONResponse(kwargs)
+    if len(args) == 1:
+        return JSONResponse(args[0])
+    return JSONResponse(list(args))
+
+
+def redirect(location: str, code: int = 302) -> RedirectResponse:
+    """Return a redirect to ``location`` with status ``code``."""
+    return RedirectResponse(location, code)

@@ -1,0 +1,42 @@
+"""The middleware interface and how the chain is assembled (once, at startup).
+
+A middleware is any async callable ``(request, call_next) -> Response``; ``call_next``
+runs the rest of the chain and, at its end, the router. The first middleware added is the
+outermost: it sees the request first and the response last.
+
+>>> class Timing:
+...     async def __call__(self, request, call_next):
+...         started = time.perf_counter()
+...         response = await call_next(request)
+...         response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+...         return response
+>>> app.add_middleware(Timing())
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from ..http.request import Request
+    from ..http.response import Response
+
+__all__ = ["CallNext", "Middleware", "build_chain"]
+
+CallNext = Callable[["Request"], Awaitable["Response"]]
+
+
+class Middleware(Protocol):
+    """What :meth:`Gobstopper.add_middleware` accepts."""
+
+    def __call__(self, request: Request, call_next: CallNext) -> Awaitable[Response]: ...
+
+
+def build_chain(middlewares: Sequence[Middleware], innermost: CallNext) -> CallNext:
+    """Wrap ``innermost`` in ``middlewares`` so the first one is outermost."""
+    handler = innermost
+    for middleware in reversed(middlewares):
+        handler = functools.partial(middleware, call_next=handler)
+    return handler

@@ -1,0 +1,280 @@
+"""The router: maps a path to the handlers registered for it and their path parameters.
+
+Static paths are found with one dict lookup. Dynamic paths walk a segment trie — static
+children first, then typed parameters by converter priority, then ``<path:...>`` — so a
+lookup costs the depth of the path, not the number of routes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+from urllib.parse import quote, urlencode
+
+from .converters import CONVERTERS, Converter
+
+__all__ = ["BuildError", "Router", "Rule"]
+
+T = TypeVar("T")
+
+_PLACEHOLDER = re.compile(r"<(?:(?P<converter>[a-zA-Z_][a-zA-Z0-9_]*):)?(?P<name>[a-zA-Z_][a-zA-Z0-9_]*)>")
+
+
+class BuildError(LookupError):
+    """``url_for`` could not build a URL (unknown endpoint or missing parameter)."""
+
+
+@dataclass(frozen=True)
+class _Param:
+    name: str
+    converter: Converter
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """One ``/``-separated piece of a rule: literal text, one parameter, or a mix."""
+
+    text: str
+    params: tuple[_Param, ...]
+    regex: re.Pattern[str] | None
+
+    @property
+    def is_static(self) -> bool:
+        return not self.params
+
+    @property
+    def single(self) -> _Param | None:
+        return self.params[0] if self.regex is None and self.params else None
+
+
+class Rule:
+    """A parsed URL rule such as ``/users/<int:user_id>/posts/<slug>``."""
+
+    def __init__(self, pattern: str) -> None:
+        if not pattern.startswith("/"):
+            raise ValueError(f"route {pattern!r} must start with '/'")
+        self.pattern = pattern
+        self.segments = tuple(_parse_segment(piece, pattern) for piece in pattern[1:].split("/"))
+        names = [param.name for segment in self.segments for param in segment.params]
+        duplicates = {name for name in names if names.count(name) > 1}
+        if duplicates:
+            raise ValueError(f"route {pattern!r} repeats parameter(s) {sorted(duplicates)}")
+        self.param_names = tuple(names)
+        self.converters = {p.name: p.converter for s in self.segments for p in s.params}
+        self.is_static = all(segment.is_static for segment in self.segments)
+
+    def build(self, values: dict[str, Any]) -> str:
+        """Build the path for ``values``; unused values become the query string."""
+        remaining = dict(values)
+        pieces = []
+        for segment in self.segments:
+            if segment.is_static:
+                pieces.append(quote(segment.text, safe="/:@!$&'()*+,;=~"))
+                continue
+            text = segment.text
+            for param in segment.params:
+                if param.name not in remaining:
+                    raise BuildError(f"url for {self.pattern!r} needs a value for {param.name!r}")
+                rendered = param.converter.to_url(remaining.pop(param.name))
+                safe = "/" if param.converter.spans_segments else ""
+                token = _placeholder_text(segment.text, param.name)
+                text = text.replace(token, quote(rendered, safe=safe), 1)
+            pieces.append(text)
+        path = "/" + "/".join(pieces)
+        query = {key: value for key, value in remaining.items() if value is not None}
+        return f"{path}?{urlencode(query, doseq=True)}" if query else path
+
+    def __repr__(self) -> str:
+        return f"Rule({self.pattern!r})"
+
+
+def _placeholder_text(segment_text: str, name: str) -> str:
+    for match in _PLACEHOLDER.finditer(segment_text):
+        if match.group("name") == name:
+            return match.group(0)
+    raise AssertionError(name)
+
+
+def _parse_segment(piece: str, pattern: str) -> _Segment:
+    matches = list(_PLACEHOLDER.finditer(piece))
+    if not matches:
+        if "<" in piece or ">" in piece:
+            raise ValueError(f"route {pattern!r}: malformed placeholder in {piece!r}")
+        return _Segment(piece, (), None)
+    params = []
+    for match in matches:
+        kind = match.group("converter") or "default"
+        try:
+            converter_class = CONVERTERS[kind]
+        except KeyError:
+            known = ", ".join(sorted(CONVERTERS))
+            raise ValueError(f"route {pattern!r}: unknown converter {kind!r} (known: {known})") from None
+        params.append(_Param(match.group("name"), converter_class()))
+    if len(matches) == 1 and matches[0].group(0) == piece:
+        return _Segment(piece, tuple(params), None)
+    if any(param.converter.spans_segments for param in params):
+        raise ValueError(f"route {pattern!r}: a <path:...> placeholder must fill whole segments")
+    regex, cursor = [], 0
+    for match, param in zip(matches, params):
+        regex.append(re.escape(piece[cursor : match.start()]))
+        regex.append(f"(?P<{param.name}>{param.converter.regex})")
+        cursor = match.end()
+    regex.append(re.escape(piece[cursor:]))
+    rest = _PLACEHOLDER.sub("", piece)
+    if "<" in rest or ">" in rest:
+        raise ValueError(f"route {pattern!r}: malformed placeholder in {piece!r}")
+    return _Segment(piece, tuple(params), re.compile("".join(regex)))
+
+
+@dataclass
+class _Node(Generic[T]):
+    static: dict[str, _Node[T]] = field(default_factory=dict)
+    dynamic: list[tuple[_Segment, _Node[T]]] = field(default_factory=list)
+    endpoints: dict[str, T] | None = None
+
+
+def _segment_priority(segment: _Segment) -> int:
+    if segment.regex is not None:
+        return 5
+    return segment.params[0].converter.priority
+
+
+class Router(Generic[T]):
+    """Path → ``{method: target}`` plus the converted path parameters.
+
+    >>> router = Router()
+    >>> router.add(Rule("/users/<int:user_id>"), ["GET"], "show_user")
+    >>> router.match("/users/7")
+    ({'GET': 'show_user'}, {'user_id': 7})
+    """
+
+    def __init__(self) -> None:
+        self._static: dict[str, dict[str, T]] = {}
+        self._root: _Node[T] = _Node()
+        self._rules: list[tuple[Rule, frozenset[str], T]] = []
+
+    def add(
+        self, rule: Rule, methods: Iterable[str], target: T, *, implicit: bool = False
+    ) -> None:
+        """Register ``target`` for ``methods`` on ``rule``.
+
+        A duplicate is an error, unless ``implicit`` (as for the HEAD that GET implies),
+        where an existing registration simply wins.
+        """
+        if rule.is_static:
+            endpoints = self._static.setdefault(rule.pattern, {})
+        else:
+            node = self._root
+            for segment in rule.segments:
+                node = self._child(node, segment)
+            if node.endpoints is None:
+                node.endpoints = {}
+            endpoints = node.endpoints
+        added = []
+        for method in methods:
+            if method in endpoints:
+                if implicit:
+                    continue
+                raise ValueError(f"{method} {rule.pattern} is already registered")
+            endpoints[method] = target
+            added.append(method)
+        if added:
+            self._rules.append((rule, frozenset(added), target))
+
+    @staticmethod
+    def _child(node: _Node[T], segment: _Segment) -> _Node[T]:
+        if segment.is_static:
+            return node.static.setdefault(segment.text, _Node())
+        for existing, child in node.dynamic:
+            if existing == segment:
+                return child
+        child = _Node()
+        node.dynamic.append((segment, child))
+        node.dynamic.sort(key=lambda pair: _segment_priority(pair[0]))
+        return child
+
+    def match(self, path: str) -> tuple[dict[str, T], dict[str, Any]] | None:
+        """Return the method table and path parameters for ``path``, or ``None``."""
+        endpoints = self._static.get(path)
+        if endpoints is not None:
+            return endpoints, {}
+        if not path.startswith("/"):
+            return None
+        params: dict[str, Any] = {}
+        endpoints = _walk(self._root, path[1:].split("/"), 0, params)
+        if endpoints is None:
+            return None
+        return endpoints, params
+
+    def __iter__(self) -> Iterator[tuple[Rule, frozenset[str], T]]:
+        return iter(self._rules)
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+
+def _walk(node: _Node[T], segments: list[str], index: int, params: dict[str, Any]) -> dict[str, T] | None:
+    if index == len(segments):
+        return node.endpoints
+    segment = segments[index]
+    child = node.static.get(segment)
+    if child is not None:
+        found = _walk(child, segments, index + 1, params)
+        if found is not None:
+            return found
+    for edge, child in node.dynamic:
+        single = edge.single
+        if single is not None:
+            converter = single.converter
+            if converter.spans_segments:
+                found = _walk_path(child, segments, index, params, single)
+                if found is not None:
+                    return found
+                continue
+            try:
+                value = converter.to_python(segment)
+            except ValueError:
+                continue
+            found = _walk(child, segments, index + 1, params)
+            if found is not None:
+                params[single.name] = value
+                return found
+        else:
+            values = _match_mixed(edge, segment)
+            if values is None:
+                continue
+            found = _walk(child, segments, index + 1, params)
+            if found is not None:
+                params.update(values)
+                return found
+    return None
+
+
+def _walk_path(
+    child: _Node[T], segments: list[str], index: int, params: dict[str, Any], param: _Param
+) -> dict[str, T] | None:
+    for end in range(len(segments), index, -1):
+        value = "/".join(segments[index:end])
+        if not value:
+            continue
+        found = _walk(child, segments, end, params)
+        if found is not None:
+            params[param.name] = value
+            return found
+    return None
+
+
+def _match_mixed(edge: _Segment, segment: str) -> dict[str, Any] | None:
+    assert edge.regex is not None
+    match = edge.regex.fullmatch(segment)
+    if match is None:
+        return None
+    values = {}
+    for param in edge.params:
+        try:
+            values[param.name] = param.converter.to_python(match.group(param.name))
+        except ValueError:
+            return None
+    return values

@@ -1,0 +1,240 @@
+"""Registration shared by :class:`~gobstopper.Gobstopper` and :class:`~gobstopper.Blueprint`:
+routes, request hooks, error handlers and nested blueprints.
+
+Registration only records what was asked; the application turns the records into its
+router and per-route pipelines once, at startup (and again if something is registered
+later), so requests never pay for it.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from .http.errors import HTTPException
+from .routing.router import Rule
+
+if TYPE_CHECKING:
+    from .blueprints import Blueprint
+    from .http.request import Request
+    from .http.response import Response
+
+__all__ = ["ErrorHandler", "RouteSpec", "Scaffold"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+BeforeHook = Callable[["Request"], Awaitable[Any]]
+AfterHook = Callable[["Request", "Response"], Awaitable["Response"]]
+TeardownHook = Callable[["Request", "BaseException | None"], Awaitable[None]]
+ErrorHandler = Callable[["Request", BaseException], Awaitable[Any]]
+
+_HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
+
+
+@dataclass
+class RouteSpec:
+    """A route as registered, before prefixes are applied."""
+
+    rule: str
+    endpoint: str
+    view_func: Callable[..., Any]
+    methods: frozenset[str]
+
+
+@dataclass
+class _BlueprintMount:
+    blueprint: Blueprint
+    url_prefix: str | None
+    name: str | None
+
+
+@dataclass
+class _Registry:
+    routes: list[RouteSpec] = field(default_factory=list)
+    before: list[BeforeHook] = field(default_factory=list)
+    after: list[AfterHook] = field(default_factory=list)
+    teardown: list[TeardownHook] = field(default_factory=list)
+    error_handlers: dict[int | type[BaseException], ErrorHandler] = field(default_factory=dict)
+    blueprints: list[_BlueprintMount] = field(default_factory=list)
+
+
+def _as_async(func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    if inspect.iscoroutinefunction(func):
+        return func
+
+    async def run(*args: Any) -> Any:
+        return func(*args)
+
+    run.__wrapped__ = func  # type: ignore[attr-defined]
+    return run
+
+
+def _positional_count(func: Callable[..., Any]) -> int:
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    parameters = inspect.signature(func).parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in parameters):
+        return 2
+    return sum(1 for p in parameters if p.kind in kinds)
+
+
+class Scaffold:
+    """Common registration API of applications and blueprints."""
+
+    #: Bumped on every registration anywhere, so applications know to rebuild.
+    generation: ClassVar[int] = 0
+
+    def __init__(self, import_name: str) -> None:
+        self.import_name = import_name
+        self._registry = _Registry()
+
+    @staticmethod
+    def _touch() -> None:
+        Scaffold.generation += 1
+
+    # -- routes ---------------------------------------------------------------------------
+
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: Callable[..., Any] | None = None,
+        methods: list[str] | tuple[str, ...] | None = None,
+    ) -> None:
+        """Register ``view_func`` for ``rule`` (what the route decorators call)."""
+        if view_func is None:
+            raise TypeError("add_url_rule() needs a view_func")
+        Rule(rule)  # Validate the pattern now, where the mistake was made.
+        wanted = frozenset(m.upper() for m in (methods or ("GET",)))
+        unknown = wanted - _HTTP_METHODS
+        if unknown:
+            raise ValueError(f"unknown HTTP method(s) {sorted(unknown)} for route {rule!r}")
+        name = endpoint or view_func.__name__
+        if "." in name:
+            raise ValueError(f"endpoint name {name!r} may not contain '.'")
+        for existing in self._registry.routes:
+            if existing.endpoint == name and existing.view_func is not view_func:
+                raise ValueError(
+                    f"endpoint {name!r} is already used by {existing.view_func.__qualname__}; "
+                    "pass endpoint= to tell them apart"
+                )
+        self._registry.routes.append(RouteSpec(rule, name, view_func, wanted))
+        self._touch()
+
+    def route(
+        self, rule: str, methods: list[str] | tuple[str, ...] | None = None, *, endpoint: str | None = None
+    ) -> Callable[[F], F]:
+        """Register the decorated function as the handler of ``rule``.
+
+        >>> @app.route("/items", methods=["GET", "POST"])
+        ... async def items(request):
+        ...     ...
+        """
+
+        def decorator(func: F) -> F:
+            self.add_url_rule(rule, endpoint, func, methods)
+            return func
+
+        return decorator
+
+    def get(self, rule: str, *, endpoint: str | None = None) -> Callable[[F], F]:
+        """Shortcut for ``route(rule, methods=["GET"])`` (HEAD is answered too)."""
+        return self.route(rule, ["GET"], endpoint=endpoint)
+
+    def post(self, rule: str, *, endpoint: str | None = None) -> Callable[[F], F]:
+        """Shortcut for ``route(rule, methods=["POST"])``."""
+        return self.route(rule, ["POST"], endpoint=endpoint)
+
+    def put(self, rule: str, *, endpoint: str | None = None) -> Callable[[F], F]:
+        """Shortcut for ``route(rule, methods=["PUT"])``."""
+        return self.route(rule, ["PUT"], endpoint=endpoint)
+
+    def patch(self, rule: str, *, endpoint: str | None = None) -> Callable[[F], F]:
+        """Shortcut for ``route(rule, methods=["PATCH"])``."""
+        return self.route(rule, ["PATCH"], endpoint=endpoint)
+
+    def delete(self, rule: str, *, endpoint: str | None = None) -> Callable[[F], F]:
+        """Shortcut for ``route(rule, methods=["DELETE"])``."""
+        return self.route(rule, ["DELETE"], endpoint=endpoint)
+
+    def options(self, rule: str, *, endpoint: str | None = None) -> Callable[[F], F]:
+        """Shortcut for ``route(rule, methods=["OPTIONS"])`` (replaces the automatic answer)."""
+        return self.route(rule, ["OPTIONS"], endpoint=endpoint)
+
+    # -- hooks ----------------------------------------------------------------------------
+
+    def before_request(self, func: F) -> F:
+        """Run ``func(request)`` before each handler; a non-``None`` return value is sent
+        instead of calling the handler (useful for auth checks)."""
+        self._registry.before.append(_as_async(func))
+        self._touch()
+        return func
+
+    def after_request(self, func: F) -> F:
+        """Run ``func(request, response)`` after each handler; it returns the response to send."""
+        self._registry.after.append(_as_async(func))
+        self._touch()
+        return func
+
+    def teardown_request(self, func: F) -> F:
+        """Run ``func(request, exc)`` once the response is built, even after an error."""
+        self._registry.teardown.append(_as_async(func))
+        self._touch()
+        return func
+
+    def errorhandler(self, code_or_exception: int | type[BaseException]) -> Callable[[F], F]:
+        """Handle an HTTP status or an exception class with the decorated function.
+
+        The function takes ``(error)`` or ``(request, error)`` and returns anything a
+        handler may return.
+
+        >>> @app.errorhandler(404)
+        ... async def not_found(request, error):
+        ...     return {"error": "nothing here", "path": request.path}, 404
+        """
+
+        def decorator(func: F) -> F:
+            self.register_error_handler(code_or_exception, func)
+            return func
+
+        return decorator
+
+    def register_error_handler(
+        self, code_or_exception: int | type[BaseException], func: Callable[..., Any]
+    ) -> None:
+        """Non-decorator form of :meth:`errorhandler`."""
+        if isinstance(code_or_exception, int):
+            HTTPException(code_or_exception)  # Validates that it is an error status.
+        elif not (inspect.isclass(code_or_exception) and issubclass(code_or_exception, BaseException)):
+            raise TypeError(f"errorhandler() takes a status code or an exception class, not {code_or_exception!r}")
+        handler = _as_async(func)
+        if _positional_count(func) >= 2:
+            normalised: ErrorHandler = handler
+        else:
+
+            async def normalised(request: Request, error: BaseException) -> Any:
+                return await handler(error)
+
+        self._registry.error_handlers[code_or_exception] = normalised
+        self._touch()
+
+    # -- blueprints -----------------------------------------------------------------------
+
+    def register_blueprint(
+        self, blueprint: Blueprint, *, url_prefix: str | None = None, name: str | None = None
+    ) -> None:
+        """Mount ``blueprint`` (and the blueprints nested in it) under ``url_prefix``.
+
+        ``name`` registers the same blueprint twice under different endpoint names.
+        """
+        if blueprint is self:
+            raise ValueError("a blueprint cannot be registered on itself")
+        mount_name = name or blueprint.name
+        for mount in self._registry.blueprints:
+            if (mount.name or mount.blueprint.name) == mount_name:
+                raise ValueError(
+                    f"a blueprint named {mount_name!r} is already registered; pass name= to "
+                    "register it again under another name"
+                )
+        self._registry.blueprints.append(_BlueprintMount(blueprint, url_prefix, name))
+        self._touch()

@@ -1,0 +1,92 @@
+"""Application settings read once at startup from arguments and the environment.
+
+Environment variables (arguments to :class:`~gobstopper.Gobstopper` win over them):
+
+``GOBSTOPPER_JSON_MAX_BYTES``
+    Largest request body read into memory, in bytes (default 1 MiB). Larger → 413.
+``GOBSTOPPER_JSON_MAX_DEPTH``
+    Deepest JSON nesting accepted (default 64). Deeper → 400.
+``GOBSTOPPER_TRUSTED_PROXIES``
+    Comma-separated addresses or networks whose ``X-Forwarded-For`` is believed.
+``GOBSTOPPER_DEBUG``
+    ``1``/``true`` turns on debug mode (tracebacks in error pages).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = ["Settings", "env_flag"]
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+_DEFAULT_JSON_MAX_BYTES = 1024 * 1024
+_DEFAULT_JSON_MAX_DEPTH = 64
+
+
+def env_flag(name: str, default: bool = False) -> bool:
+    """Read a boolean environment variable (``1``, ``true``, ``yes``, ``on``)."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {value!r}") from None
+    if number <= 0:
+        raise ValueError(f"{name} must be positive, got {number}")
+    return number
+
+
+def _networks(values: Iterable[str]) -> tuple[Network, ...]:
+    networks = []
+    for value in values:
+        value = value.strip()
+        if not value:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(value, strict=False))
+        except ValueError:
+            raise ValueError(f"trusted proxy {value!r} is not an IP address or network") from None
+    return tuple(networks)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Resolved settings of one application; see the module docs for the variables."""
+
+    debug: bool
+    json_max_bytes: int
+    json_max_depth: int
+    trusted_proxies: tuple[Network, ...]
+
+    @classmethod
+    def resolve(
+        cls,
+        *,
+        debug: bool | None = None,
+        json_max_bytes: int | None = None,
+        json_max_depth: int | None = None,
+        trusted_proxies: Iterable[str] | None = None,
+    ) -> Settings:
+        """Combine explicit arguments with the environment (arguments win)."""
+        if trusted_proxies is None:
+            trusted_proxies = os.environ.get("GOBSTOPPER_TRUSTED_PROXIES", "").split(",")
+        return cls(
+            debug=env_flag("GOBSTOPPER_DEBUG") if debug is None else debug,
+            json_max_bytes=json_max_bytes
+            or _env_int("GOBSTOPPER_JSON_MAX_BYTES", _DEFAULT_JSON_MAX_BYTES),
+            json_max_depth=json_max_depth
+            or _env_int("GOBSTOPPER_JSON_MAX_DEPTH", _DEFAULT_JSON_MAX_DEPTH),
+            trusted_proxies=_networks(trusted_proxies),
+        )

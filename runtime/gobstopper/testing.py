@@ -1,0 +1,378 @@
+"""Test your application in-process, with no server and no sockets.
+
+:class:`TestClient` speaks RSGI to the application exactly as Granian does — the same
+scope, the same protocol calls — so what passes here behaves the same behind a server.
+It keeps cookies between requests and runs startup hooks before the first request and
+shutdown hooks on :meth:`~TestClient.close` (or at the end of a ``with`` block).
+
+>>> from gobstopper.testing import TestClient
+>>> with TestClient(app) as client:
+...     response = client.post("/items", json={"name": "pen"})
+...     assert response.status_code == 201
+...     assert response.json()["name"] == "pen"
+
+In ``async`` tests use :class:`AsyncTestClient` (``await client.get("/")``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from typing import Any
+from urllib.parse import unquote, urlencode, urlsplit
+
+import msgspec
+
+from .http.cookies import parse_cookie_header
+from .http.datastructures import MutableHeaders
+
+__all__ = ["AsyncTestClient", "TestClient", "TestResponse"]
+
+_BODY_CHUNK = 64 * 1024
+
+
+class _ScopeHeaders:
+    """Mirror of Granian's ``RSGIHeaders``: lower-case names, first value by ``get``."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self._pairs = [(name.lower(), value) for name, value in pairs]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        for name, value in self._pairs:
+            if name == key:
+                return value
+        return default
+
+    def get_all(self, key: str) -> list[str]:
+        return [value for name, value in self._pairs if name == key]
+
+    def items(self) -> list[tuple[str, str]]:
+        return list(self._pairs)
+
+    def keys(self) -> list[str]:
+        return [name for name, _ in self._pairs]
+
+    def values(self) -> list[str]:
+        return [value for _, value in self._pairs]
+
+    def __contains__(self, key: str) -> bool:
+        return any(name == key for name, _ in self._pairs)
+
+
+class _Scope:
+    def __init__(
+        self, proto: str, method: str, path: str, query: str, headers: list[tuple[str, str]],
+        scheme: str, client: str,
+    ) -> None:
+        self.proto = proto
+        self.http_version = "1.1"
+        self.rsgi_version = "1.5"
+        self.server = "testserver:80"
+        self.client = client
+        self.scheme = scheme
+        self.method = method
+        self.path = path
+        self.query_string = query
+        self.authority = None
+        self.headers = _ScopeHeaders(headers)
+
+
+class _StreamTransport:
+    def __init__(self, sink: list[bytes]) -> None:
+        self._sink = sink
+
+    async def send_bytes(self, data: bytes) -> None:
+        self._sink.append(bytes(data))
+
+    async def send_str(self, data: str) -> None:
+        self._sink.append(data.encode())
+
+
+class _HTTPProtocol:
+    """Records the response the application gives, as Granian's HTTP protocol would send it."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+        self.status: int | None = None
+        self.headers: list[tuple[str, str]] = []
+        self.chunks: list[bytes] = []
+
+    async def __call__(self) -> bytes:
+        return self._body
+
+    async def _iterate(self) -> Any:
+        for start in range(0, len(self._body), _BODY_CHUNK):
+            yield self._body[start : start + _BODY_CHUNK]
+
+    def __aiter__(self) -> Any:
+        return self._iterate()
+
+    async def client_disconnect(self) -> None:
+        await asyncio.Event().wait()
+
+    def _start(self, status: int, headers: list[tuple[str, str]]) -> None:
+        if self.status is not None:
+            raise RuntimeError("the application sent two responses to one request")
+        self.status = status
+        self.headers = list(headers)
+
+    def response_empty(self, status: int, headers: list[tuple[str, str]]) -> None:
+        self._start(status, headers)
+
+    def response_str(self, status: int, headers: list[tuple[str, str]], body: str) -> None:
+        self._start(status, headers)
+        self.chunks.append(body.encode())
+
+    def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self._start(status, headers)
+        self.chunks.append(bytes(body))
+
+    def response_file(self, status: int, headers: list[tuple[str, str]], file: str) -> None:
+        self._start(status, headers)
+        with open(file, "rb") as handle:
+            self.chunks.append(handle.read())
+
+    def response_file_range(
+        self, status: int, headers: list[tuple[str, str]], file: str, start: int, end: int
+    ) -> None:
+        self._start(status, headers)
+        with open(file, "rb") as handle:
+            handle.seek(start)
+            self.chunks.append(handle.read(end - start))
+
+    def response_stream(self, status: int, headers: list[tuple[str, str]]) -> _StreamTransport:
+        self._start(status, headers)
+        return _StreamTransport(self.chunks)
+
+
+class TestResponse:
+    """What the application answered: status, headers and body."""
+
+    __test__ = False
+
+    def __init__(self, status: int, headers: list[tuple[str, str]], content: bytes) -> None:
+        self.status_code = status
+        self.headers = MutableHeaders(headers)
+        self.content = content
+
+    @property
+    def status(self) -> int:
+        """Alias of :attr:`status_code`."""
+        return self.status_code
+
+    @property
+    def text(self) -> str:
+        """The body decoded as UTF-8."""
+        return self.content.decode()
+
+    def json(self) -> Any:
+        """The body decoded as JSON."""
+        return msgspec.json.decode(self.content)
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        """Cookies this response sets (name → value)."""
+        return {
+            name: value
+            for header in self.headers.getlist("set-cookie")
+            for name, value in list(parse_cookie_header(header.split(";", 1)[0]).items())
+        }
+
+    def __repr__(self) -> str:
+        return f"<TestResponse {self.status_code}>"
+
+
+def _encode_body(
+    json: Any, data: Mapping[str, Any] | str | bytes | None, content: bytes | str | None,
+    headers: list[tuple[str, str]],
+) -> bytes:
+    names = {name.lower() for name, _ in headers}
+    if json is not None:
+        if "content-type" not in names:
+            headers.append(("content-type", "application/json"))
+        return msgspec.json.encode(json)
+    if data is not None:
+        if isinstance(data, Mapping):
+            if "content-type" not in names:
+                headers.append(("content-type", "application/x-www-form-urlencoded"))
+            return urlencode(data, doseq=True).encode()
+        return data.encode() if isinstance(data, str) else data
+    if content is not None:
+        return content.encode() if isinstance(content, str) else content
+    return b""
+
+
+def _async_verb(method: str) -> Callable[..., Coroutine[Any, Any, TestResponse]]:
+    async def send(self: AsyncTestClient, url: str, **kwargs: Any) -> TestResponse:
+        return await self.request(method, url, **kwargs)
+
+    send.__name__ = method.lower()
+    send.__doc__ = f"Send a {method} request."
+    return send
+
+
+def _sync_verb(method: str) -> Callable[..., TestResponse]:
+    def send(self: TestClient, url: str, **kwargs: Any) -> TestResponse:
+        return self.request(method, url, **kwargs)
+
+    send.__name__ = method.lower()
+    send.__doc__ = f"Send a {method} request."
+    return send
+
+
+class AsyncTestClient:
+    """The ``async`` flavour of :class:`TestClient`; use it inside a running event loop.
+
+    >>> async with AsyncTestClient(app) as client:
+    ...     response = await client.get("/users/7")
+    """
+
+    __test__ = False
+
+    def __init__(
+        self, app: Any, *, base_url: str = "http://testserver", client_addr: str = "127.0.0.1:50000"
+    ) -> None:
+        self.app = app
+        parts = urlsplit(base_url)
+        self._scheme = parts.scheme or "http"
+        self._host = parts.netloc or "testserver"
+        self._client_addr = client_addr
+        self.cookies: dict[str, str] = {}
+        self._started = False
+
+    async def start(self) -> None:
+        """Run the application's startup hooks (done for you before the first request)."""
+        if not self._started:
+            self._started = True
+            await self.app.startup()
+
+    async def close(self) -> None:
+        """Run the application's shutdown hooks."""
+        if self._started:
+            self._started = False
+            await self.app.shutdown()
+
+    async def __aenter__(self) -> AsyncTestClient:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    def _scope(
+        self, proto: str, method: str, url: str, params: Mapping[str, Any] | None,
+        headers: list[tuple[str, str]], cookies: Mapping[str, str] | None,
+    ) -> _Scope:
+        parts = urlsplit(url)
+        query = parts.query
+        if params:
+            extra = urlencode(params, doseq=True)
+            query = f"{query}&{extra}" if query else extra
+        names = {name.lower() for name, _ in headers}
+        if "host" not in names:
+            headers.insert(0, ("host", self._host))
+        jar = {**self.cookies, **(cookies or {})}
+        if jar and "cookie" not in names:
+            headers.append(("cookie", "; ".join(f"{k}={v}" for k, v in jar.items())))
+        return _Scope(proto, method.upper(), unquote(parts.path or "/"), query, headers,
+                      self._scheme, self._client_addr)
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | list[tuple[str, str]] | None = None,
+        cookies: Mapping[str, str] | None = None,
+        json: Any = None,
+        data: Mapping[str, Any] | str | bytes | None = None,
+        content: bytes | str | None = None,
+    ) -> TestResponse:
+        """Send one request; ``json``, ``data`` (a form or raw text) or ``content`` is the body."""
+        await self.start()
+        header_list = list(headers.items() if isinstance(headers, Mapping) else headers or [])
+        body = _encode_body(json, data, content, header_list)
+        if body and not any(name.lower() == "content-length" for name, _ in header_list):
+            header_list.append(("content-length", str(len(body))))
+        scope = self._scope("http", method, url, params, header_list, cookies)
+        protocol = _HTTPProtocol(body)
+        await self.app.__rsgi__(scope, protocol)
+        if protocol.status is None:
+            raise RuntimeError(f"the application sent no response to {method} {url}")
+        content_bytes = b"" if scope.method == "HEAD" else b"".join(protocol.chunks)
+        response = TestResponse(protocol.status, protocol.headers, content_bytes)
+        self._store_cookies(response)
+        return response
+
+    def _store_cookies(self, response: TestResponse) -> None:
+        for header in response.headers.getlist("set-cookie"):
+            pair, _, attributes = header.partition(";")
+            name, _, value = pair.partition("=")
+            expired = any(
+                part.strip().lower() in ("max-age=0", "expires=thu, 01 jan 1970 00:00:00 gmt")
+                for part in attributes.split(";")
+            )
+            if expired:
+                self.cookies.pop(name.strip(), None)
+            else:
+                self.cookies[name.strip()] = value.strip()
+
+    get = _async_verb("GET")
+    head = _async_verb("HEAD")
+    options = _async_verb("OPTIONS")
+    post = _async_verb("POST")
+    put = _async_verb("PUT")
+    patch = _async_verb("PATCH")
+    delete = _async_verb("DELETE")
+
+
+class TestClient:
+    """Synchronous in-process client; see the module docs for an example.
+
+    It owns an event loop, so use it from plain (non-``async``) tests.
+    """
+
+    __test__ = False
+
+    def __init__(self, app: Any, **options: Any) -> None:
+        self._async = AsyncTestClient(app, **options)
+        self._loop = asyncio.new_event_loop()
+
+    @property
+    def app(self) -> Any:
+        """The application under test."""
+        return self._async.app
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        """The cookie jar shared by all requests of this client."""
+        return self._async.cookies
+
+    def _run(self, awaitable: Awaitable[Any]) -> Any:
+        return self._loop.run_until_complete(awaitable)
+
+    def __enter__(self) -> TestClient:
+        self._run(self._async.start())
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Run shutdown hooks and close the client's event loop."""
+        if not self._loop.is_closed():
+            self._run(self._async.close())
+            self._loop.close()
+
+    def request(self, method: str, url: str, **kwargs: Any) -> TestResponse:
+        """Send one request (keyword arguments as :meth:`AsyncTestClient.request`)."""
+        return self._run(self._async.request(method, url, **kwargs))
+
+    get = _sync_verb("GET")
+    head = _sync_verb("HEAD")
+    options = _sync_verb("OPTIONS")
+    post = _sync_verb("POST")
+    put = _sync_verb("PUT")
+    patch = _sync_verb("PATCH")
+    delete = _sync_verb("DELETE")
