@@ -24,6 +24,7 @@ from .http.error_pages import internal_error_response
 from .http.errors import HTTPException
 from .http.request import Request
 from .http.response import RedirectResponse, Response
+from .http.results import RESULT_CONVERTERS, to_response
 from .middleware.base import CallNext, Middleware, build_chain
 from .routing.router import BuildError, Router, Rule
 from .scaffold import Scaffold, _as_async
@@ -222,11 +223,24 @@ class Gobstopper(Scaffold):
             endpoint = endpoints.get(scope.method)
             if endpoint is not None:
                 request.path_params = params
-                return await endpoint.run(request, params)
+                if endpoint.hooked:
+                    return await endpoint.run_hooked(request, params)
+                # The hook-free path, inlined: one coroutine frame less per request.
+                request.endpoint = endpoint.name
+                try:
+                    result = await endpoint.call(request, params)
+                    convert = RESULT_CONVERTERS.get(type(result))
+                    return convert(result) if convert is not None else to_response(result)
+                except Exception as error:
+                    return await handle_exception(
+                        request, error, endpoint.error_handlers, self.settings
+                    )
             return await self._method_not_allowed(request, endpoints)
         return await self._not_found(request)
 
-    async def _method_not_allowed(self, request: Request, endpoints: dict[str, Endpoint]) -> Response:
+    async def _method_not_allowed(
+        self, request: Request, endpoints: dict[str, Endpoint]
+    ) -> Response:
         allow = ", ".join(sorted({*endpoints, "OPTIONS"}))
         if request.method == "OPTIONS":
             return Response(b"", 204, {"Allow": allow})
@@ -281,4 +295,3 @@ def url_for(endpoint: str, **values: Any) -> str:
     if _current_app is None:
         raise RuntimeError("url_for() needs an application that has started; use app.url_for()")
     return _current_app.url_for(endpoint, **values)
-

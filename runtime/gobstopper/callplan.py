@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import functools
 import inspect
+import types
 import typing
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import msgspec
 
 from .http.errors import HTTPException
+from .http.jsonbody import decoder_for
 from .http.request import Request
 from .routing.router import Rule
 
@@ -57,9 +59,19 @@ def _path_converter(name: str, annotation: Any) -> Callable[[Any], Any]:
     return convert
 
 
+def _is_sequence(annotation: Any) -> bool:
+    """``list[str]``, ``tuple[int, ...]``, also inside ``Optional``/unions."""
+    origin = typing.get_origin(annotation)
+    if origin in _SEQUENCE_ORIGINS:
+        return True
+    if origin in (typing.Union, types.UnionType):
+        return any(_is_sequence(arg) for arg in typing.get_args(annotation))
+    return False
+
+
 def _query_reader(name: str, annotation: Any, default: Any) -> Callable[[Request], Any]:
     target = Any if annotation is inspect.Parameter.empty else annotation
-    many = typing.get_origin(target) in _SEQUENCE_ORIGINS
+    many = _is_sequence(target)
 
     def read(request: Request) -> Any:
         args = request.args
@@ -129,7 +141,9 @@ def compile_call(func: Callable[..., Any], rule: Rule) -> HandlerCall:
                 )
             body = (name, annotation)
         else:
-            default = _MISSING if parameter.default is inspect.Parameter.empty else parameter.default
+            default = (
+                _MISSING if parameter.default is inspect.Parameter.empty else parameter.default
+            )
             queries[name] = _query_reader(name, annotation, default)
     unused = [n for n in rule.param_names if n not in path_plain and n not in path_typed]
     if unused and not accepts_any_kwargs:
@@ -180,6 +194,8 @@ def _call_general(
 ) -> HandlerCall:
     typed_items = tuple(path_typed.items())
     query_items = tuple(queries.items())
+    body_name = body[0] if body is not None else None
+    body_decoder = decoder_for(body[1]) if body is not None else None
 
     async def call(request: Request, params: dict[str, Any]) -> Any:
         kwargs = dict(params)
@@ -189,8 +205,8 @@ def _call_general(
             kwargs[name] = read(request)
         if request_name is not None:
             kwargs[request_name] = request
-        if body is not None:
-            kwargs[body[0]] = await request.decode_body(body[1])
+        if body_decoder is not None:
+            kwargs[body_name] = await request._decode_with(body_decoder)
         return await target(**kwargs)
 
     return call

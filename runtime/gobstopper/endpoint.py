@@ -1,13 +1,13 @@
 """A route ready to serve: its call plan, its hooks and its error handlers, fixed at build.
 
-Routes with no hooks take a shorter path (:meth:`Endpoint._run_plain`) so that an
-application pays for hooks only where it registered them.
+Routes with no hooks take a shorter path (the application calls :attr:`Endpoint.call`
+directly) so that an application pays for hooks only where it registered them.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .callplan import HandlerCall
@@ -53,7 +53,9 @@ async def handle_exception(
         try:
             return to_response(await handler(request, error))
         except Exception as inner:
-            logger.exception("error handler for %r failed on %s %s", error, request.method, request.path)
+            logger.exception(
+                "error handler for %r failed on %s %s", error, request.method, request.path
+            )
             return internal_error_response(request, inner, settings.debug)
     if isinstance(error, HTTPException):
         return error_response(request, error)
@@ -64,8 +66,18 @@ async def handle_exception(
 class Endpoint:
     """One registered handler with everything it needs per request."""
 
-    __slots__ = ("after", "before", "call", "error_handlers", "name", "rule", "run", "settings",
-                 "teardown", "view_func")
+    __slots__ = (
+        "after",
+        "before",
+        "call",
+        "error_handlers",
+        "hooked",
+        "name",
+        "rule",
+        "settings",
+        "teardown",
+        "view_func",
+    )
 
     def __init__(
         self,
@@ -89,18 +101,11 @@ class Endpoint:
         self.teardown = tuple(teardown)
         self.error_handlers = error_handlers
         self.settings = settings
-        self.run: Callable[[Request, dict[str, Any]], Awaitable[Response]] = (
-            self._run_hooked if (before or after or teardown) else self._run_plain
-        )
+        self.hooked = bool(before or after or teardown)
 
-    async def _run_plain(self, request: Request, params: dict[str, Any]) -> Response:
-        request.endpoint = self.name
-        try:
-            return to_response(await self.call(request, params))
-        except Exception as error:
-            return await handle_exception(request, error, self.error_handlers, self.settings)
-
-    async def _run_hooked(self, request: Request, params: dict[str, Any]) -> Response:
+    async def run_hooked(self, request: Request, params: dict[str, Any]) -> Response:
+        """Serve one request through this route's hooks (the application inlines the
+        hook-free case)."""
         request.endpoint = self.name
         failure: BaseException | None = None
         try:
@@ -108,7 +113,9 @@ class Endpoint:
                 response = await self._before_and_call(request, params)
             except Exception as error:
                 failure = error
-                response = await handle_exception(request, error, self.error_handlers, self.settings)
+                response = await handle_exception(
+                    request, error, self.error_handlers, self.settings
+                )
             for hook in self.after:
                 response = to_response(await hook(request, response))
         except Exception as error:
@@ -120,7 +127,9 @@ class Endpoint:
                 try:
                     await hook(request, failure)
                 except Exception:
-                    logger.exception("teardown_request hook failed on %s %s", request.method, request.path)
+                    logger.exception(
+                        "teardown_request hook failed on %s %s", request.method, request.path
+                    )
         return response
 
     async def _before_and_call(self, request: Request, params: dict[str, Any]) -> Response:

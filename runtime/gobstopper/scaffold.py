@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from .http.errors import HTTPException
 from .routing.router import Rule
 
 if TYPE_CHECKING:
@@ -29,7 +28,9 @@ AfterHook = Callable[["Request", "Response"], Awaitable["Response"]]
 TeardownHook = Callable[["Request", "BaseException | None"], Awaitable[None]]
 ErrorHandler = Callable[["Request", BaseException], Awaitable[Any]]
 
-_HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
+_HTTP_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
+)
 
 
 @dataclass
@@ -78,6 +79,16 @@ def _positional_count(func: Callable[..., Any]) -> int:
     return sum(1 for p in parameters if p.kind in kinds)
 
 
+def _check_error_key(code_or_exception: object) -> None:
+    if isinstance(code_or_exception, int):
+        if not 400 <= code_or_exception <= 599:
+            raise ValueError(f"error handlers take 4xx or 5xx statuses, got {code_or_exception}")
+    elif not (inspect.isclass(code_or_exception) and issubclass(code_or_exception, BaseException)):
+        raise TypeError(
+            f"errorhandler() takes a status code or an exception class, not {code_or_exception!r}"
+        )
+
+
 class Scaffold:
     """Common registration API of applications and blueprints."""
 
@@ -122,7 +133,11 @@ class Scaffold:
         self._touch()
 
     def route(
-        self, rule: str, methods: list[str] | tuple[str, ...] | None = None, *, endpoint: str | None = None
+        self,
+        rule: str,
+        methods: list[str] | tuple[str, ...] | None = None,
+        *,
+        endpoint: str | None = None,
     ) -> Callable[[F], F]:
         """Register the decorated function as the handler of ``rule``.
 
@@ -193,6 +208,8 @@ class Scaffold:
         ...     return {"error": "nothing here", "path": request.path}, 404
         """
 
+        _check_error_key(code_or_exception)
+
         def decorator(func: F) -> F:
             self.register_error_handler(code_or_exception, func)
             return func
@@ -203,10 +220,7 @@ class Scaffold:
         self, code_or_exception: int | type[BaseException], func: Callable[..., Any]
     ) -> None:
         """Non-decorator form of :meth:`errorhandler`."""
-        if isinstance(code_or_exception, int):
-            HTTPException(code_or_exception)  # Validates that it is an error status.
-        elif not (inspect.isclass(code_or_exception) and issubclass(code_or_exception, BaseException)):
-            raise TypeError(f"errorhandler() takes a status code or an exception class, not {code_or_exception!r}")
+        _check_error_key(code_or_exception)
         handler = _as_async(func)
         if _positional_count(func) >= 2:
             normalised: ErrorHandler = handler

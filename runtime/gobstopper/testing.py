@@ -61,8 +61,14 @@ class _ScopeHeaders:
 
 class _Scope:
     def __init__(
-        self, proto: str, method: str, path: str, query: str, headers: list[tuple[str, str]],
-        scheme: str, client: str,
+        self,
+        proto: str,
+        method: str,
+        path: str,
+        query: str,
+        headers: list[tuple[str, str]],
+        scheme: str,
+        client: str,
     ) -> None:
         self.proto = proto
         self.http_version = "1.1"
@@ -183,7 +189,9 @@ class TestResponse:
 
 
 def _encode_body(
-    json: Any, data: Mapping[str, Any] | str | bytes | None, content: bytes | str | None,
+    json: Any,
+    data: Mapping[str, Any] | str | bytes | None,
+    content: bytes | str | None,
     headers: list[tuple[str, str]],
 ) -> bytes:
     names = {name.lower() for name, _ in headers}
@@ -260,8 +268,13 @@ class AsyncTestClient:
         await self.close()
 
     def _scope(
-        self, proto: str, method: str, url: str, params: Mapping[str, Any] | None,
-        headers: list[tuple[str, str]], cookies: Mapping[str, str] | None,
+        self,
+        proto: str,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None,
+        headers: list[tuple[str, str]],
+        cookies: Mapping[str, str] | None,
     ) -> _Scope:
         parts = urlsplit(url)
         query = parts.query
@@ -274,8 +287,15 @@ class AsyncTestClient:
         jar = {**self.cookies, **(cookies or {})}
         if jar and "cookie" not in names:
             headers.append(("cookie", "; ".join(f"{k}={v}" for k, v in jar.items())))
-        return _Scope(proto, method.upper(), unquote(parts.path or "/"), query, headers,
-                      self._scheme, self._client_addr)
+        return _Scope(
+            proto,
+            method.upper(),
+            unquote(parts.path or "/"),
+            query,
+            headers,
+            self._scheme,
+            self._client_addr,
+        )
 
     async def request(
         self,
@@ -293,7 +313,8 @@ class AsyncTestClient:
         await self.start()
         header_list = list(headers.items() if isinstance(headers, Mapping) else headers or [])
         body = _encode_body(json, data, content, header_list)
-        if body and not any(name.lower() == "content-length" for name, _ in header_list):
+        declared = {name.lower() for name, _ in header_list}
+        if body and not declared & {"content-length", "transfer-encoding"}:
             header_list.append(("content-length", str(len(body))))
         scope = self._scope("http", method, url, params, header_list, cookies)
         protocol = _HTTPProtocol(body)

@@ -68,7 +68,9 @@ def find_config_file(name: str, directory: Path) -> Path:
         candidate = directory / f"{name}{suffix}"
         if candidate.is_file():
             return candidate
-    raise ConfigError(f"no config named {name!r}: neither {name}.toml nor {name}.json in {directory}")
+    raise ConfigError(
+        f"no config named {name!r}: neither {name}.toml nor {name}.json in {directory}"
+    )
 
 
 def load_run_config(path: Path) -> RunConfig:

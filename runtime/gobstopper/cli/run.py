@@ -54,7 +54,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("--log-level", choices=["critical", "error", "warning", "info", "debug"])
     parser.add_argument("--access-log", action="store_true", default=None, help="log each request")
     parser.add_argument("--backlog", type=int, help="pending connections to queue (default 16384)")
-    parser.add_argument("--config", metavar="NAME", help="NAME.toml / NAME.json with these settings")
+    parser.add_argument(
+        "--config", metavar="NAME", help="NAME.toml / NAME.json with these settings"
+    )
     parser.set_defaults(handler=run_command)
 
 
@@ -63,8 +65,17 @@ def resolve_config(args: argparse.Namespace, directory: Path) -> RunConfig:
     base = load_run_config(find_config_file(args.config, directory)) if args.config else RunConfig()
     overrides = {
         field: getattr(args, field)
-        for field in ("app", "workers", "threads", "host", "port", "reload", "log_level",
-                      "access_log", "backlog")
+        for field in (
+            "app",
+            "workers",
+            "threads",
+            "host",
+            "port",
+            "reload",
+            "log_level",
+            "access_log",
+            "backlog",
+        )
         if getattr(args, field) is not None
     }
     merged = {**msgspec.structs.asdict(base), **overrides}
@@ -83,7 +94,7 @@ def resolve_app_target(target: str | None, directory: Path) -> str:
     if target.endswith(".py"):
         target = target[:-3].replace("/", ".").replace(os.sep, ".") + ":app"
     module, _, attribute = target.partition(":")
-    if not module or not attribute.isidentifier() and attribute:
+    if not module or (not attribute.isidentifier() and attribute):
         raise RunError(f"APP must look like module:attribute, got {target!r}")
     sys.path.insert(0, str(directory))
     try:
@@ -118,17 +129,27 @@ def granian_arguments(config: RunConfig, target: str, directory: Path) -> list[s
     if config.reload and importlib.util.find_spec("watchfiles") is None:
         raise RunError("--reload needs watchfiles: pip install 'gobstopper[dev]'")
     arguments = [
-        "--interface", "rsgi",
-        "--host", config.host,
-        "--port", str(config.port),
-        "--workers", str(config.workers),
-        "--runtime-threads", str(config.threads),
-        "--runtime-mode", _runtime_mode(),
-        "--loop", _event_loop(),
-        "--log-level", config.log_level,
-        "--backlog", str(config.backlog),
+        "--interface",
+        "rsgi",
+        "--host",
+        config.host,
+        "--port",
+        str(config.port),
+        "--workers",
+        str(config.workers),
+        "--runtime-threads",
+        str(config.threads),
+        "--runtime-mode",
+        _runtime_mode(),
+        "--loop",
+        _event_loop(),
+        "--log-level",
+        config.log_level,
+        "--backlog",
+        str(config.backlog),
         "--respawn-failed-workers",
-        "--working-dir", str(directory),
+        "--working-dir",
+        str(directory),
     ]
     if config.access_log:
         arguments.append("--access-log")
@@ -149,7 +170,9 @@ def run_command(args: argparse.Namespace) -> int:
         return 2
     environment = {**os.environ, **config.env}
     python_path = environment.get("PYTHONPATH")
-    environment["PYTHONPATH"] = f"{directory}{os.pathsep}{python_path}" if python_path else str(directory)
+    environment["PYTHONPATH"] = (
+        f"{directory}{os.pathsep}{python_path}" if python_path else str(directory)
+    )
     command = [sys.executable, "-m", "granian", *arguments]
     sys.stdout.flush()
     sys.stderr.flush()

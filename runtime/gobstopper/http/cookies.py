@@ -13,7 +13,7 @@ SameSite = Literal["lax", "strict", "none", "Lax", "Strict", "None"]
 
 # RFC 6265 cookie-name is an HTTP token; values may not hold CTLs, whitespace, '"', ',', ';', '\'.
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-_COOKIE_VALUE = re.compile(r'^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*$')
+_COOKIE_VALUE = re.compile(r"^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*$")
 
 
 def parse_cookie_header(header: str) -> dict[str, str]:

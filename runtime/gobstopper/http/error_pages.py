@@ -25,7 +25,9 @@ _PAGE = """<!doctype html>
 """
 
 
-def error_response(request: Request | None, error: HTTPException, trace: str | None = None) -> Response:
+def error_response(
+    request: Request | None, error: HTTPException, trace: str | None = None
+) -> Response:
     """Render ``error`` for the client that sent ``request``."""
     if request is not None and request.accepts_json:
         payload: dict[str, object] = {

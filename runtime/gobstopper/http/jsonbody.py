@@ -15,7 +15,7 @@ import msgspec
 
 from .errors import HTTPException
 
-__all__ = ["decode_json", "exceeds_depth", "is_json_content_type"]
+__all__ = ["decode_json", "decoder_for", "exceeds_depth", "is_json_content_type"]
 
 _SPECIALS = re.compile(rb'[\[\]{}"\\]')
 _OPEN = frozenset(b"[{")
@@ -57,14 +57,19 @@ def exceeds_depth(body: bytes, max_depth: int) -> bool:
 
 def is_json_content_type(content_type: str | None) -> bool:
     """Accept ``application/json`` and any ``+json`` media type, with parameters."""
+    if content_type == "application/json":
+        return True
     if not content_type:
         return False
     media = content_type.partition(";")[0].strip().lower()
-    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
 
 
 @lru_cache(maxsize=512)
-def _decoder(target: Any) -> msgspec.json.Decoder[Any]:
+def decoder_for(target: Any) -> msgspec.json.Decoder[Any]:
+    """The cached msgspec decoder for ``target``."""
     return msgspec.json.Decoder(target)
 
 
@@ -76,27 +81,25 @@ def _field_path(message: str) -> str | None:
     return path.lstrip(".") or None
 
 
-def decode_json(body: bytes, target: Any, max_depth: int) -> Any:
-    """Decode ``body`` as ``target``; raise 400 for bad JSON, 422 for the wrong shape.
+def decode_json(body: bytes, decoder: msgspec.json.Decoder[Any], max_depth: int) -> Any:
+    """Decode ``body`` with ``decoder``; raise 400 for bad JSON, 422 for the wrong shape.
 
     The 422 detail names the field path, e.g. ``{"field": "user.age", "message":
     "Expected `int`, got `str`"}``.
     """
-    if not body.strip():
-        raise HTTPException(400, "Request body is empty; expected a JSON document.")
     if exceeds_depth(body, max_depth):
         raise HTTPException(400, f"JSON document nests deeper than the limit of {max_depth}.")
     try:
-        return _decoder(target).decode(body)
+        return decoder.decode(body)
     except msgspec.ValidationError as error:
         message = str(error)
         field = _field_path(message)
         summary = message.rpartition(" - at `$")[0] or message
         description = f"Invalid field `{field}`: {summary}" if field else summary
-        raise HTTPException(
-            422, description, detail={"field": field, "message": summary}
-        ) from None
+        raise HTTPException(422, description, detail={"field": field, "message": summary}) from None
     except msgspec.DecodeError as error:
+        if not body.strip():
+            raise HTTPException(400, "Request body is empty; expected a JSON document.") from None
         raise HTTPException(400, f"Malformed JSON: {error}") from None
     except RecursionError:
         raise HTTPException(400, "JSON document nests too deeply.") from None

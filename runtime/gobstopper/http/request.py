@@ -12,14 +12,15 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+import msgspec
+
 from .cookies import parse_cookie_header
 from .datastructures import Headers, MultiDict
 from .errors import HTTPException
-from .jsonbody import decode_json, is_json_content_type
+from .jsonbody import decode_json, decoder_for, is_json_content_type
 
 if TYPE_CHECKING:
     from ..app import Gobstopper
-    from ..settings import Settings
 
 __all__ = ["Request"]
 
@@ -152,11 +153,17 @@ class Request:
 
     @property
     def accepts_json(self) -> bool:
-        """Whether the client prefers JSON to HTML (used to shape error bodies)."""
+        """Whether the client prefers JSON to HTML (used to shape error bodies).
+
+        True when ``Accept`` names JSON before HTML, or names neither and the request
+        itself carries JSON.
+        """
         accept = self._scope.headers.get("accept") or ""
-        if "json" in accept:
-            return "text/html" not in accept or accept.find("json") < accept.find("text/html")
-        return not accept and self.is_json
+        json_at = accept.find("json")
+        html_at = accept.find("text/html")
+        if json_at >= 0 and (html_at < 0 or json_at < html_at):
+            return True
+        return html_at < 0 and self.is_json
 
     @property
     def client_ip(self) -> str:
@@ -197,10 +204,8 @@ class Request:
         Set it in a ``before_request`` hook or middleware to allow a larger body for one
         request; a larger body gets 413 and is never read into memory whole.
         """
-        try:
-            return self._max_body_bytes
-        except AttributeError:
-            return self._settings.json_max_bytes
+        override: int | None = getattr(self, "_max_body_bytes", None)
+        return self.app.settings.json_max_bytes if override is None else override
 
     @max_body_bytes.setter
     def max_body_bytes(self, value: int) -> None:
@@ -209,18 +214,12 @@ class Request:
     @property
     def max_json_depth(self) -> int:
         """Deepest JSON nesting accepted (``GOBSTOPPER_JSON_MAX_DEPTH`` by default)."""
-        try:
-            return self._max_json_depth
-        except AttributeError:
-            return self._settings.json_max_depth
+        override: int | None = getattr(self, "_max_json_depth", None)
+        return self.app.settings.json_max_depth if override is None else override
 
     @max_json_depth.setter
     def max_json_depth(self, value: int) -> None:
         self._max_json_depth = value
-
-    @property
-    def _settings(self) -> Settings:
-        return self.app.settings
 
     # -- body -----------------------------------------------------------------------------
 
@@ -288,25 +287,30 @@ class Request:
             pass
         if not force and not self.is_json:
             raise _unsupported_media_type(self.content_type)
-        self._json = decode_json(await self.body(), Any, self.max_json_depth)
+        self._json = decode_json(await self.body(), decoder_for(Any), self.max_json_depth)
         return self._json
 
-    async def decode_body(self, target: type[Any]) -> Any:
+    async def decode_body(self, target: Any) -> Any:
         """Decode the JSON body into ``target`` (a msgspec Struct, dataclass, ``list[int]``...).
 
         415 for a non-JSON content type, 400 for malformed JSON, 422 naming the field for
         values of the wrong shape.
         """
-        if not self.is_json:
-            raise _unsupported_media_type(self.content_type)
-        return decode_json(await self.body(), target, self.max_json_depth)
+        return await self._decode_with(decoder_for(target))
+
+    async def _decode_with(self, decoder: msgspec.json.Decoder[Any]) -> Any:
+        content_type = self._scope.headers.get("content-type")
+        if not is_json_content_type(content_type):
+            raise _unsupported_media_type(content_type)
+        return decode_json(await self.body(), decoder, self.max_json_depth)
 
     async def get_form(self) -> MultiDict:
         """Parse an ``application/x-www-form-urlencoded`` body into a :class:`MultiDict`."""
         media = (self.content_type or "").partition(";")[0].strip().lower()
         if media != _FORM_TYPE:
             raise HTTPException(
-                415, f"Expected a form ({_FORM_TYPE}), got {self.content_type or 'no content type'}."
+                415,
+                f"Expected a form ({_FORM_TYPE}), got {self.content_type or 'no content type'}.",
             )
         body = await self.body()
         try:

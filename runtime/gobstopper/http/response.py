@@ -75,11 +75,12 @@ class Response:
     ) -> None:
         self.body = body
         self.status = status
-        if status in _NO_BODY_STATUSES:
-            content_type = None
+        # 204, 304 and 1xx carry no body, so no content type either.
+        content_type = None if status in _NO_BODY_STATUSES else content_type or self.media_type
+        if headers is None:
+            self._raw_headers = [("content-type", content_type)] if content_type else []
         else:
-            content_type = content_type or self.media_type
-        self._raw_headers = _header_list(headers, content_type)
+            self._raw_headers = _header_list(headers, content_type)
 
     @property
     def headers(self) -> MutableHeaders:
@@ -132,9 +133,7 @@ class Response:
             )
         )
 
-    def delete_cookie(
-        self, key: str, *, path: str | None = "/", domain: str | None = None
-    ) -> None:
+    def delete_cookie(self, key: str, *, path: str | None = "/", domain: str | None = None) -> None:
         """Tell the client to drop cookie ``key`` (same path and domain as when set)."""
         self.set_cookie(key, "", max_age=0, expires=0, path=path, domain=domain)
 

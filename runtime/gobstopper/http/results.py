@@ -14,7 +14,7 @@ import msgspec
 
 from .response import HTMLResponse, JSONResponse, Response, StreamResponse
 
-__all__ = ["make_response", "to_response"]
+__all__ = ["RESULT_CONVERTERS", "make_response", "to_response"]
 
 
 def _from_bytes(body: bytes) -> Response:
@@ -29,7 +29,8 @@ def _no_content(_: None) -> Response:
     return Response(b"", 204)
 
 
-_BY_TYPE: dict[type, Callable[[Any], Response]] = {
+#: Exact return type → converter. The application looks here first, inline.
+RESULT_CONVERTERS: dict[type, Callable[[Any], Response]] = {
     str: HTMLResponse,
     dict: JSONResponse,
     list: JSONResponse,
@@ -49,14 +50,20 @@ def to_response(value: Any) -> Response:
     ``None`` → 204; ``(body, status)`` and ``(body, status, headers)`` tuples; responses
     pass through unchanged.
     """
-    convert = _BY_TYPE.get(type(value))
+    convert = RESULT_CONVERTERS.get(type(value))
     if convert is not None:
         return convert(value)
-    if isinstance(value, Response):
-        return value
     if isinstance(value, tuple):
         return _from_tuple(value)
-    if isinstance(value, (msgspec.Struct, Mapping, list, tuple)) or dataclasses.is_dataclass(value):
+    if isinstance(value, Response):
+        # Response and Struct subclasses are classes of the program, a bounded set:
+        # remember them so the next return of the same type takes the dict lookup.
+        RESULT_CONVERTERS[type(value)] = _identity
+        return value
+    if isinstance(value, msgspec.Struct):
+        RESULT_CONVERTERS[type(value)] = JSONResponse
+        return JSONResponse(value)
+    if isinstance(value, (Mapping, list)) or dataclasses.is_dataclass(value):
         return JSONResponse(value)
     if isinstance(value, str):
         return HTMLResponse(str(value))

@@ -8,7 +8,8 @@ outermost: it sees the request first and the response last.
 ...     async def __call__(self, request, call_next):
 ...         started = time.perf_counter()
 ...         response = await call_next(request)
-...         response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+...         elapsed = (time.perf_counter() - started) * 1000
+...         response.headers["Server-Timing"] = f"app;dur={elapsed:.1f}"
 ...         return response
 >>> app.add_middleware(Timing())
 """

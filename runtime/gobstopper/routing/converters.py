@@ -9,8 +9,15 @@ from __future__ import annotations
 import uuid
 from typing import Any, ClassVar
 
-__all__ = ["CONVERTERS", "Converter", "FloatConverter", "IntConverter", "PathConverter",
-           "StringConverter", "UUIDConverter"]
+__all__ = [
+    "CONVERTERS",
+    "Converter",
+    "FloatConverter",
+    "IntConverter",
+    "PathConverter",
+    "StringConverter",
+    "UUIDConverter",
+]
 
 
 class Converter:
@@ -68,8 +75,13 @@ class FloatConverter(Converter):
 
     def to_python(self, value: str) -> float:
         whole, dot, fraction = value.partition(".")
-        if not (dot and whole.isascii() and whole.isdigit() and fraction.isascii()
-                and fraction.isdigit()):
+        if not (
+            dot
+            and whole.isascii()
+            and whole.isdigit()
+            and fraction.isascii()
+            and fraction.isdigit()
+        ):
             raise ValueError(f"{value!r} is not a decimal number")
         return float(value)
 

@@ -19,7 +19,9 @@ __all__ = ["BuildError", "Router", "Rule"]
 
 T = TypeVar("T")
 
-_PLACEHOLDER = re.compile(r"<(?:(?P<converter>[a-zA-Z_][a-zA-Z0-9_]*):)?(?P<name>[a-zA-Z_][a-zA-Z0-9_]*)>")
+_PLACEHOLDER = re.compile(
+    r"<(?:(?P<converter>[a-zA-Z_][a-zA-Z0-9_]*):)?(?P<name>[a-zA-Z_][a-zA-Z0-9_]*)>"
+)
 
 
 class BuildError(LookupError):
@@ -110,14 +112,16 @@ def _parse_segment(piece: str, pattern: str) -> _Segment:
             converter_class = CONVERTERS[kind]
         except KeyError:
             known = ", ".join(sorted(CONVERTERS))
-            raise ValueError(f"route {pattern!r}: unknown converter {kind!r} (known: {known})") from None
+            raise ValueError(
+                f"route {pattern!r}: unknown converter {kind!r} (known: {known})"
+            ) from None
         params.append(_Param(match.group("name"), converter_class()))
     if len(matches) == 1 and matches[0].group(0) == piece:
         return _Segment(piece, tuple(params), None)
     if any(param.converter.spans_segments for param in params):
         raise ValueError(f"route {pattern!r}: a <path:...> placeholder must fill whole segments")
     regex, cursor = [], 0
-    for match, param in zip(matches, params):
+    for match, param in zip(matches, params, strict=True):
         regex.append(re.escape(piece[cursor : match.start()]))
         regex.append(f"(?P<{param.name}>{param.converter.regex})")
         cursor = match.end()
@@ -155,9 +159,7 @@ class Router(Generic[T]):
         self._root: _Node[T] = _Node()
         self._rules: list[tuple[Rule, frozenset[str], T]] = []
 
-    def add(
-        self, rule: Rule, methods: Iterable[str], target: T, *, implicit: bool = False
-    ) -> None:
+    def add(self, rule: Rule, methods: Iterable[str], target: T, *, implicit: bool = False) -> None:
         """Register ``target`` for ``methods`` on ``rule``.
 
         A duplicate is an error, unless ``implicit`` (as for the HEAD that GET implies),
@@ -215,7 +217,9 @@ class Router(Generic[T]):
         return len(self._rules)
 
 
-def _walk(node: _Node[T], segments: list[str], index: int, params: dict[str, Any]) -> dict[str, T] | None:
+def _walk(
+    node: _Node[T], segments: list[str], index: int, params: dict[str, Any]
+) -> dict[str, T] | None:
     if index == len(segments):
         return node.endpoints
     segment = segments[index]
@@ -255,7 +259,8 @@ def _walk(node: _Node[T], segments: list[str], index: int, params: dict[str, Any
 def _walk_path(
     child: _Node[T], segments: list[str], index: int, params: dict[str, Any], param: _Param
 ) -> dict[str, T] | None:
-    for end in range(len(segments), index, -1):
+    # Shortest first, so a rule with a literal suffix (/<path:p>/meta) beats the bare one.
+    for end in range(index + 1, len(segments) + 1):
         value = "/".join(segments[index:end])
         if not value:
             continue

@@ -1,0 +1,33 @@
+"""The Gobstopper side of the benchmark: the same endpoints as ``bare_rsgi``."""
+
+import msgspec
+
+from gobstopper import Gobstopper, PlainTextResponse
+
+app = Gobstopper(__name__)
+
+
+class Item(msgspec.Struct):
+    name: str
+    price: float
+    tags: list[str] = []
+
+
+@app.get("/plaintext")
+async def plaintext():
+    return PlainTextResponse("Hello, World!")
+
+
+@app.get("/json")
+async def json():
+    return {"message": "Hello, World!"}
+
+
+@app.get("/users/<int:user_id>")
+async def user(user_id: int):
+    return {"id": user_id}
+
+
+@app.post("/items")
+async def create_item(item: Item):
+    return item, 201

@@ -1,0 +1,3 @@
+wrk.method = "POST"
+wrk.body = '{"name": "gobstopper", "price": 2.5, "tags": ["candy", "everlasting"]}'
+wrk.headers["Content-Type"] = "application/json"

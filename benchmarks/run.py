@@ -1,0 +1,164 @@
+"""Compare Gobstopper with a bare RSGI app on the same Granian, in one run.
+
+Both servers run side by side (one Granian worker each); wrk loads one at a time,
+alternating between them for each scenario, and the best of the rounds is kept. The
+result is a table of requests/second, p99 latency and the ratio to bare RSGI, plus a
+JSON file for later comparison.
+
+    python benchmarks/run.py --duration 5 --rounds 2 --output benchmarks/results/core.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+SCENARIOS = [
+    ("plaintext", "/plaintext", None, 0.90),
+    ("json", "/json", None, 0.90),
+    ("path parameter", "/users/42", None, 0.80),
+    ("POST msgspec Struct", "/items", HERE / "post_item.lua", 0.80),
+]
+
+
+@dataclass
+class Measurement:
+    requests_per_second: float
+    p99_ms: float
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(target: str, port: int) -> subprocess.Popen[bytes]:
+    loop = "rloop" if shutil.which("python") and _has_module("rloop") else "asyncio"
+    command = [
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "rsgi",
+        "--workers",
+        "1",
+        "--runtime-mode",
+        "st",
+        "--loop",
+        loop,
+        "--log-level",
+        "error",
+        "--backlog",
+        "16384",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        target,
+    ]
+    env = {**os.environ, "PYTHONPATH": f"{HERE}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    process = subprocess.Popen(command, cwd=HERE, env=env)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"{target} did not start on port {port}")
+
+
+def _has_module(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
+
+
+def run_wrk(url: str, script: Path | None, duration: int, connections: int) -> Measurement:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", url]
+    if script is not None:
+        command[1:1] = ["-s", str(script)]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    if "Non-2xx" in output:
+        raise RuntimeError(f"{url} answered errors under load:\n{output}")
+    return Measurement(rps, float(p99.group(1)) * scale)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per scenario")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--output", type=Path, default=HERE / "results" / "core.json")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
+        return 2
+    servers = {
+        "bare": ("bare_rsgi:app", free_port()),
+        "gobstopper": ("gobstopper_app:app", free_port()),
+    }
+    processes = [start_server(target, port) for target, port in servers.values()]
+    results = []
+    try:
+        for name, path, script, target in SCENARIOS:
+            best: dict[str, Measurement] = {}
+            for _ in range(args.rounds):
+                for label, (_, port) in servers.items():
+                    url = f"http://127.0.0.1:{port}{path}"
+                    run_wrk(url, script, 1, args.connections)
+                    measured = run_wrk(url, script, args.duration, args.connections)
+                    if (
+                        label not in best
+                        or measured.requests_per_second > best[label].requests_per_second
+                    ):
+                        best[label] = measured
+            ratio = best["gobstopper"].requests_per_second / best["bare"].requests_per_second
+            results.append(
+                {
+                    "scenario": name,
+                    "target_ratio": target,
+                    "ratio": round(ratio, 3),
+                    **{label: asdict(m) for label, m in best.items()},
+                }
+            )
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            process.wait(timeout=20)
+    header = ("scenario", "bare req/s", "bare p99", "gob req/s", "gob p99", "ratio", "target")
+    print("{:<22}{:>12}{:>10}{:>12}{:>10}{:>8}{:>8}".format(*header))
+    for row in results:
+        print(
+            f"{row['scenario']:<22}{row['bare']['requests_per_second']:>12.0f}"
+            f"{row['bare']['p99_ms']:>8.2f}ms{row['gobstopper']['requests_per_second']:>12.0f}"
+            f"{row['gobstopper']['p99_ms']:>8.2f}ms{row['ratio']:>8.2f}{row['target_ratio']:>8.2f}"
+        )
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps({"granian_workers": 1, "results": results}, indent=2))
+    print(f"results written to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
