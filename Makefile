@@ -1,0 +1,47 @@
+# The commands the README promises. Each installs what it needs itself.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+PORT ?= 8000
+DOCS_BUILD := docs/_build/html
+
+.PHONY: help uv sync demo test lint format docs unit integration bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+uv: ## Install uv (from PyPI) if it is missing
+	@command -v $(UV) >/dev/null 2>&1 || python3 -m pip install --user --quiet uv \
+		|| python3 -m pip install --user --quiet --break-system-packages uv
+	@$(UV) --version
+
+sync: uv ## Create .venv with every extra and the test tools, from the lock file
+	$(UV) sync --frozen --all-extras
+
+demo: sync ## Serve the example app on http://127.0.0.1:$(PORT) (embedded defaults)
+	cd examples && $(UV) run --frozen gobstopper run example_app:app -p $(PORT) --log-level info
+
+lint: sync ## ruff check and ruff format --check
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+format: sync ## Apply ruff's formatting and safe fixes
+	$(UV) run --frozen ruff format .
+	$(UV) run --frozen ruff check --fix .
+
+docs: sync ## Build the Sphinx docs, warnings as errors
+	$(UV) run --frozen sphinx-build -W --keep-going -q -b html docs $(DOCS_BUILD)
+
+unit: sync ## Fast in-process tests only
+	$(UV) run --frozen pytest tests/unit
+
+test: lint docs ## Everything CI runs: lint, docs, the whole test suite
+	$(UV) run --frozen pytest
+
+bench: sync ## wrk benchmark against a bare RSGI app, as ratios (installs wrk)
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(UV) run --frozen python benchmarks/run.py
+
+clean: ## Remove build and test artefacts
+	rm -rf $(DOCS_BUILD) dist .pytest_cache .ruff_cache benchmarks/results

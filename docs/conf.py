@@ -1,0 +1,21 @@
+"""Sphinx configuration for the Gobstopper documentation."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runtime"))
+
+project = "Gobstopper"
+author = "The Gobstopper team"
+copyright = "2026, the Gobstopper team"
+release = "0.1.0"
+
+extensions = ["sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.viewcode"]
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+autodoc_default_options = {"members": True, "show-inheritance": True}
+html_theme = "furo"
+html_title = "Gobstopper"
+exclude_patterns = ["_build"]

@@ -1,0 +1,52 @@
+"""The example app that ``make demo`` serves keeps working."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from gobstopper.testing import TestClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
+
+import example_app  # noqa: E402
+
+
+@pytest.fixture
+def client() -> TestClient:
+    example_app.TODOS.clear()
+    with TestClient(example_app.app) as client:
+        yield client
+
+
+def test_todo_lifecycle(client: TestClient) -> None:
+    created = client.post("/api/todos", json={"title": "  buy gobstoppers "})
+    assert created.status_code == 201
+    todo = created.json()
+    assert todo["title"] == "buy gobstoppers"
+    assert created.headers["location"] == f"/api/todos/{todo['id']}"
+    assert client.get(created.headers["location"]).json() == todo
+    assert client.get("/api/todos?done=false").json() == [todo]
+    assert client.get("/api/todos?done=true").json() == []
+    assert "buy gobstoppers" in client.get("/").text
+    assert client.delete(created.headers["location"]).status_code == 204
+    assert client.get(created.headers["location"]).status_code == 404
+
+
+def test_blank_titles_and_bad_bodies_are_refused(client: TestClient) -> None:
+    assert client.post("/api/todos", json={"title": "   "}).status_code == 422
+    assert client.post("/api/todos", json={"title": 5}).status_code == 422
+    assert client.post("/api/todos", data={"title": "x"}).status_code == 415
+
+
+def test_titles_are_escaped_in_the_page(client: TestClient) -> None:
+    client.post("/api/todos", json={"title": "<script>alert(1)</script>"})
+    page = client.get("/").text
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;" in page
+
+
+def test_health(client: TestClient) -> None:
+    assert client.get("/health").json() == {"status": "ok", "todos": 0}
