@@ -11,7 +11,7 @@ from gobstopper.testing import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 
-import example_app  # noqa: E402
+import example_app
 
 
 @pytest.fixture
