@@ -20,7 +20,7 @@ import msgspec
 
 from .http.errors import HTTPException
 from .http.jsonbody import decoder_for
-from .http.request import Request
+from .http.request import Request, disconnected
 from .routing.router import Rule
 
 __all__ = ["HandlerCall", "compile_call"]
@@ -154,7 +154,7 @@ def compile_call(func: Callable[..., Any], rule: Rule) -> HandlerCall:
     target = func if inspect.iscoroutinefunction(func) else _in_thread(func)
     simple = not (body or path_typed or queries)
     if simple and request_name is None:
-        return _call_with_params(target)
+        return _call_with_params(target) if rule.param_names else _call_without_args(target)
     if simple and request_name == next(iter(signature.parameters), None):
         return _call_with_request_and_params(target)
     return _call_general(target, request_name, body, path_typed, queries)
@@ -169,6 +169,13 @@ def _in_thread(func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
         return await loop.run_in_executor(None, functools.partial(func, *args, **kwargs))
 
     return run
+
+
+def _call_without_args(target: Callable[..., Awaitable[Any]]) -> HandlerCall:
+    def call(request: Request, params: dict[str, Any]) -> Awaitable[Any]:
+        return target()
+
+    return call
 
 
 def _call_with_params(target: Callable[..., Awaitable[Any]]) -> HandlerCall:
@@ -206,7 +213,20 @@ def _call_general(
         if request_name is not None:
             kwargs[request_name] = request
         if body_decoder is not None:
-            kwargs[body_name] = await request._decode_with(body_decoder)
+            request._require_json()
+            raw = request._body
+            if raw is None:
+                # Awaiting the protocol here rather than through request.body() keeps the
+                # await chain short: a suspended read resumes through every frame above it.
+                if request._declared_length() is None:
+                    raw = await request.body()
+                else:
+                    try:
+                        raw = await request._protocol()
+                    except Exception as error:
+                        raise disconnected() from error
+                    request._body = raw
+            kwargs[body_name] = request._decode_json(raw, body_decoder)
         return await target(**kwargs)
 
     return call

@@ -22,7 +22,7 @@ from .jsonbody import decode_json, decoder_for, is_json_content_type
 if TYPE_CHECKING:
     from ..app import Gobstopper
 
-__all__ = ["Request"]
+__all__ = ["Request", "disconnected"]
 
 _FORM_TYPE = "application/x-www-form-urlencoded"
 
@@ -56,6 +56,11 @@ class Request:
         self._scope = scope
         self._protocol = protocol
         self.app = app
+        # Read on every body access: plain attributes are far cheaper than catching
+        # AttributeError on unset slots.
+        self._body: bytes | None = None
+        self._max_body_bytes: int | None = None
+        self._max_json_depth: int | None = None
 
     # -- request line ---------------------------------------------------------------------
 
@@ -204,7 +209,7 @@ class Request:
         Set it in a ``before_request`` hook or middleware to allow a larger body for one
         request; a larger body gets 413 and is never read into memory whole.
         """
-        override: int | None = getattr(self, "_max_body_bytes", None)
+        override = self._max_body_bytes
         return self.app.settings.json_max_bytes if override is None else override
 
     @max_body_bytes.setter
@@ -214,7 +219,7 @@ class Request:
     @property
     def max_json_depth(self) -> int:
         """Deepest JSON nesting accepted (``GOBSTOPPER_JSON_MAX_DEPTH`` by default)."""
-        override: int | None = getattr(self, "_max_json_depth", None)
+        override = self._max_json_depth
         return self.app.settings.json_max_depth if override is None else override
 
     @max_json_depth.setter
@@ -229,24 +234,31 @@ class Request:
         Raises 413 as soon as the body is known to exceed :attr:`max_body_bytes` — from
         ``Content-Length`` before reading, or while reading a chunked body.
         """
-        try:
+        if self._body is not None:
             return self._body
-        except AttributeError:
-            pass
-        limit = self.max_body_bytes
-        declared = self._scope.headers.get("content-length")
-        if declared is not None:
-            if not declared.isdigit():
-                raise HTTPException(400, "Invalid Content-Length header.")
-            if int(declared) > limit:
-                raise _too_large(limit)
+        if self._declared_length() is not None:
             try:
-                self._body = await self._protocol()
+                body = await self._protocol()
             except Exception as error:
-                raise _disconnected() from error
+                raise disconnected() from error
         else:
-            self._body = b"".join([chunk async for chunk in self.stream()])
-        return self._body
+            body = b"".join([chunk async for chunk in self.stream()])
+        self._body = body
+        return body
+
+    def _declared_length(self) -> int | None:
+        """The ``Content-Length``, checked against :attr:`max_body_bytes` (400/413), or
+        ``None`` for a body streamed without one."""
+        declared = self._scope.headers.get("content-length")
+        if declared is None:
+            return None
+        if not declared.isdigit():
+            raise HTTPException(400, "Invalid Content-Length header.")
+        length = int(declared)
+        limit = self.max_body_bytes
+        if length > limit:
+            raise _too_large(limit)
+        return length
 
     async def stream(self) -> AsyncIterator[bytes]:
         """Yield the body in chunks as they arrive, enforcing :attr:`max_body_bytes`."""
@@ -259,7 +271,7 @@ class Request:
             except StopAsyncIteration:
                 return
             except Exception as error:
-                raise _disconnected() from error
+                raise disconnected() from error
             received += len(chunk)
             if received > limit:
                 raise _too_large(limit)
@@ -296,13 +308,16 @@ class Request:
         415 for a non-JSON content type, 400 for malformed JSON, 422 naming the field for
         values of the wrong shape.
         """
-        return await self._decode_with(decoder_for(target))
+        self._require_json()
+        return self._decode_json(await self.body(), decoder_for(target))
 
-    async def _decode_with(self, decoder: msgspec.json.Decoder[Any]) -> Any:
+    def _require_json(self) -> None:
         content_type = self._scope.headers.get("content-type")
         if not is_json_content_type(content_type):
             raise _unsupported_media_type(content_type)
-        return decode_json(await self.body(), decoder, self.max_json_depth)
+
+    def _decode_json(self, body: bytes, decoder: msgspec.json.Decoder[Any]) -> Any:
+        return decode_json(body, decoder, self.max_json_depth)
 
     async def get_form(self) -> MultiDict:
         """Parse an ``application/x-www-form-urlencoded`` body into a :class:`MultiDict`."""
@@ -327,7 +342,8 @@ def _too_large(limit: int) -> HTTPException:
     return HTTPException(413, f"Request body exceeds the limit of {limit} bytes.")
 
 
-def _disconnected() -> HTTPException:
+def disconnected() -> HTTPException:
+    """The error for a client that went away before sending its whole body."""
     return HTTPException(400, "The client disconnected before sending the whole body.")
 
 

@@ -8,7 +8,7 @@ lookup costs the depth of the path, not the number of routes.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote, urlencode
@@ -132,10 +132,32 @@ def _parse_segment(piece: str, pattern: str) -> _Segment:
     return _Segment(piece, tuple(params), re.compile("".join(regex)))
 
 
+_SINGLE, _PATH, _MIXED = 0, 1, 2
+
+
+@dataclass
+class _Edge(Generic[T]):
+    """A dynamic child, flattened for the walk: what kind, which name, which converter."""
+
+    segment: _Segment
+    child: _Node[T]
+    kind: int
+    name: str
+    convert: Callable[[str], Any]
+
+    @classmethod
+    def of(cls, segment: _Segment, child: _Node[T]) -> _Edge[T]:
+        single = segment.single
+        if single is None:
+            return cls(segment, child, _MIXED, "", str)
+        kind = _PATH if single.converter.spans_segments else _SINGLE
+        return cls(segment, child, kind, single.name, single.converter.to_python)
+
+
 @dataclass
 class _Node(Generic[T]):
     static: dict[str, _Node[T]] = field(default_factory=dict)
-    dynamic: list[tuple[_Segment, _Node[T]]] = field(default_factory=list)
+    dynamic: list[_Edge[T]] = field(default_factory=list)
     endpoints: dict[str, T] | None = None
 
 
@@ -189,13 +211,18 @@ class Router(Generic[T]):
     def _child(node: _Node[T], segment: _Segment) -> _Node[T]:
         if segment.is_static:
             return node.static.setdefault(segment.text, _Node())
-        for existing, child in node.dynamic:
-            if existing == segment:
-                return child
-        child = _Node()
-        node.dynamic.append((segment, child))
-        node.dynamic.sort(key=lambda pair: _segment_priority(pair[0]))
+        for edge in node.dynamic:
+            if edge.segment == segment:
+                return edge.child
+        child: _Node[T] = _Node()
+        node.dynamic.append(_Edge.of(segment, child))
+        node.dynamic.sort(key=lambda edge: _segment_priority(edge.segment))
         return child
+
+    @property
+    def static_routes(self) -> dict[str, dict[str, T]]:
+        """Exact path → method table for rules without placeholders (read-only use)."""
+        return self._static
 
     def match(self, path: str) -> tuple[dict[str, T], dict[str, Any]] | None:
         """Return the method table and path parameters for ``path``, or ``None``."""
@@ -220,64 +247,64 @@ class Router(Generic[T]):
 def _walk(
     node: _Node[T], segments: list[str], index: int, params: dict[str, Any]
 ) -> dict[str, T] | None:
-    if index == len(segments):
-        return node.endpoints
+    """Match ``segments[index:]`` below ``node``; the last segment is checked in place
+    rather than by one more call."""
+    last = index == len(segments) - 1
     segment = segments[index]
     child = node.static.get(segment)
     if child is not None:
-        found = _walk(child, segments, index + 1, params)
+        found = child.endpoints if last else _walk(child, segments, index + 1, params)
         if found is not None:
             return found
-    for edge, child in node.dynamic:
-        single = edge.single
-        if single is not None:
-            converter = single.converter
-            if converter.spans_segments:
-                found = _walk_path(child, segments, index, params, single)
-                if found is not None:
-                    return found
-                continue
+    for edge in node.dynamic:
+        kind = edge.kind
+        if kind == _SINGLE:
             try:
-                value = converter.to_python(segment)
+                value = edge.convert(segment)
             except ValueError:
                 continue
-            found = _walk(child, segments, index + 1, params)
+            found = edge.child.endpoints if last else _walk(edge.child, segments, index + 1, params)
             if found is not None:
-                params[single.name] = value
+                params[edge.name] = value
+                return found
+        elif kind == _PATH:
+            found = _walk_path(edge, segments, index, params)
+            if found is not None:
                 return found
         else:
-            values = _match_mixed(edge, segment)
-            if values is None:
-                continue
-            found = _walk(child, segments, index + 1, params)
-            if found is not None:
-                params.update(values)
-                return found
+            values = _match_mixed(edge.segment, segment)
+            if values is not None:
+                child = edge.child
+                found = child.endpoints if last else _walk(child, segments, index + 1, params)
+                if found is not None:
+                    params.update(values)
+                    return found
     return None
 
 
 def _walk_path(
-    child: _Node[T], segments: list[str], index: int, params: dict[str, Any], param: _Param
+    edge: _Edge[T], segments: list[str], index: int, params: dict[str, Any]
 ) -> dict[str, T] | None:
     # Shortest first, so a rule with a literal suffix (/<path:p>/meta) beats the bare one.
     for end in range(index + 1, len(segments) + 1):
         value = "/".join(segments[index:end])
         if not value:
             continue
-        found = _walk(child, segments, end, params)
+        child = edge.child
+        found = child.endpoints if end == len(segments) else _walk(child, segments, end, params)
         if found is not None:
-            params[param.name] = value
+            params[edge.name] = value
             return found
     return None
 
 
-def _match_mixed(edge: _Segment, segment: str) -> dict[str, Any] | None:
-    assert edge.regex is not None
-    match = edge.regex.fullmatch(segment)
+def _match_mixed(segment: _Segment, text: str) -> dict[str, Any] | None:
+    assert segment.regex is not None
+    match = segment.regex.fullmatch(text)
     if match is None:
         return None
     values = {}
-    for param in edge.params:
+    for param in segment.params:
         try:
             values[param.name] = param.converter.to_python(match.group(param.name))
         except ValueError:
