@@ -41,6 +41,8 @@ test: lint docs ## Everything CI runs: lint, docs, the whole test suite
 
 bench: sync ## wrk benchmark against a bare RSGI app, as ratios (installs wrk)
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(UV) run --frozen python benchmarks/router.py
+	$(UV) run --frozen python benchmarks/overhead.py
 	$(UV) run --frozen python benchmarks/run.py
 
 clean: ## Remove build and test artefacts

@@ -142,7 +142,8 @@ def main() -> int:
                     measured[label] = run_wrk(url, script, args.duration, args.connections)
                     runs[label].append(measured[label])
                 ratios.append(
-                    measured["gobstopper"].requests_per_second / measured["bare"].requests_per_second
+                    measured["gobstopper"].requests_per_second
+                    / measured["bare"].requests_per_second
                 )
             results.append(
                 {

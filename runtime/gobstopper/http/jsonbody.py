@@ -87,7 +87,7 @@ def decode_json(body: bytes, decoder: msgspec.json.Decoder[Any], max_depth: int)
     The 422 detail names the field path, e.g. ``{"field": "user.age", "message":
     "Expected `int`, got `str`"}``.
     """
-    if exceeds_depth(body, max_depth):
+    if body.count(b"[") + body.count(b"{") > max_depth and exceeds_depth(body, max_depth):
         raise HTTPException(400, f"JSON document nests deeper than the limit of {max_depth}.")
     try:
         return decoder.decode(body)

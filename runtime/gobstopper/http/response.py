@@ -139,8 +139,10 @@ class Response:
 
     def _send(self, protocol: Any) -> None:
         body = self.body
-        if self.status in _NO_BODY_STATUSES or not body:
+        if not body or self.status in _NO_BODY_STATUSES:
             protocol.response_empty(self.status, self._raw_headers)
+        elif type(body) is bytes:
+            protocol.response_bytes(self.status, self._raw_headers, body)
         elif type(body) is str:
             protocol.response_str(self.status, self._raw_headers, body)
         else:
@@ -180,7 +182,7 @@ class JSONResponse(Response):
         headers: HeadersLike | None = None,
         content_type: str | None = None,
     ) -> None:
-        super().__init__(_json_encode(content), status, headers, content_type)
+        Response.__init__(self, _json_encode(content), status, headers, content_type)
 
 
 class RedirectResponse(Response):
