@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PORT ?= 8000
 DOCS_BUILD := docs/_build/html
 
-.PHONY: help uv sync demo test lint format docs unit integration bench clean
+.PHONY: help uv sync browser demo test lint format docs unit bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -36,7 +36,12 @@ docs: sync ## Build the Sphinx docs, warnings as errors
 unit: sync ## Fast in-process tests only
 	$(UV) run --frozen pytest tests/unit
 
-test: lint docs ## Everything CI runs: lint, docs, the whole test suite
+browser: ## Install Debian's Chromium for the browser tests (needs root; skipped otherwise)
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] \
+		&& { apt-get update -qq && apt-get install -y -qq chromium; } \
+		|| echo "chromium missing and not root: browser tests will be skipped"; }
+
+test: lint docs browser ## Everything CI runs: lint, docs, the whole test suite
 	$(UV) run --frozen pytest
 
 bench: sync ## wrk benchmark against a bare RSGI app, as ratios (installs wrk)

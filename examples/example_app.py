@@ -77,7 +77,9 @@ async def index(request: Request):
         f"<li>{'✔' if todo.done else '○'} {html.escape(todo.title)}</li>" for todo in TODOS.values()
     )
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Gobstopper demo</title></head>
+<html lang="en"><head><meta charset="utf-8"><title>Gobstopper demo</title>
+<style>body {{ font-family: system-ui, sans-serif; max-width: 46rem; margin: 2rem auto; }}
+code {{ background: #f3f3f3; padding: 0.1rem 0.3rem; }}</style></head>
 <body>
 <h1>Gobstopper demo</h1>
 <p>Served to {html.escape(request.client_ip)} over RSGI.</p>

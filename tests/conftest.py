@@ -53,6 +53,30 @@ class Server:
                 self.process.wait()
 
 
+def start_server(directory: Path, *args: str, env: dict[str, str] | None = None) -> Server:
+    """Run ``gobstopper run ARGS`` in ``directory`` on a free port; wait until it listens."""
+    port = free_port()
+    log = directory / f"server-{port}.log"
+    command = [sys.executable, "-m", "gobstopper", "run", *args]
+    if "-p" not in args:
+        command += ["-p", str(port)]
+    with log.open("wb") as handle:
+        process = subprocess.Popen(
+            command,
+            cwd=directory,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+        )
+    server = Server(process, port, log)
+    try:
+        wait_for_port(port, process)
+    except RuntimeError as error:
+        server.stop()
+        raise RuntimeError(f"{error}\n{log.read_text()}") from None
+    return server
+
+
 @pytest.fixture
 def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
     """Start ``gobstopper run`` in a directory holding the given ``app.py`` source."""
@@ -69,26 +93,8 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
         (project / "app.py").write_text(source)
         for name, text in (files or {}).items():
             (project / name).write_text(text)
-        port = free_port()
-        log = project / "server.log"
-        command = [sys.executable, "-m", "gobstopper", "run", *args]
-        if "-p" not in args:
-            command += ["-p", str(port)]
-        with log.open("wb") as handle:
-            process = subprocess.Popen(
-                command,
-                cwd=project,
-                stdout=handle,
-                stderr=subprocess.STDOUT,
-                env={**os.environ, **(env or {})},
-            )
-        server = Server(process, port, log)
+        server = start_server(project, *args, env=env)
         servers.append(server)
-        try:
-            wait_for_port(port, process)
-        except RuntimeError as error:
-            server.stop()
-            raise RuntimeError(f"{error}\n{log.read_text()}") from None
         return server
 
     yield start

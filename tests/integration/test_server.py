@@ -230,3 +230,22 @@ def test_config_file_and_two_workers(serve, markers: Path) -> None:
     with httpx.Client(base_url=server.url) as client:
         answer = client.get("/pid").json()
     assert answer["env"] == "staging"
+
+
+def test_reload_picks_up_an_edited_app(serve) -> None:
+    source = 'from gobstopper import Gobstopper\napp = Gobstopper(__name__)\n\n@app.get("/")\nasync def index():\n    return "{}"\n'
+    server = serve(source.format("first"), "--reload")
+    assert httpx.get(f"{server.url}/").text == "first"
+    app_file = server.log.parent / "app.py"
+    app_file.write_text(source.format("second"))
+    deadline = time.monotonic() + 30
+    answer = None
+    while time.monotonic() < deadline:
+        try:
+            answer = httpx.get(f"{server.url}/", timeout=2).text
+        except httpx.HTTPError:
+            answer = None
+        if answer == "second":
+            break
+        time.sleep(0.3)
+    assert answer == "second"
