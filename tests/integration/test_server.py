@@ -233,7 +233,13 @@ def test_config_file_and_two_workers(serve, markers: Path) -> None:
 
 
 def test_reload_picks_up_an_edited_app(serve) -> None:
-    source = 'from gobstopper import Gobstopper\napp = Gobstopper(__name__)\n\n@app.get("/")\nasync def index():\n    return "{}"\n'
+    source = (
+        "from gobstopper import Gobstopper\n"
+        "app = Gobstopper(__name__)\n"
+        "@app.get('/')\n"
+        "async def index():\n"
+        "    return '{}'\n"
+    )
     server = serve(source.format("first"), "--reload")
     assert httpx.get(f"{server.url}/").text == "first"
     app_file = server.log.parent / "app.py"
