@@ -221,7 +221,7 @@ class Gobstopper(Scaffold):
         scope = request._scope
         endpoints = self._static_routes.get(scope.path)
         if endpoints is None:
-            found = self._router.match(scope.path)
+            found = self._router.match_dynamic(scope.path)
             if found is None:
                 return await self._not_found(request)
             endpoints, params = found
@@ -284,7 +284,11 @@ class Gobstopper(Scaffold):
         """List ``(pattern, methods, endpoint)`` for every route, for tooling and docs."""
         if self._built_generation != Scaffold.generation:
             self._build()
-        return [(rule.pattern, methods, target.name) for rule, methods, target in self._router]
+        merged: dict[tuple[str, str], frozenset[str]] = {}
+        for rule, methods, target in self._router:
+            key = (rule.pattern, target.name)
+            merged[key] = merged.get(key, frozenset()) | methods
+        return [(pattern, methods, name) for (pattern, name), methods in merged.items()]
 
     def __repr__(self) -> str:
         return f"<Gobstopper {self.import_name!r}>"

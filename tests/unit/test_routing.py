@@ -233,3 +233,10 @@ def test_router_with_a_thousand_dynamic_routes_matches_each() -> None:
         assert endpoints["GET"] == f"route{index}"
         assert params == {"id": 5, "name": "x"}
     assert router.match("/r1000/5/detail/x") is None
+
+
+def test_iter_rules_lists_patterns_methods_and_endpoints(app: Gobstopper) -> None:
+    rules = {(pattern, endpoint): methods for pattern, methods, endpoint in app.iter_rules()}
+    assert rules[("/things", "things")] == frozenset({"GET", "HEAD", "POST"})
+    assert rules[("/items/<int:item_id>", "item_by_id")] == frozenset({"GET", "HEAD"})
+    assert ("/", "index") in rules

@@ -229,6 +229,10 @@ class Router(Generic[T]):
         endpoints = self._static.get(path)
         if endpoints is not None:
             return endpoints, {}
+        return self.match_dynamic(path)
+
+    def match_dynamic(self, path: str) -> tuple[dict[str, T], dict[str, Any]] | None:
+        """Like :meth:`match`, for a path already known not to be a static rule."""
         if not path.startswith("/"):
             return None
         params: dict[str, Any] = {}
