@@ -172,7 +172,6 @@ class Gobstopper(Scaffold):
             endpoint = Endpoint(
                 name=name_prefix + spec.endpoint,
                 rule=rule,
-                view_func=spec.view_func,
                 call=compile_call(spec.view_func, rule),
                 before=before,
                 after=after,

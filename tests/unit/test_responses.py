@@ -250,3 +250,25 @@ def test_stream_stops_quietly_when_the_client_goes_away() -> None:
 
     asyncio.run(StreamResponse(chunks())._send_stream(Protocol()))
     assert closed == [True]
+
+
+def test_stream_error_after_start_is_logged_not_swallowed(caplog) -> None:
+    async def chunks():
+        yield "first"
+        raise RuntimeError("generator broke")
+
+    sent = []
+
+    class Transport:
+        async def send_str(self, data: str) -> None:
+            sent.append(data)
+
+    class Protocol:
+        def response_stream(self, status, headers):
+            return Transport()
+
+    import asyncio
+
+    asyncio.run(StreamResponse(chunks())._send_stream(Protocol()))
+    assert sent == ["first"]
+    assert "generator broke" in caplog.text

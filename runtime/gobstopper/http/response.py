@@ -7,6 +7,7 @@ exercises exactly what a server does.
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 import os
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
@@ -33,6 +34,7 @@ __all__ = [
 
 HeadersLike = Mapping[str, str] | Iterable[tuple[str, str]]
 
+logger = logging.getLogger("gobstopper")
 _json_encode = msgspec.json.Encoder().encode
 _NO_BODY_STATUSES = frozenset({204, 304}) | frozenset(range(100, 200))
 
@@ -229,13 +231,17 @@ class StreamResponse(Response):
         iterator: AsyncIterator[str | bytes] = aiter(self.chunks)
         try:
             async for chunk in iterator:
-                if isinstance(chunk, str):
-                    await transport.send_str(chunk)
-                else:
-                    await transport.send_bytes(bytes(chunk))
-        except RuntimeError:
-            # Granian raises RSGIProtocolClosed (a RuntimeError) once the client is gone.
-            return
+                try:
+                    if isinstance(chunk, str):
+                        await transport.send_str(chunk)
+                    else:
+                        await transport.send_bytes(bytes(chunk))
+                except RuntimeError:
+                    # Granian raises RSGIProtocolClosed (a RuntimeError) once the client is gone.
+                    return
+        except Exception:
+            # The status line is already sent: all that is left is to end the body and log.
+            logger.exception("stream of %r failed after the response started", self.chunks)
         finally:
             close = getattr(iterator, "aclose", None)
             if close is not None:
