@@ -11,6 +11,7 @@ from .app import Gobstopper, url_for
 from .blueprints import Blueprint
 from .http import (
     FileResponse,
+    FileStorage,
     HTMLResponse,
     HTTPException,
     JSONResponse,
@@ -23,6 +24,9 @@ from .http import (
     jsonify,
     make_response,
     redirect,
+    secure_filename,
+    send_file,
+    send_from_directory,
 )
 
 __version__ = "0.1.0"
@@ -30,6 +34,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Blueprint",
     "FileResponse",
+    "FileStorage",
     "Gobstopper",
     "HTMLResponse",
     "HTTPException",
@@ -44,5 +49,8 @@ __all__ = [
     "jsonify",
     "make_response",
     "redirect",
+    "secure_filename",
+    "send_file",
+    "send_from_directory",
     "url_for",
 ]

@@ -15,20 +15,25 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, TypeVar
+import os
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .callplan import compile_call
 from .endpoint import Endpoint, handle_exception
 from .http.error_pages import internal_error_response
 from .http.errors import HTTPException
-from .http.request import Request
+from .http.request import Request, current_request
 from .http.response import RedirectResponse, Response
 from .http.results import RESULT_CONVERTERS, to_response
 from .middleware.base import CallNext, Middleware, build_chain
 from .routing.router import BuildError, Router, Rule
 from .scaffold import Scaffold, _as_async
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .http.response import StreamResponse
+    from .templating import Templates
 
 __all__ = ["Gobstopper", "url_for"]
 
@@ -52,6 +57,11 @@ class Gobstopper(Scaffold):
     :param json_max_depth: deepest JSON nesting accepted (``GOBSTOPPER_JSON_MAX_DEPTH``, 64).
     :param trusted_proxies: addresses/networks whose ``X-Forwarded-For`` is believed
         (``GOBSTOPPER_TRUSTED_PROXIES``).
+    :param max_upload_bytes: largest multipart body (``GOBSTOPPER_MAX_UPLOAD_BYTES``,
+        100 MiB); ``max_file_bytes`` caps each uploaded file (``GOBSTOPPER_MAX_FILE_BYTES``).
+    :param static_folder: files served at ``static_url_path`` (``/static``) when the folder
+        exists; relative to the application's module. ``None`` turns it off.
+    :param template_folder: where :meth:`render_template` looks first.
     """
 
     def __init__(
@@ -62,13 +72,27 @@ class Gobstopper(Scaffold):
         json_max_bytes: int | None = None,
         json_max_depth: int | None = None,
         trusted_proxies: Iterable[str] | None = None,
+        max_upload_bytes: int | None = None,
+        max_file_bytes: int | None = None,
+        static_folder: str | os.PathLike[str] | None = "static",
+        static_url_path: str | None = None,
+        template_folder: str | os.PathLike[str] | None = "templates",
+        root_path: str | os.PathLike[str] | None = None,
     ) -> None:
-        super().__init__(import_name)
+        super().__init__(
+            import_name,
+            static_folder=static_folder,
+            static_url_path=static_url_path,
+            template_folder=template_folder,
+            root_path=root_path,
+        )
         self.settings = Settings.resolve(
             debug=debug,
             json_max_bytes=json_max_bytes,
             json_max_depth=json_max_depth,
             trusted_proxies=trusted_proxies,
+            max_upload_bytes=max_upload_bytes,
+            max_file_bytes=max_file_bytes,
         )
         self._middleware: list[Middleware] = []
         self._startup_hooks: list[Callable[[], Awaitable[Any]]] = []
@@ -78,6 +102,11 @@ class Gobstopper(Scaffold):
         self._rules_by_endpoint: dict[str, Rule] = {}
         self._entry: CallNext = self._dispatch
         self._built_generation = -1
+        self._templates: Templates | None = None
+        self._template_filters: dict[str, Callable[..., Any]] = {}
+        self._template_globals: dict[str, Any] = {}
+        self._context_processors: list[Callable[[], Any]] = []
+        self._blueprint_templates: list[str] = []
 
     @property
     def debug(self) -> bool:
@@ -149,6 +178,7 @@ class Gobstopper(Scaffold):
         self._static_routes = router.static_routes
         self._rules_by_endpoint = rules
         self._entry = build_chain(self._middleware, self._dispatch)
+        self._blueprint_templates = list(dict.fromkeys(_blueprint_template_folders(self)))
         self._built_generation = Scaffold.generation
         _current_app = self
 
@@ -202,13 +232,14 @@ class Gobstopper(Scaffold):
             await self._serve_websocket(scope, protocol)
             return
         request = Request(scope, protocol, self)
+        current_request.set(request)
         try:
             response = await self._entry(request)
         except Exception as error:
             logger.exception("middleware failed on %s %s", scope.method, scope.path)
             response = internal_error_response(request, error, self.settings.debug)
-        if response._streams:
-            await response._send_stream(protocol)  # type: ignore[attr-defined]
+        if response._deferred:
+            await response._send_deferred(request, protocol)  # type: ignore[attr-defined]
         else:
             response._send(protocol)
 
@@ -262,6 +293,90 @@ class Gobstopper(Scaffold):
     async def _app_error(self, request: Request, error: HTTPException) -> Response:
         return await handle_exception(request, error, self._registry.error_handlers, self.settings)
 
+    # -- templates ------------------------------------------------------------------------
+
+    def init_templates(
+        self,
+        folder: str | os.PathLike[str] | None = None,
+        *,
+        auto_reload: bool | None = None,
+        enable_async: bool = True,
+    ) -> Templates:
+        """Set up Jinja2 (extra ``templates``); see :mod:`gobstopper.templating`.
+
+        ``folder`` defaults to the ``template_folder`` given to the application;
+        ``auto_reload`` (re-read edited templates) defaults to debug mode. Calling it is
+        optional: the first render sets up the defaults.
+        """
+        from .templating import Templates
+
+        templates = Templates(
+            self,
+            self.template_folder if folder is None else folder,
+            auto_reload=auto_reload,
+            enable_async=enable_async,
+        )
+        templates.environment.filters.update(self._template_filters)
+        templates.environment.globals.update(self._template_globals)
+        templates.context_processors = self._context_processors
+        self._templates = templates
+        return templates
+
+    @property
+    def templates(self) -> Templates:
+        """The application's :class:`~gobstopper.templating.Templates` (created on first use)."""
+        return self._templates if self._templates is not None else self.init_templates()
+
+    def _blueprint_template_folders(self) -> list[str]:
+        if self._built_generation != Scaffold.generation:
+            self._build()
+        return self._blueprint_templates
+
+    async def render_template(self, name: str, **context: Any) -> str:
+        """Render the template ``name`` with ``context`` (plus ``request``, ``url_for``,
+        globals and context processors) to a string.
+
+        >>> @app.get("/")
+        ... async def index():
+        ...     return await app.render_template("index.html", title="Home")
+        """
+        return await self.templates.render(name, context)
+
+    async def render_template_string(self, source: str, **context: Any) -> str:
+        """Render template source code (autoescaped) with ``context`` to a string."""
+        return await self.templates.render_string(source, context)
+
+    async def stream_template(self, name: str, **context: Any) -> StreamResponse:
+        """A streamed response that sends the template ``name`` while it renders."""
+        return await self.templates.stream(name, context)
+
+    def context_processor(self, func: F) -> F:
+        """Add the ``dict`` that ``func()`` (sync or async) returns to every template's context."""
+        self._context_processors.append(func)
+        return func
+
+    def template_filter(self, name: str | None = None) -> Callable[[F], F]:
+        """Register the decorated function as a Jinja2 filter (``{{ price|euros }}``)."""
+
+        def decorator(func: F) -> F:
+            self._template_filters[name or func.__name__] = func
+            if self._templates is not None:
+                self._templates.environment.filters[name or func.__name__] = func
+            return func
+
+        return decorator
+
+    def template_global(self, name: str | None = None) -> Callable[[F], F]:
+        """Make the decorated function callable from every template."""
+
+        def decorator(func: F) -> F:
+            self._template_globals[name or func.__name__] = func
+            if self._templates is not None:
+                self._templates.environment.globals[name or func.__name__] = func
+            return func
+
+        return decorator
+
     # -- URLs -----------------------------------------------------------------------------
 
     def url_for(self, endpoint: str, **values: Any) -> str:
@@ -291,6 +406,14 @@ class Gobstopper(Scaffold):
 
     def __repr__(self) -> str:
         return f"<Gobstopper {self.import_name!r}>"
+
+
+def _blueprint_template_folders(scaffold: Scaffold) -> Iterator[str]:
+    """Template folders of the blueprints below ``scaffold``, in registration order."""
+    for mount in scaffold._registry.blueprints:
+        if mount.blueprint.template_folder is not None:
+            yield mount.blueprint.template_folder
+        yield from _blueprint_template_folders(mount.blueprint)
 
 
 def url_for(endpoint: str, **values: Any) -> str:

@@ -12,20 +12,45 @@ blueprints nested in it), after the application's.
 
 from __future__ import annotations
 
+import os
+
 from .scaffold import Scaffold
 
 __all__ = ["Blueprint"]
 
 
 class Blueprint(Scaffold):
-    """A reusable set of routes; see the module docs for an example."""
+    """A reusable set of routes; see the module docs for an example.
 
-    def __init__(self, name: str, import_name: str, url_prefix: str | None = None) -> None:
+    ``template_folder`` adds templates searched after the application's own;
+    ``static_folder`` serves files under the blueprint's prefix at ``static_url_path``
+    (``/static`` for a folder named ``static``), built with
+    ``url_for("<blueprint>.static", filename=...)``. Relative folders are resolved against
+    the blueprint's module.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        import_name: str,
+        url_prefix: str | None = None,
+        *,
+        static_folder: str | os.PathLike[str] | None = None,
+        static_url_path: str | None = None,
+        template_folder: str | os.PathLike[str] | None = None,
+        root_path: str | os.PathLike[str] | None = None,
+    ) -> None:
         if not name or "." in name:
             raise ValueError(f"blueprint name {name!r} must be non-empty and contain no '.'")
         if url_prefix is not None and url_prefix and not url_prefix.startswith("/"):
             raise ValueError(f"url_prefix {url_prefix!r} must start with '/'")
-        super().__init__(import_name)
+        super().__init__(
+            import_name,
+            static_folder=static_folder,
+            static_url_path=static_url_path,
+            template_folder=template_folder,
+            root_path=root_path,
+        )
         self.name = name
         self.url_prefix = url_prefix
 

@@ -9,16 +9,18 @@ later), so requests never pay for it.
 from __future__ import annotations
 
 import inspect
+import os
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from .http.request import Request
+from .http.response import Response
 from .routing.router import Rule
 
 if TYPE_CHECKING:
     from .blueprints import Blueprint
-    from .http.request import Request
-    from .http.response import Response
 
 __all__ = ["ErrorHandler", "RouteSpec", "Scaffold"]
 
@@ -71,6 +73,14 @@ def _as_async(func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     return run
 
 
+def _root_of(import_name: str) -> str:
+    module = sys.modules.get(import_name)
+    filename = getattr(module, "__file__", None)
+    if filename is None:
+        return os.getcwd()
+    return os.path.dirname(os.path.abspath(filename))
+
+
 def _positional_count(func: Callable[..., Any]) -> int:
     kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
     parameters = inspect.signature(func).parameters.values()
@@ -95,9 +105,44 @@ class Scaffold:
     #: Bumped on every registration anywhere, so applications know to rebuild.
     generation: ClassVar[int] = 0
 
-    def __init__(self, import_name: str) -> None:
+    def __init__(
+        self,
+        import_name: str,
+        *,
+        static_folder: str | os.PathLike[str] | None = None,
+        static_url_path: str | None = None,
+        template_folder: str | os.PathLike[str] | None = None,
+        root_path: str | os.PathLike[str] | None = None,
+    ) -> None:
         self.import_name = import_name
         self._registry = _Registry()
+        #: The folder relative paths are resolved against: the importing module's folder.
+        self.root_path = os.fspath(root_path) if root_path is not None else _root_of(import_name)
+        #: Absolute path of this scaffold's Jinja2 templates, or ``None``.
+        self.template_folder = self._absolute(template_folder)
+        #: Absolute path of this scaffold's static files, or ``None``.
+        self.static_folder = self._absolute(static_folder)
+        self.static_url_path: str | None = None
+        if self.static_folder is not None and os.path.isdir(self.static_folder):
+            if static_url_path is None:
+                static_url_path = "/" + os.path.basename(self.static_folder.rstrip(os.sep))
+            self.static_url_path = static_url_path.rstrip("/")
+            self._register_static(self.static_folder, self.static_url_path)
+
+    def _absolute(self, folder: str | os.PathLike[str] | None) -> str | None:
+        if folder is None:
+            return None
+        return os.path.join(self.root_path, os.fspath(folder))
+
+    def _register_static(self, folder: str, url_path: str) -> None:
+        from .staticfiles import StaticFiles
+
+        files = StaticFiles(folder)
+
+        async def static(request: Request, filename: str) -> Response:
+            return files.response(request, filename)
+
+        self.add_url_rule(f"{url_path}/<path:filename>", "static", static)
 
     @staticmethod
     def _touch() -> None:

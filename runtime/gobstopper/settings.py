@@ -8,6 +8,15 @@ Environment variables (arguments to :class:`~gobstopper.Gobstopper` win over the
     Deepest JSON nesting accepted (default 64). Deeper → 400.
 ``GOBSTOPPER_TRUSTED_PROXIES``
     Comma-separated addresses or networks whose ``X-Forwarded-For`` is believed.
+``GOBSTOPPER_MAX_UPLOAD_BYTES``
+    Largest ``multipart/form-data`` body (default 100 MiB). Larger → 413.
+``GOBSTOPPER_MAX_FILE_BYTES``
+    Largest single uploaded file (default: the upload limit). Larger → 413.
+``GOBSTOPPER_UPLOAD_SPOOL_BYTES``
+    Uploaded files larger than this (default 1 MiB) are kept in a temporary file, not in
+    memory.
+``GOBSTOPPER_MAX_FORM_PARTS``
+    Most fields and files in one form (default 1000). More → 413.
 ``GOBSTOPPER_DEBUG``
     ``1``/``true`` turns on debug mode (tracebacks in error pages).
 """
@@ -25,6 +34,9 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 _DEFAULT_JSON_MAX_BYTES = 1024 * 1024
 _DEFAULT_JSON_MAX_DEPTH = 64
+_DEFAULT_MAX_UPLOAD_BYTES = 100 * 1024 * 1024
+_DEFAULT_UPLOAD_SPOOL_BYTES = 1024 * 1024
+_DEFAULT_MAX_FORM_PARTS = 1000
 
 
 def env_flag(name: str, default: bool = False) -> bool:
@@ -69,6 +81,10 @@ class Settings:
     json_max_bytes: int
     json_max_depth: int
     trusted_proxies: tuple[Network, ...]
+    max_upload_bytes: int = _DEFAULT_MAX_UPLOAD_BYTES
+    max_file_bytes: int = _DEFAULT_MAX_UPLOAD_BYTES
+    upload_spool_bytes: int = _DEFAULT_UPLOAD_SPOOL_BYTES
+    max_form_parts: int = _DEFAULT_MAX_FORM_PARTS
 
     @classmethod
     def resolve(
@@ -78,10 +94,15 @@ class Settings:
         json_max_bytes: int | None = None,
         json_max_depth: int | None = None,
         trusted_proxies: Iterable[str] | None = None,
+        max_upload_bytes: int | None = None,
+        max_file_bytes: int | None = None,
     ) -> Settings:
         """Combine explicit arguments with the environment (arguments win)."""
         if trusted_proxies is None:
             trusted_proxies = os.environ.get("GOBSTOPPER_TRUSTED_PROXIES", "").split(",")
+        upload = max_upload_bytes or _env_int(
+            "GOBSTOPPER_MAX_UPLOAD_BYTES", _DEFAULT_MAX_UPLOAD_BYTES
+        )
         return cls(
             debug=env_flag("GOBSTOPPER_DEBUG") if debug is None else debug,
             json_max_bytes=json_max_bytes
@@ -89,4 +110,10 @@ class Settings:
             json_max_depth=json_max_depth
             or _env_int("GOBSTOPPER_JSON_MAX_DEPTH", _DEFAULT_JSON_MAX_DEPTH),
             trusted_proxies=_networks(trusted_proxies),
+            max_upload_bytes=upload,
+            max_file_bytes=max_file_bytes or _env_int("GOBSTOPPER_MAX_FILE_BYTES", upload),
+            upload_spool_bytes=_env_int(
+                "GOBSTOPPER_UPLOAD_SPOOL_BYTES", _DEFAULT_UPLOAD_SPOOL_BYTES
+            ),
+            max_form_parts=_env_int("GOBSTOPPER_MAX_FORM_PARTS", _DEFAULT_MAX_FORM_PARTS),
         )

@@ -122,7 +122,7 @@ def client(app: Gobstopper) -> TestClient:
         ("/tuple3", 418, "text/html; charset=utf-8", b"teapot"),
         ("/jsonify", 200, "application/json", b'{"a":1,"b":[1,2]}'),
         ("/stream", 200, "text/plain", b"0\n1\n2\ndone"),
-        ("/file", 200, "text/csv", b"a,b\n1,2\n"),
+        ("/file", 200, "text/csv; charset=utf-8", b"a,b\n1,2\n"),
     ],
 )
 def test_return_values_become_responses(
@@ -248,7 +248,7 @@ def test_stream_stops_quietly_when_the_client_goes_away() -> None:
 
     import asyncio
 
-    asyncio.run(StreamResponse(chunks())._send_stream(Protocol()))
+    asyncio.run(StreamResponse(chunks())._send_deferred(None, Protocol()))
     assert closed == [True]
 
 
@@ -269,6 +269,6 @@ def test_stream_error_after_start_is_logged_not_swallowed(caplog) -> None:
 
     import asyncio
 
-    asyncio.run(StreamResponse(chunks())._send_stream(Protocol()))
+    asyncio.run(StreamResponse(chunks())._send_deferred(None, Protocol()))
     assert sent == ["first"]
     assert "generator broke" in caplog.text

@@ -1,10 +1,12 @@
-"""HTTP building blocks: requests, responses, errors, cookies and multi-valued mappings."""
+"""HTTP building blocks: requests, responses, files, uploads, errors, cookies and
+multi-valued mappings."""
 
 from .datastructures import Headers, MultiDict, MutableHeaders
 from .errors import HTTPException, abort
+from .filenames import secure_filename
+from .files import FileResponse, send_file, send_from_directory
 from .request import Request
 from .response import (
-    FileResponse,
     HTMLResponse,
     JSONResponse,
     PlainTextResponse,
@@ -15,9 +17,11 @@ from .response import (
     redirect,
 )
 from .results import make_response
+from .uploads import FileStorage
 
 __all__ = [
     "FileResponse",
+    "FileStorage",
     "HTMLResponse",
     "HTTPException",
     "Headers",
@@ -33,4 +37,7 @@ __all__ = [
     "jsonify",
     "make_response",
     "redirect",
+    "secure_filename",
+    "send_file",
+    "send_from_directory",
 ]

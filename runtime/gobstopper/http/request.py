@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import AsyncIterator
+from contextvars import ContextVar
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
@@ -22,9 +23,10 @@ from .jsonbody import decode_json, decoder_for, is_json_content_type
 if TYPE_CHECKING:
     from ..app import Gobstopper
 
-__all__ = ["Request", "disconnected"]
+__all__ = ["Request", "current_request", "disconnected"]
 
 _FORM_TYPE = "application/x-www-form-urlencoded"
+_MULTIPART_TYPE = "multipart/form-data"
 
 
 class Request:
@@ -40,10 +42,13 @@ class Request:
         "_args",
         "_body",
         "_cookies",
+        "_files",
+        "_form",
         "_headers",
         "_json",
         "_max_body_bytes",
         "_max_json_depth",
+        "_max_upload_bytes",
         "_protocol",
         "_scope",
         "_state",
@@ -217,6 +222,17 @@ class Request:
         self._max_body_bytes = value
 
     @property
+    def max_upload_bytes(self) -> int:
+        """Largest ``multipart/form-data`` body (``GOBSTOPPER_MAX_UPLOAD_BYTES`` by default);
+        settable per request like :attr:`max_body_bytes`."""
+        override = getattr(self, "_max_upload_bytes", None)
+        return self.app.settings.max_upload_bytes if override is None else override
+
+    @max_upload_bytes.setter
+    def max_upload_bytes(self, value: int) -> None:
+        self._max_upload_bytes = value
+
+    @property
     def max_json_depth(self) -> int:
         """Deepest JSON nesting accepted (``GOBSTOPPER_JSON_MAX_DEPTH`` by default)."""
         override = self._max_json_depth
@@ -246,23 +262,29 @@ class Request:
         self._body = body
         return body
 
-    def _declared_length(self) -> int | None:
-        """The ``Content-Length``, checked against :attr:`max_body_bytes` (400/413), or
-        ``None`` for a body streamed without one."""
+    def _declared_length(self, limit: int | None = None) -> int | None:
+        """The ``Content-Length``, checked against ``limit`` (:attr:`max_body_bytes` by
+        default; 400/413), or ``None`` for a body streamed without one."""
         declared = self._scope.headers.get("content-length")
         if declared is None:
             return None
         if not declared.isdigit():
             raise HTTPException(400, "Invalid Content-Length header.")
         length = int(declared)
-        limit = self.max_body_bytes
+        if limit is None:
+            limit = self.max_body_bytes
         if length > limit:
             raise _too_large(limit)
         return length
 
-    async def stream(self) -> AsyncIterator[bytes]:
+    def stream(self) -> AsyncIterator[bytes]:
         """Yield the body in chunks as they arrive, enforcing :attr:`max_body_bytes`."""
-        limit = self.max_body_bytes
+        return self._chunks(self.max_body_bytes)
+
+    async def _chunks(self, limit: int) -> AsyncIterator[bytes]:
+        """Yield the body's chunks, answering 413 once more than ``limit`` bytes arrive
+        (before reading anything when ``Content-Length`` already says so)."""
+        self._declared_length(limit)
         received = 0
         iterator = aiter(self._protocol)
         while True:
@@ -319,14 +341,56 @@ class Request:
     def _decode_json(self, body: bytes, decoder: msgspec.json.Decoder[Any]) -> Any:
         return decode_json(body, decoder, self.max_json_depth)
 
+    def _form_media(self) -> str:
+        return (self.content_type or "").partition(";")[0].strip().lower()
+
     async def get_form(self) -> MultiDict:
-        """Parse an ``application/x-www-form-urlencoded`` body into a :class:`MultiDict`."""
-        media = (self.content_type or "").partition(";")[0].strip().lower()
-        if media != _FORM_TYPE:
+        """The form's text fields, from an ``application/x-www-form-urlencoded`` or a
+        ``multipart/form-data`` body (cached); any other content type → 415."""
+        try:
+            return self._form
+        except AttributeError:
+            pass
+        media = self._form_media()
+        if media == _MULTIPART_TYPE:
+            await self._read_multipart()
+        elif media == _FORM_TYPE:
+            self._form = await self._read_urlencoded()
+        else:
             raise HTTPException(
                 415,
-                f"Expected a form ({_FORM_TYPE}), got {self.content_type or 'no content type'}.",
+                f"Expected a form ({_FORM_TYPE} or {_MULTIPART_TYPE}), "
+                f"got {self.content_type or 'no content type'}.",
             )
+        return self._form
+
+    async def get_files(self) -> MultiDict:
+        """Uploaded files by field name, as :class:`~gobstopper.FileStorage` objects.
+
+        Several files under one name are all kept (``files.getlist("photos")``). A
+        urlencoded form has no files (empty mapping); other content types → 415.
+        """
+        try:
+            return self._files
+        except AttributeError:
+            pass
+        media = self._form_media()
+        if media == _MULTIPART_TYPE:
+            await self._read_multipart()
+        elif media == _FORM_TYPE:
+            self._files = MultiDict()
+        else:
+            raise HTTPException(
+                415, f"Expected {_MULTIPART_TYPE}, got {self.content_type or 'no content type'}."
+            )
+        return self._files
+
+    async def _read_multipart(self) -> None:
+        from .uploads import parse_multipart
+
+        self._form, self._files = await parse_multipart(self)
+
+    async def _read_urlencoded(self) -> MultiDict:
         body = await self.body()
         try:
             fields = parse_qsl(body.decode(), keep_blank_values=True, errors="strict")
@@ -336,6 +400,10 @@ class Request:
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.path}>"
+
+
+#: The request being handled by the current task (templates read it as ``request``).
+current_request: ContextVar[Request] = ContextVar("gobstopper_request")
 
 
 def _too_large(limit: int) -> HTTPException:

@@ -8,8 +8,6 @@ exercises exactly what a server does.
 from __future__ import annotations
 
 import logging
-import mimetypes
-import os
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -21,7 +19,6 @@ from .cookies import SameSite, build_set_cookie
 from .datastructures import MutableHeaders
 
 __all__ = [
-    "FileResponse",
     "HTMLResponse",
     "JSONResponse",
     "PlainTextResponse",
@@ -66,7 +63,9 @@ class Response:
     __slots__ = ("_raw_headers", "body", "status")
 
     media_type: str | None = "text/html; charset=utf-8"
-    _streams = False
+    #: Whether the response is sent by ``await _send_deferred(request, protocol)`` (it needs
+    #: the request or awaits while sending) rather than by the synchronous ``_send``.
+    _deferred = False
 
     def __init__(
         self,
@@ -214,7 +213,7 @@ class StreamResponse(Response):
     """
 
     __slots__ = ("chunks",)
-    _streams = True
+    _deferred = True
 
     def __init__(
         self,
@@ -226,7 +225,7 @@ class StreamResponse(Response):
         super().__init__(b"", status, headers, content_type)
         self.chunks = chunks
 
-    async def _send_stream(self, protocol: Any) -> None:
+    async def _send_deferred(self, request: Any, protocol: Any) -> None:
         transport = protocol.response_stream(self.status, self._raw_headers)
         iterator: AsyncIterator[str | bytes] = aiter(self.chunks)
         try:
@@ -246,43 +245,6 @@ class StreamResponse(Response):
             close = getattr(iterator, "aclose", None)
             if close is not None:
                 await close()
-
-
-class FileResponse(Response):
-    """Send a file from disk through the server's own file sending (no Python read loop).
-
-    ``download_name`` adds ``Content-Disposition: attachment`` with an RFC 6266 filename.
-    """
-
-    __slots__ = ("path",)
-    media_type = None
-
-    def __init__(
-        self,
-        path: str | os.PathLike[str],
-        status: int = 200,
-        headers: HeadersLike | None = None,
-        content_type: str | None = None,
-        download_name: str | None = None,
-    ) -> None:
-        self.path = os.fspath(path)
-        if not os.path.isfile(self.path):
-            raise FileNotFoundError(self.path)
-        guessed = content_type or mimetypes.guess_type(self.path)[0] or "application/octet-stream"
-        super().__init__(b"", status, headers, guessed)
-        if download_name is not None:
-            self._raw_headers.append(("content-disposition", _attachment(download_name)))
-
-    def _send(self, protocol: Any) -> None:
-        protocol.response_file(self.status, self._raw_headers, self.path)
-
-
-def _attachment(filename: str) -> str:
-    ascii_name = filename.encode("ascii", "ignore").decode().replace('"', "").replace("\\", "")
-    ascii_name = "".join(c for c in ascii_name if c.isprintable()) or "download"
-    if ascii_name == filename:
-        return f'attachment; filename="{ascii_name}"'
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def jsonify(*args: Any, **kwargs: Any) -> JSONResponse:

@@ -1,0 +1,184 @@
+"""Jinja2 templates (extra ``templates``): rendering, streaming, context processors,
+filters and globals, with templates looked up in the application's folder first and then in
+each blueprint's ``template_folder``, as Flask does.
+
+>>> app.init_templates("templates")           # optional: defaults are used on first render
+>>> @app.get("/hello/<name>")
+... async def hello(name: str):
+...     return await app.render_template("hello.html", name=name)
+
+Templates are autoescaped (``.html``, ``.htm``, ``.xml``, ``.xhtml``, ``.svg`` and strings),
+rendered asynchronously, and re-read when edited if ``auto_reload`` is on (the default in
+debug mode). Every template sees ``request``, ``url_for`` and what context processors add.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from .http.request import current_request
+from .http.response import StreamResponse
+
+try:
+    import jinja2
+except ImportError as missing:  # pragma: no cover - exercised without the extra
+    raise ImportError(
+        'templates need Jinja2: install it with pip install "gobstopper[templates]"'
+    ) from missing
+
+if TYPE_CHECKING:
+    from .app import Gobstopper
+
+__all__ = ["TemplateRenderError", "Templates"]
+
+ContextProcessor = Callable[[], "dict[str, Any] | Awaitable[dict[str, Any]]"]
+_AUTOESCAPED = ("html", "htm", "xml", "xhtml", "svg")
+
+
+class TemplateRenderError(Exception):
+    """A template failed to compile or render; names the template and the line."""
+
+    def __init__(self, template: str, lineno: int | None, message: str) -> None:
+        self.template = template
+        self.lineno = lineno
+        self.message = message
+        where = f"template {template!r}" + (f", line {lineno}" if lineno else "")
+        super().__init__(f"{where}: {message}")
+
+
+def _failing_line(error: BaseException, filename: str | None) -> int | None:
+    """The template line being executed when ``error`` was raised (Jinja2 rewrites
+    tracebacks so template frames carry the template's file name and line)."""
+    lineno = getattr(error, "lineno", None)
+    if lineno:
+        return lineno
+    tb = error.__traceback__
+    found = None
+    while tb is not None:
+        if filename is not None and tb.tb_frame.f_code.co_filename == filename:
+            found = tb.tb_lineno
+        tb = tb.tb_next
+    return found
+
+
+class Templates:
+    """The Jinja2 environment of one application (made by :meth:`Gobstopper.init_templates`).
+
+    :param folder: the application's template folder, relative to its module.
+    :param auto_reload: re-read edited templates on the next render (default: debug mode).
+    :param enable_async: render with Jinja2's async mode, so templates may ``await``.
+    """
+
+    def __init__(
+        self,
+        app: Gobstopper,
+        folder: str | os.PathLike[str] | None = "templates",
+        *,
+        auto_reload: bool | None = None,
+        enable_async: bool = True,
+    ) -> None:
+        self.app = app
+        self.folder = None if folder is None else os.path.join(app.root_path, os.fspath(folder))
+        self.enable_async = enable_async
+        self.context_processors: list[ContextProcessor] = []
+        self.environment: jinja2.Environment = jinja2.Environment(
+            loader=_ScaffoldLoader(self),
+            autoescape=jinja2.select_autoescape(_AUTOESCAPED, default_for_string=True),
+            auto_reload=app.debug if auto_reload is None else auto_reload,
+            enable_async=enable_async,
+        )
+        self.environment.globals["url_for"] = app.url_for
+
+    def folders(self) -> Iterator[str]:
+        """The template folders in search order: the application's, then each blueprint's."""
+        if self.folder is not None:
+            yield self.folder
+        yield from self.app._blueprint_template_folders()
+
+    async def _context(self, values: dict[str, Any]) -> dict[str, Any]:
+        context: dict[str, Any] = {"request": current_request.get(None)}
+        for processor in self.context_processors:
+            extra = processor()
+            if isinstance(extra, Awaitable):
+                extra = await extra
+            context.update(extra)
+        context.update(values)
+        return context
+
+    def _template(self, name: str) -> jinja2.Template:
+        try:
+            return self.environment.get_template(name)
+        except jinja2.TemplateSyntaxError as error:
+            raise TemplateRenderError(
+                error.name or name, error.lineno, error.message or ""
+            ) from error
+
+    async def render(self, name: str, values: dict[str, Any]) -> str:
+        """Render the template file ``name`` with ``values`` to a string."""
+        return await self._render(self._template(name), name, values)
+
+    async def render_string(self, source: str, values: dict[str, Any]) -> str:
+        """Render the template source ``source`` with ``values`` to a string."""
+        try:
+            template = self.environment.from_string(source)
+        except jinja2.TemplateSyntaxError as error:
+            raise TemplateRenderError("<string>", error.lineno, error.message or "") from error
+        return await self._render(template, "<string>", values)
+
+    async def _render(self, template: jinja2.Template, name: str, values: dict[str, Any]) -> str:
+        context = await self._context(values)
+        try:
+            if self.enable_async:
+                return await template.render_async(context)
+            return template.render(context)
+        except Exception as error:
+            line = _failing_line(error, template.filename)
+            raise TemplateRenderError(name, line, f"{type(error).__name__}: {error}") from error
+
+    async def stream(self, name: str, values: dict[str, Any]) -> StreamResponse:
+        """A response that sends the template ``name`` as it renders, chunk by chunk."""
+        template = self._template(name)
+        context = await self._context(values)
+        if self.enable_async:
+            chunks = template.generate_async(context)
+        else:
+            chunks = _as_async_iterator(template.generate(context))
+        return StreamResponse(chunks, content_type="text/html; charset=utf-8")
+
+
+async def _as_async_iterator(chunks: Iterator[str]) -> AsyncIterator[str]:
+    for chunk in chunks:
+        yield chunk
+
+
+class _ScaffoldLoader(jinja2.BaseLoader):
+    """Looks a template up in each folder of :meth:`Templates.folders`, in order."""
+
+    def __init__(self, templates: Templates) -> None:
+        self.templates = templates
+        self._loaders: dict[str, jinja2.FileSystemLoader] = {}
+
+    def _loader(self, folder: str) -> jinja2.FileSystemLoader:
+        loader = self._loaders.get(folder)
+        if loader is None:
+            loader = self._loaders[folder] = jinja2.FileSystemLoader(folder)
+        return loader
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        for folder in self.templates.folders():
+            try:
+                return self._loader(folder).get_source(environment, template)
+            except jinja2.TemplateNotFound:
+                continue
+        raise jinja2.TemplateNotFound(template)
+
+    def list_templates(self) -> list[str]:
+        names: set[str] = set()
+        for folder in self.templates.folders():
+            if os.path.isdir(folder):
+                names.update(self._loader(folder).list_templates())
+        return sorted(names)
