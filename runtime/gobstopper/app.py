@@ -332,7 +332,7 @@ class Gobstopper(Scaffold):
             self._build()
         return self._blueprint_templates
 
-    async def render_template(self, name: str, **context: Any) -> str:
+    async def render_template(self, name: str, /, **context: Any) -> str:
         """Render the template ``name`` with ``context`` (plus ``request``, ``url_for``,
         globals and context processors) to a string.
 
@@ -342,11 +342,11 @@ class Gobstopper(Scaffold):
         """
         return await self.templates.render(name, context)
 
-    async def render_template_string(self, source: str, **context: Any) -> str:
+    async def render_template_string(self, source: str, /, **context: Any) -> str:
         """Render template source code (autoescaped) with ``context`` to a string."""
         return await self.templates.render_string(source, context)
 
-    async def stream_template(self, name: str, **context: Any) -> StreamResponse:
+    async def stream_template(self, name: str, /, **context: Any) -> StreamResponse:
         """A streamed response that sends the template ``name`` while it renders."""
         return await self.templates.stream(name, context)
 

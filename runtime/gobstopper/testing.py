@@ -17,6 +17,7 @@ In ``async`` tests use :class:`AsyncTestClient` (``await client.get("/")``).
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any
 from urllib.parse import unquote, urlencode, urlsplit
@@ -29,6 +30,10 @@ from .http.datastructures import MutableHeaders
 __all__ = ["AsyncTestClient", "TestClient", "TestResponse"]
 
 _BODY_CHUNK = 64 * 1024
+
+#: One upload for ``files=``: content, ``(filename, content)`` or
+#: ``(filename, content, content_type)``.
+UploadSpec = bytes | tuple[str, bytes] | tuple[str, bytes, str]
 
 
 class _ScopeHeaders:
@@ -192,9 +197,17 @@ def _encode_body(
     json: Any,
     data: Mapping[str, Any] | str | bytes | None,
     content: bytes | str | None,
+    files: Mapping[str, UploadSpec | list[UploadSpec]] | None,
     headers: list[tuple[str, str]],
 ) -> bytes:
     names = {name.lower() for name, _ in headers}
+    if files is not None:
+        if data is not None and not isinstance(data, Mapping):
+            raise TypeError("with files=, data= must be a mapping of form fields")
+        boundary = secrets.token_hex(16)
+        if "content-type" not in names:
+            headers.append(("content-type", f"multipart/form-data; boundary={boundary}"))
+        return _multipart(boundary, data or {}, files)
     if json is not None:
         if "content-type" not in names:
             headers.append(("content-type", "application/json"))
@@ -208,6 +221,37 @@ def _encode_body(
     if content is not None:
         return content.encode() if isinstance(content, str) else content
     return b""
+
+
+def _multipart(
+    boundary: str,
+    fields: Mapping[str, Any],
+    files: Mapping[str, UploadSpec | list[UploadSpec]],
+) -> bytes:
+    parts: list[bytes] = []
+    for name, value in fields.items():
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            parts.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+                + str(item).encode()
+                + b"\r\n"
+            )
+    for name, spec in files.items():
+        for upload in spec if isinstance(spec, list) else [spec]:
+            if isinstance(upload, bytes):
+                filename, payload, content_type = name, upload, "application/octet-stream"
+            elif len(upload) == 2:
+                filename, payload = upload  # type: ignore[misc]
+                content_type = "application/octet-stream"
+            else:
+                filename, payload, content_type = upload  # type: ignore[misc]
+            head = (
+                f"--{boundary}\r\nContent-Disposition: form-data; "
+                f'name="{name}"; filename="{filename}"\r\n'
+                f"Content-Type: {content_type}\r\n\r\n"
+            )
+            parts.append(head.encode() + payload + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode()
 
 
 def _async_verb(method: str) -> Callable[..., Coroutine[Any, Any, TestResponse]]:
@@ -308,11 +352,17 @@ class AsyncTestClient:
         json: Any = None,
         data: Mapping[str, Any] | str | bytes | None = None,
         content: bytes | str | None = None,
+        files: Mapping[str, UploadSpec | list[UploadSpec]] | None = None,
     ) -> TestResponse:
-        """Send one request; ``json``, ``data`` (a form or raw text) or ``content`` is the body."""
+        """Send one request; ``json``, ``data`` (a form or raw text) or ``content`` is the body.
+
+        ``files`` sends ``multipart/form-data`` (with ``data`` as its text fields):
+        ``files={"avatar": ("me.png", png_bytes, "image/png")}``; a list sends several
+        files under one name.
+        """
         await self.start()
         header_list = list(headers.items() if isinstance(headers, Mapping) else headers or [])
-        body = _encode_body(json, data, content, header_list)
+        body = _encode_body(json, data, content, files, header_list)
         declared = {name.lower() for name, _ in header_list}
         if body and not declared & {"content-length", "transfer-encoding"}:
             header_list.append(("content-length", str(len(body))))
