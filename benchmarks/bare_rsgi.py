@@ -1,6 +1,12 @@
 """The baseline: a bare RSGI callable doing the same work as ``gobstopper_app`` by hand."""
 
+from pathlib import Path
+
+import jinja2
 import msgspec
+from fortunes import FORTUNES
+
+HERE = Path(__file__).parent
 
 
 class Item(msgspec.Struct):
@@ -13,6 +19,12 @@ _decode_item = msgspec.json.Decoder(Item).decode
 _encode = msgspec.json.Encoder().encode
 _TEXT = [("content-type", "text/plain; charset=utf-8")]
 _JSON = [("content-type", "application/json")]
+_HTML = [("content-type", "text/html; charset=utf-8")]
+_STATIC = str(HERE / "static" / "hello.txt")
+_STATIC_HEADERS = [("content-type", "text/plain; charset=utf-8")]
+_templates = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True, enable_async=True
+)
 
 
 async def app(scope, protocol):
@@ -26,5 +38,10 @@ async def app(scope, protocol):
     elif path == "/items" and scope.method == "POST":
         item = _decode_item(await protocol())
         protocol.response_bytes(201, _JSON, _encode(item))
+    elif path == "/static/hello.txt":
+        protocol.response_file(200, _STATIC_HEADERS, _STATIC)
+    elif path == "/fortunes":
+        page = await _templates.get_template("fortunes.html").render_async(fortunes=FORTUNES)
+        protocol.response_str(200, _HTML, page)
     else:
         protocol.response_empty(404, [])

@@ -1,10 +1,11 @@
 """The Gobstopper side of the benchmark: the same endpoints as ``bare_rsgi``."""
 
 import msgspec
+from fortunes import FORTUNES
 
 from gobstopper import Gobstopper, PlainTextResponse
 
-app = Gobstopper(__name__)
+app = Gobstopper(__name__)  # serves ./static at /static
 
 
 class Item(msgspec.Struct):
@@ -31,3 +32,8 @@ async def user(user_id: int):
 @app.post("/items")
 async def create_item(item: Item):
     return item, 201
+
+
+@app.get("/fortunes")
+async def fortunes():
+    return await app.render_template("fortunes.html", fortunes=FORTUNES)

@@ -32,6 +32,8 @@ SCENARIOS = [
     ("json", "/json", None, 0.90),
     ("path parameter", "/users/42", None, 0.80),
     ("POST msgspec Struct", "/items", HERE / "post_item.lua", 0.80),
+    ("static file", "/static/hello.txt", None, 0.70),
+    ("template (fortunes)", "/fortunes", None, 0.80),
 ]
 
 

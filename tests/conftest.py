@@ -92,6 +92,7 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
         project.mkdir()
         (project / "app.py").write_text(source)
         for name, text in (files or {}).items():
+            (project / name).parent.mkdir(parents=True, exist_ok=True)
             (project / name).write_text(text)
         server = start_server(project, *args, env=env)
         servers.append(server)

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING
+import stat as stat_module
+from typing import TYPE_CHECKING, NamedTuple
 
+from .http.conditional import http_date
 from .http.errors import HTTPException
-from .http.files import FileResponse, guess_type, safe_join
+from .http.files import FileResponse, file_etag, guess_type, is_safe_relative, resolve_inside
 
 if TYPE_CHECKING:
     from .http.request import Request
@@ -25,6 +27,7 @@ __all__ = ["StaticFiles"]
 _FINGERPRINTED = re.compile(r"[.-][0-9a-fA-F]{8,}\.[^/]+$")
 _ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
 _ONE_YEAR = 365 * 24 * 3600
+_CACHE_LIMIT = 4096
 
 
 def _accepted_encodings(header: str | None) -> set[str]:
@@ -40,6 +43,21 @@ def _accepted_encodings(header: str | None) -> set[str]:
     return accepted
 
 
+class _Entry(NamedTuple):
+    """A resolved file and the headers of its 200 answer, valid while ``identity`` holds."""
+
+    identity: tuple[int, int, int, int]
+    path: str
+    headers: tuple[tuple[str, str], ...]
+    etag: str
+    modified: float
+    size: int
+
+
+def _identity(result: os.stat_result) -> tuple[int, int, int, int]:
+    return (result.st_dev, result.st_ino, result.st_mtime_ns, result.st_size)
+
+
 class StaticFiles:
     """Files below ``directory`` answered by their path relative to it.
 
@@ -50,6 +68,10 @@ class StaticFiles:
     :param precompressed: serve ``name.br`` / ``name.gz`` when they exist and the client
         accepts them (with ``Vary: Accept-Encoding``).
     :param allow_hidden: serve names starting with a dot (off: ``.env`` stays private).
+
+    Resolved paths and response headers are cached per file and checked against one
+    ``stat`` per request (device, inode, size, modification time), so an edited, replaced
+    or re-pointed file is picked up at once — and re-checked for escaping the folder.
     """
 
     def __init__(
@@ -66,38 +88,81 @@ class StaticFiles:
         self.fingerprinted_max_age = fingerprinted_max_age
         self.precompressed = precompressed
         self.allow_hidden = allow_hidden
+        self._cache: dict[str, _Entry] = {}
 
     def resolve(self, path: str) -> str | None:
         """The real path of the file ``path`` names inside the directory, or ``None``."""
-        return safe_join(self.directory, path, allow_hidden=self.allow_hidden)
+        if not is_safe_relative(path, allow_hidden=self.allow_hidden):
+            return None
+        return resolve_inside(self.directory, path)
 
     def response(self, request: Request, path: str) -> FileResponse:
         """Answer a GET/HEAD for ``path``; raises 404 when there is no such file."""
-        resolved = self.resolve(path)
-        if resolved is None:
+        if not is_safe_relative(path, allow_hidden=self.allow_hidden):
             raise HTTPException(404, "The requested file was not found.")
-        if _FINGERPRINTED.search(path):
+        entry = None
+        if self.precompressed:
+            accepted = _accepted_encodings(request._scope.headers.get("accept-encoding"))
+            for coding, suffix in _ENCODINGS:
+                if coding in accepted:
+                    entry = self._entry(path + suffix, path, coding)
+                    if entry is not None:
+                        break
+        if entry is None:
+            entry = self._entry(path, path, None)
+            if entry is None:
+                raise HTTPException(404, "The requested file was not found.")
+        return FileResponse._prepared(
+            entry.path, list(entry.headers), entry.etag, entry.modified, entry.size
+        )
+
+    def _entry(self, path: str, original: str, encoding: str | None) -> _Entry | None:
+        try:
+            result = os.stat(os.path.join(self.directory, path))
+        except (OSError, ValueError):
+            return None
+        if not stat_module.S_ISREG(result.st_mode):
+            return None
+        identity = _identity(result)
+        entry = self._cache.get(path)
+        if entry is not None and entry.identity == identity:
+            return entry
+        resolved = resolve_inside(self.directory, path)
+        if resolved is None:
+            return None
+        entry = _Entry(
+            identity,
+            resolved,
+            self._headers(original, encoding, result),
+            file_etag(result),
+            result.st_mtime,
+            result.st_size,
+        )
+        if len(self._cache) >= _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[path] = entry
+        return entry
+
+    def _headers(
+        self, original: str, encoding: str | None, result: os.stat_result
+    ) -> tuple[tuple[str, str], ...]:
+        if _FINGERPRINTED.search(original):
             cache_control = f"public, max-age={self.fingerprinted_max_age}, immutable"
         elif self.max_age > 0:
             cache_control = f"public, max-age={self.max_age}"
         else:
             cache_control = "no-cache"
-        headers = [("cache-control", cache_control)]
-        content_type = guess_type(resolved)
+        headers = [("content-type", guess_type(original)), ("cache-control", cache_control)]
         if self.precompressed:
             headers.append(("vary", "Accept-Encoding"))
-            accepted = _accepted_encodings(request._scope.headers.get("accept-encoding"))
-            for coding, suffix in _ENCODINGS:
-                if coding in accepted:
-                    variant = self.resolve(path + suffix)
-                    if variant is not None:
-                        return FileResponse(
-                            variant,
-                            headers=headers,
-                            content_type=content_type,
-                            content_encoding=coding,
-                        )
-        return FileResponse(resolved, headers=headers, content_type=content_type)
+        if encoding is not None:
+            headers.append(("content-encoding", encoding))
+        headers += [
+            ("accept-ranges", "bytes"),
+            ("last-modified", http_date(result.st_mtime)),
+            ("etag", file_etag(result)),
+        ]
+        return tuple(headers)
 
     def __repr__(self) -> str:
         return f"<StaticFiles {self.directory!r}>"

@@ -138,7 +138,10 @@ def test_parse_range(header: str, expected: object) -> None:
     [
         ("plain.txt", 'attachment; filename="plain.txt"'),
         ('quote"s.txt', "attachment; filename=\"quotes.txt\"; filename*=UTF-8''quote%22s.txt"),
-        ("\u65e5\u672c.pdf", "attachment; filename=\".pdf\"; filename*=UTF-8''%E6%97%A5%E6%9C%AC.pdf"),
+        (
+            "\u65e5\u672c.pdf",
+            "attachment; filename=\".pdf\"; filename*=UTF-8''%E6%97%A5%E6%9C%AC.pdf",
+        ),
         ("line\r\nbreak", "attachment; filename=\"linebreak\"; filename*=UTF-8''line%0D%0Abreak"),
     ],
 )

@@ -123,7 +123,9 @@ def test_head_sends_headers_only(client: TestClient) -> None:
         ("bytes=5-100", b"56789", "bytes 5-9/10"),
     ],
 )
-def test_byte_ranges(client: TestClient, range_header: str, body: bytes, content_range: str) -> None:
+def test_byte_ranges(
+    client: TestClient, range_header: str, body: bytes, content_range: str
+) -> None:
     response = client.get("/assets/digits.txt", headers={"Range": range_header})
     assert response.status_code == 206
     assert response.content == body
@@ -251,3 +253,33 @@ def test_blueprint_static_url_path(tmp_path: Path) -> None:
 def test_no_static_route_without_a_folder(tmp_path: Path) -> None:
     app = Gobstopper(__name__, root_path=tmp_path)
     assert all(endpoint != "static" for _, _, endpoint in app.iter_rules())
+
+
+def test_an_edited_file_is_served_fresh_with_a_new_etag(client: TestClient, site: Path) -> None:
+    first = client.get("/assets/digits.txt")
+    path = site / "public" / "digits.txt"
+    path.write_bytes(b"abcdefghijklmnop")
+    later = path.stat().st_mtime + 5
+    os.utime(path, (later, later))
+    second = client.get("/assets/digits.txt")
+    assert second.content == b"abcdefghijklmnop"
+    assert second.headers["etag"] != first.headers["etag"]
+    assert second.headers["content-length"] == "16"
+
+
+def test_a_symlink_repointed_outside_after_caching_is_refused(
+    client: TestClient, site: Path
+) -> None:
+    assert client.get("/assets/inside.txt").status_code == 200
+    link = site / "public" / "inside.txt"
+    link.unlink()
+    os.symlink(site / "secret.txt", link)
+    response = client.get("/assets/inside.txt")
+    assert response.status_code == 404
+    assert b"secret" not in response.content
+
+
+def test_a_deleted_file_is_gone(client: TestClient, site: Path) -> None:
+    assert client.get("/assets/css/site.css").status_code == 200
+    (site / "public" / "css" / "site.css").unlink()
+    assert client.get("/assets/css/site.css").status_code == 404

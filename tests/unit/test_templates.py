@@ -30,7 +30,8 @@ def project(tmp_path: Path) -> Path:
     write(
         tmp_path / "templates",
         "context.html",
-        "{{ request.path }}|{{ url_for('hello', name='x') }}|{{ site }}|{{ 3|double }}|{{ shout('a') }}",
+        "{{ request.path }}|{{ url_for('hello', name='x') }}|{{ site }}|"
+        "{{ 3|double }}|{{ shout('a') }}",
     )
     write(tmp_path / "templates", "broken.html", "line one\nline two\n{% if %}\n")
     write(tmp_path / "templates", "fails.html", "ok\n{{ missing.attribute.deeper }}\n")

@@ -128,7 +128,7 @@ def test_body_over_the_upload_limit_gets_413(tmp_path: Path) -> None:
 def test_body_over_the_upload_limit_without_length_gets_413(tmp_path: Path) -> None:
     with TestClient(make_app(tmp_path, max_upload_bytes=5000)) as client:
         body = (
-            f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a\"\r\n\r\n"
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="f"; filename="a"\r\n\r\n'
         ).encode() + b"x" * 6000
         response = client.post(
             "/upload",
@@ -136,6 +136,13 @@ def test_body_over_the_upload_limit_without_length_gets_413(tmp_path: Path) -> N
             headers={"content-type": MULTIPART, "transfer-encoding": "chunked"},
         )
         assert response.status_code == 413
+
+
+def test_text_field_over_the_limit_gets_413(tmp_path: Path) -> None:
+    with TestClient(make_app(tmp_path, json_max_bytes=100)) as client:
+        response = client.post("/upload", data={"note": "n" * 101}, files={})
+        assert response.status_code == 413
+        assert "exceeds 100 bytes" in response.text
 
 
 def test_too_many_parts_gets_413(client: TestClient) -> None:

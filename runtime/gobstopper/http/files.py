@@ -23,7 +23,10 @@ from .response import HeadersLike, Response
 __all__ = [
     "FileResponse",
     "content_disposition",
+    "file_etag",
     "guess_type",
+    "is_safe_relative",
+    "resolve_inside",
     "safe_join",
     "send_file",
     "send_from_directory",
@@ -59,6 +62,29 @@ def content_disposition(filename: str, *, attachment: bool = True) -> str:
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
+def is_safe_relative(path: str, *, allow_hidden: bool = True) -> bool:
+    """Whether ``path`` (from a URL) is a plain relative path that cannot climb out of a
+    folder: no empty, ``.`` or ``..`` segments, backslashes, NUL bytes, drive letters or
+    leading slash — and, unless ``allow_hidden``, no segment starting with a dot."""
+    if not path or "\x00" in path or "\\" in path or path.startswith("/"):
+        return False
+    for part in path.split("/"):
+        if part in ("", ".", "..") or (not allow_hidden and part.startswith(".")):
+            return False
+        if os.path.splitdrive(part)[0]:
+            return False
+    return True
+
+
+def resolve_inside(real_root: str, path: str) -> str | None:
+    """The real path of the regular file ``path`` names below ``real_root`` (itself a
+    real path), or ``None`` when it is missing, not a file, or a symlink leads outside."""
+    candidate = os.path.realpath(os.path.join(real_root, path))
+    if not candidate.startswith(real_root.rstrip(os.sep) + os.sep):
+        return None
+    return candidate if os.path.isfile(candidate) else None
+
+
 def safe_join(
     directory: str | os.PathLike[str], path: str, *, allow_hidden: bool = True
 ) -> str | None:
@@ -69,19 +95,9 @@ def safe_join(
     ``allow_hidden`` — segments starting with a dot. The result is the real path of an
     existing regular file.
     """
-    if not path or "\x00" in path or "\\" in path or path.startswith("/"):
+    if not is_safe_relative(path, allow_hidden=allow_hidden):
         return None
-    parts = path.split("/")
-    for part in parts:
-        if part in ("", ".", "..") or (not allow_hidden and part.startswith(".")):
-            return None
-        if os.path.splitdrive(part)[0]:
-            return None
-    root = os.path.realpath(directory)
-    candidate = os.path.realpath(os.path.join(root, *parts))
-    if not candidate.startswith(root.rstrip(os.sep) + os.sep):
-        return None
-    return candidate if os.path.isfile(candidate) else None
+    return resolve_inside(os.path.realpath(directory), path)
 
 
 class _ConditionalResponse(Response):
@@ -134,6 +150,11 @@ class _ConditionalResponse(Response):
         self, protocol: Any, status: int, headers: list[tuple[str, str]], start: int, end: int
     ) -> None:
         raise NotImplementedError
+
+
+def file_etag(stat: os.stat_result) -> str:
+    """A strong ``ETag`` for a file: changes whenever its size or modification time does."""
+    return f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
 
 
 def _length(size: int) -> tuple[str, str]:
@@ -191,8 +212,24 @@ class FileResponse(_ConditionalResponse):
         if content_encoding is not None:
             self._raw_headers.append(("content-encoding", content_encoding))
         self.conditional = conditional
-        etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
-        self._init_validators(etag, stat.st_mtime, stat.st_size, max_age)
+        self._init_validators(file_etag(stat), stat.st_mtime, stat.st_size, max_age)
+
+    @classmethod
+    def _prepared(
+        cls, path: str, headers: list[tuple[str, str]], etag: str, modified: float, size: int
+    ) -> FileResponse:
+        """A 200 response for a file whose validators and headers are already known (the
+        static file cache), skipping the ``stat`` and header building of ``__init__``."""
+        response = cls.__new__(cls)
+        response.path = path
+        response.body = b""
+        response.status = 200
+        response._raw_headers = headers
+        response.conditional = True
+        response.etag = etag
+        response.last_modified = modified
+        response.size = size
+        return response
 
     def _send_span(
         self, protocol: Any, status: int, headers: list[tuple[str, str]], start: int, end: int

@@ -236,8 +236,9 @@ async def parse_multipart(request: Request) -> tuple[MultiDict, MultiDict]:
         parser = MultipartParser(boundary, builder.callbacks())
     except FormParserError as error:
         raise HTTPException(400, f"Malformed multipart body: {error}") from None
+    chunks = request._chunks(limit)
     try:
-        async for chunk in request._chunks(limit):
+        async for chunk in chunks:
             parser.write(chunk)
         if not builder.finished:
             raise HTTPException(400, "The multipart body ended before its closing boundary.")
@@ -247,4 +248,6 @@ async def parse_multipart(request: Request) -> tuple[MultiDict, MultiDict]:
     except BaseException:
         builder.discard()
         raise
+    finally:
+        await chunks.aclose()
     return MultiDict(builder.fields), MultiDict(builder.files)  # type: ignore[arg-type]
