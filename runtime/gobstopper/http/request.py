@@ -19,6 +19,7 @@ from .cookies import parse_cookie_header
 from .datastructures import Headers, MultiDict
 from .errors import HTTPException
 from .jsonbody import decode_json, decoder_for, is_json_content_type
+from .uploads import parse_multipart
 
 if TYPE_CHECKING:
     from ..app import Gobstopper
@@ -341,28 +342,14 @@ class Request:
     def _decode_json(self, body: bytes, decoder: msgspec.json.Decoder[Any]) -> Any:
         return decode_json(body, decoder, self.max_json_depth)
 
-    def _form_media(self) -> str:
-        return (self.content_type or "").partition(";")[0].strip().lower()
-
     async def get_form(self) -> MultiDict:
         """The form's text fields, from an ``application/x-www-form-urlencoded`` or a
         ``multipart/form-data`` body (cached); any other content type → 415."""
         try:
             return self._form
         except AttributeError:
-            pass
-        media = self._form_media()
-        if media == _MULTIPART_TYPE:
-            await self._read_multipart()
-        elif media == _FORM_TYPE:
-            self._form = await self._read_urlencoded()
-        else:
-            raise HTTPException(
-                415,
-                f"Expected a form ({_FORM_TYPE} or {_MULTIPART_TYPE}), "
-                f"got {self.content_type or 'no content type'}.",
-            )
-        return self._form
+            await self._load_form()
+            return self._form
 
     async def get_files(self) -> MultiDict:
         """Uploaded files by field name, as :class:`~gobstopper.FileStorage` objects.
@@ -373,22 +360,22 @@ class Request:
         try:
             return self._files
         except AttributeError:
-            pass
-        media = self._form_media()
+            await self._load_form()
+            return self._files
+
+    async def _load_form(self) -> None:
+        media = (self.content_type or "").partition(";")[0].strip().lower()
         if media == _MULTIPART_TYPE:
-            await self._read_multipart()
+            self._form, self._files = await parse_multipart(self)
         elif media == _FORM_TYPE:
+            self._form = await self._read_urlencoded()
             self._files = MultiDict()
         else:
             raise HTTPException(
-                415, f"Expected {_MULTIPART_TYPE}, got {self.content_type or 'no content type'}."
+                415,
+                f"Expected a form ({_FORM_TYPE} or {_MULTIPART_TYPE}), "
+                f"got {self.content_type or 'no content type'}.",
             )
-        return self._files
-
-    async def _read_multipart(self) -> None:
-        from .uploads import parse_multipart
-
-        self._form, self._files = await parse_multipart(self)
 
     async def _read_urlencoded(self) -> MultiDict:
         body = await self.body()
