@@ -1,4 +1,5 @@
-"""A small but complete Gobstopper app: pages, a JSON API with typed bodies, a blueprint.
+"""A small but complete Gobstopper app: a templated page with a stylesheet, a JSON API with
+typed bodies in a blueprint, and file uploads with downloads.
 
 Run it with ``make demo`` (or ``gobstopper run example_app:app`` from this folder) and
 open http://127.0.0.1:8000/.
@@ -6,14 +7,23 @@ open http://127.0.0.1:8000/.
 
 from __future__ import annotations
 
-import html
 import itertools
+from pathlib import Path
 
 import msgspec
 
-from gobstopper import Blueprint, Gobstopper, Request, abort
+from gobstopper import (
+    Blueprint,
+    Gobstopper,
+    Request,
+    abort,
+    redirect,
+    secure_filename,
+    send_from_directory,
+)
 
-app = Gobstopper(__name__)
+app = Gobstopper(__name__)  # templates/ and static/ live next to this file
+UPLOADS = Path(__file__).parent / "uploads"
 
 
 class NewTodo(msgspec.Struct):
@@ -71,24 +81,30 @@ app.register_blueprint(api)
 
 
 @app.get("/")
-async def index(request: Request):
-    """A page listing the todos, with links to the JSON API."""
-    items = "".join(
-        f"<li>{'✔' if todo.done else '○'} {html.escape(todo.title)}</li>" for todo in TODOS.values()
+async def index():
+    """The page: todos from the API and the uploaded attachments."""
+    attachments = sorted(p.name for p in UPLOADS.iterdir()) if UPLOADS.is_dir() else []
+    return await app.render_template(
+        "index.html", todos=list(TODOS.values()), attachments=attachments
     )
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Gobstopper demo</title>
-<style>body {{ font-family: system-ui, sans-serif; max-width: 46rem; margin: 2rem auto; }}
-code {{ background: #f3f3f3; padding: 0.1rem 0.3rem; }}</style></head>
-<body>
-<h1>Gobstopper demo</h1>
-<p>Served to {html.escape(request.client_ip)} over RSGI.</p>
-<ul id="todos">{items or "<li>No todos yet.</li>"}</ul>
-<p>Try <code>curl -X POST -H 'Content-Type: application/json'
--d '{{"title": "buy gobstoppers"}}' {html.escape(request.base_url)}api/todos</code>,
-then reload.</p>
-<p>API: <a href="{app.url_for("api.list_todos")}">{app.url_for("api.list_todos")}</a></p>
-</body></html>"""
+
+
+@app.post("/attachments")
+async def upload_attachment(request: Request):
+    """Store an uploaded file under a safe name, then go back to the page."""
+    upload = (await request.get_files()).get("attachment")
+    name = secure_filename(upload.filename) if upload is not None else ""
+    if not name:
+        abort(400, "choose a file with a usable name")
+    UPLOADS.mkdir(exist_ok=True)
+    await upload.save(UPLOADS / name)
+    return redirect(app.url_for("index"), 303)
+
+
+@app.get("/attachments/<path:name>")
+async def download_attachment(name: str):
+    """Download an attachment; nothing outside the uploads folder is reachable."""
+    return send_from_directory(UPLOADS, name, as_attachment=True)
 
 
 @app.get("/health")

@@ -81,3 +81,30 @@ def test_page_lists_todos_created_through_the_api(
     page.goto(f"{server.url}/")
     page.screenshot(path=str(screenshot))
     assert screenshot.stat().st_size > 1000
+
+
+def test_stylesheet_is_applied(server: Server, page: Page) -> None:
+    page.goto(f"{server.url}/")
+    color = page.evaluate("getComputedStyle(document.body).color")
+    assert color == "rgb(34, 34, 51)"
+
+
+def test_upload_then_download_an_attachment(server: Server, page: Page, tmp_path: Path) -> None:
+    page.goto(f"{server.url}/")
+    assert page.locator("#attachments li").inner_text() == "No attachments yet."
+    report = tmp_path / "quarterly report (final).txt"
+    report.write_text("numbers go up\n")
+
+    page.set_input_files("#upload input[type=file]", str(report))
+    page.click("#upload button")
+    page.wait_for_url(f"{server.url}/")
+
+    link = page.locator("#attachments a")
+    assert link.inner_text() == "quarterly_report_final.txt"
+    with page.expect_download() as info:
+        link.click()
+    download = info.value
+    assert download.suggested_filename == "quarterly_report_final.txt"
+    saved = tmp_path / "downloaded.txt"
+    download.save_as(saved)
+    assert saved.read_text() == "numbers go up\n"

@@ -15,8 +15,9 @@ import example_app
 
 
 @pytest.fixture
-def client() -> TestClient:
+def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TestClient:
     example_app.TODOS.clear()
+    monkeypatch.setattr(example_app, "UPLOADS", tmp_path / "uploads")
     with TestClient(example_app.app) as client:
         yield client
 
@@ -50,3 +51,27 @@ def test_titles_are_escaped_in_the_page(client: TestClient) -> None:
 
 def test_health(client: TestClient) -> None:
     assert client.get("/health").json() == {"status": "ok", "todos": 0}
+
+
+def test_attachments_upload_and_download(client: TestClient, tmp_path: Path) -> None:
+    sent = client.post("/attachments", files={"attachment": ("../notes.txt", b"hi", "text/plain")})
+    assert sent.status_code == 303
+    assert sent.headers["location"] == "/"
+    assert (tmp_path / "uploads" / "notes.txt").read_bytes() == b"hi"
+    assert 'href="/attachments/notes.txt"' in client.get("/").text
+    download = client.get("/attachments/notes.txt")
+    assert download.content == b"hi"
+    assert download.headers["content-disposition"] == 'attachment; filename="notes.txt"'
+    assert client.get("/attachments/../example_app.py").status_code == 404
+
+
+def test_attachment_without_a_usable_name_is_refused(client: TestClient) -> None:
+    response = client.post("/attachments", files={"attachment": ("..", b"x")})
+    assert response.status_code == 400
+
+
+def test_stylesheet_is_served(client: TestClient) -> None:
+    response = client.get("/static/site.css")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/css; charset=utf-8"
+    assert '<link rel="stylesheet" href="/static/site.css">' in client.get("/").text
