@@ -28,8 +28,10 @@ from .http.response import RedirectResponse, Response
 from .http.results import RESULT_CONVERTERS, to_response
 from .middleware.base import CallNext, Middleware, build_chain
 from .routing.router import BuildError, Router, Rule
-from .scaffold import Scaffold, _as_async
+from .scaffold import Scaffold, WebSocketSpec, _as_async
 from .settings import Settings
+from .websocket.connection import CloseCode, WebSocket, WebSocketDisconnect
+from .websocket.rooms import leave_all
 
 if TYPE_CHECKING:
     from .http.response import StreamResponse
@@ -98,6 +100,7 @@ class Gobstopper(Scaffold):
         self._startup_hooks: list[Callable[[], Awaitable[Any]]] = []
         self._shutdown_hooks: list[Callable[[], Awaitable[Any]]] = []
         self._router: Router[Endpoint] = Router()
+        self._socket_router: Router[WebSocketSpec] = Router()
         self._static_routes: dict[str, dict[str, Endpoint]] = {}
         self._rules_by_endpoint: dict[str, Rule] = {}
         self._entry: CallNext = self._dispatch
@@ -168,7 +171,12 @@ class Gobstopper(Scaffold):
     def _build(self) -> None:
         global _current_app
         endpoints: list[tuple[Endpoint, frozenset[str]]] = []
-        self._collect(self, "", "", (self,), endpoints)
+        sockets: list[tuple[Rule, WebSocketSpec]] = []
+        self._collect(self, "", "", (self,), endpoints, sockets)
+        socket_router: Router[WebSocketSpec] = Router()
+        for rule, spec in sockets:
+            socket_router.add(rule, ["WS"], spec)
+        self._socket_router = socket_router
         router: Router[Endpoint] = Router()
         rules: dict[str, Rule] = {}
         for endpoint, methods in endpoints:
@@ -196,6 +204,7 @@ class Gobstopper(Scaffold):
         name_prefix: str,
         chain: tuple[Scaffold, ...],
         out: list[tuple[Endpoint, frozenset[str]]],
+        sockets: list[tuple[Rule, WebSocketSpec]],
     ) -> None:
         registries = [s._registry for s in chain]
         error_handlers: dict[Any, Any] = {}
@@ -217,6 +226,8 @@ class Gobstopper(Scaffold):
                 settings=self.settings,
             )
             out.append((endpoint, spec.methods))
+        for socket in scaffold._registry.websockets:
+            sockets.append((Rule(_join(prefix, socket.rule)), socket))
         for mount in scaffold._registry.blueprints:
             blueprint = mount.blueprint
             if blueprint in chain:
@@ -228,6 +239,7 @@ class Gobstopper(Scaffold):
                 f"{name_prefix}{mount.name or blueprint.name}.",
                 (*chain, blueprint),
                 out,
+                sockets,
             )
 
     # -- serving --------------------------------------------------------------------------
@@ -252,8 +264,30 @@ class Gobstopper(Scaffold):
             response._send(protocol)
 
     async def _serve_websocket(self, scope: Any, protocol: Any) -> None:
-        """No WebSocket routes are registered: refuse the upgrade."""
-        protocol.close(None)
+        found = self._socket_router.match(scope.path)
+        if found is None:
+            protocol.close(404)
+            return
+        specs, params = found
+        spec = specs["WS"]
+        websocket = WebSocket(scope, protocol, self, params)
+        if spec.origins is not None and scope.headers.get("origin") not in spec.origins:
+            websocket._reject(403)
+            return
+        try:
+            await spec.handler(websocket, **params)
+        except WebSocketDisconnect:
+            pass
+        except Exception:
+            logger.exception("WebSocket handler %s failed on %s", spec.endpoint, scope.path)
+            websocket._finish(CloseCode.INTERNAL_ERROR)
+        finally:
+            leave_all(websocket)
+            if websocket.connected:
+                websocket._finish(CloseCode.NORMAL)
+            elif websocket.close_code is None and not websocket._transport:
+                # The handler returned without accepting: refuse the upgrade.
+                websocket._reject(403)
 
     async def _dispatch(self, request: Request) -> Response:
         scope = request._scope

@@ -22,7 +22,7 @@ from .routing.router import Rule
 if TYPE_CHECKING:
     from .blueprints import Blueprint
 
-__all__ = ["ErrorHandler", "RouteSpec", "Scaffold"]
+__all__ = ["ErrorHandler", "RouteSpec", "Scaffold", "WebSocketSpec"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 BeforeHook = Callable[["Request"], Awaitable[Any]]
@@ -46,6 +46,16 @@ class RouteSpec:
 
 
 @dataclass
+class WebSocketSpec:
+    """A WebSocket route as registered, before prefixes are applied."""
+
+    rule: str
+    endpoint: str
+    handler: Callable[..., Awaitable[Any]]
+    origins: frozenset[str] | None
+
+
+@dataclass
 class _BlueprintMount:
     blueprint: Blueprint
     url_prefix: str | None
@@ -60,6 +70,7 @@ class _Registry:
     teardown: list[TeardownHook] = field(default_factory=list)
     error_handlers: dict[int | type[BaseException], ErrorHandler] = field(default_factory=dict)
     blueprints: list[_BlueprintMount] = field(default_factory=list)
+    websockets: list[WebSocketSpec] = field(default_factory=list)
 
 
 def _as_async(func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
@@ -220,6 +231,34 @@ class Scaffold:
     def options(self, rule: str, *, endpoint: str | None = None) -> Callable[[F], F]:
         """Shortcut for ``route(rule, methods=["OPTIONS"])`` (replaces the automatic answer)."""
         return self.route(rule, ["OPTIONS"], endpoint=endpoint)
+
+    def websocket(
+        self, rule: str, *, endpoint: str | None = None, origins: list[str] | None = None
+    ) -> Callable[[F], F]:
+        """Register the decorated coroutine as the WebSocket handler of ``rule``.
+
+        It is called with the :class:`~gobstopper.websocket.WebSocket` and the path
+        parameters. With ``origins``, an upgrade whose ``Origin`` header is not listed is
+        refused with HTTP 403 before the handler runs.
+
+        >>> @app.websocket("/ws/rooms/<int:room_id>")
+        ... async def room(websocket, room_id: int):
+        ...     await websocket.accept()
+        ...     async for message in websocket:
+        ...         await websocket.send_text(message.data)
+        """
+        Rule(rule)
+
+        def decorator(func: F) -> F:
+            if not inspect.iscoroutinefunction(func):
+                raise TypeError(f"WebSocket handler {func.__qualname__} must be async def")
+            name = endpoint or func.__name__
+            allowed = frozenset(origins) if origins is not None else None
+            self._registry.websockets.append(WebSocketSpec(rule, name, func, allowed))
+            self._touch()
+            return func
+
+        return decorator
 
     # -- hooks ----------------------------------------------------------------------------
 

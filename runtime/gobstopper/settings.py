@@ -17,6 +17,8 @@ Environment variables (arguments to :class:`~gobstopper.Gobstopper` win over the
     memory.
 ``GOBSTOPPER_MAX_FORM_PARTS``
     Most fields and files in one form (default 1000). More → 413.
+``GOBSTOPPER_MAX_WS_MESSAGE_BYTES``
+    Largest WebSocket message accepted (default 1 MiB); larger closes with 1009.
 ``GOBSTOPPER_DEBUG``
     ``1``/``true`` turns on debug mode (tracebacks in error pages).
 """
@@ -37,6 +39,7 @@ _DEFAULT_JSON_MAX_DEPTH = 64
 _DEFAULT_MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 _DEFAULT_UPLOAD_SPOOL_BYTES = 1024 * 1024
 _DEFAULT_MAX_FORM_PARTS = 1000
+_DEFAULT_MAX_WS_MESSAGE_BYTES = 1024 * 1024
 
 
 def env_flag(name: str, default: bool = False) -> bool:
@@ -85,6 +88,7 @@ class Settings:
     max_file_bytes: int = _DEFAULT_MAX_UPLOAD_BYTES
     upload_spool_bytes: int = _DEFAULT_UPLOAD_SPOOL_BYTES
     max_form_parts: int = _DEFAULT_MAX_FORM_PARTS
+    max_ws_message_bytes: int = _DEFAULT_MAX_WS_MESSAGE_BYTES
 
     @classmethod
     def resolve(
@@ -116,4 +120,7 @@ class Settings:
                 "GOBSTOPPER_UPLOAD_SPOOL_BYTES", _DEFAULT_UPLOAD_SPOOL_BYTES
             ),
             max_form_parts=_env_int("GOBSTOPPER_MAX_FORM_PARTS", _DEFAULT_MAX_FORM_PARTS),
+            max_ws_message_bytes=_env_int(
+                "GOBSTOPPER_MAX_WS_MESSAGE_BYTES", _DEFAULT_MAX_WS_MESSAGE_BYTES
+            ),
         )
