@@ -280,12 +280,15 @@ class Gobstopper(Scaffold):
             pass
         except Exception:
             logger.exception("WebSocket handler %s failed on %s", spec.endpoint, scope.path)
-            websocket._finish(CloseCode.INTERNAL_ERROR)
+            if websocket.accepted:
+                websocket._finish(CloseCode.INTERNAL_ERROR)
+            else:
+                websocket._reject(500)
         finally:
             leave_all(websocket)
             if websocket.connected:
                 websocket._finish(CloseCode.NORMAL)
-            elif websocket.close_code is None and not websocket._transport:
+            elif not websocket.accepted and not websocket.rejected:
                 # The handler returned without accepting: refuse the upgrade.
                 websocket._reject(403)
 

@@ -50,6 +50,10 @@ def make_app() -> Gobstopper:
         await websocket.receive_text()
         raise RuntimeError("handler bug")
 
+    @app.websocket("/ws/fails-early")
+    async def fails_early(websocket: WebSocket):
+        raise RuntimeError("before accepting")
+
     @app.websocket("/ws/never")
     async def never(websocket: WebSocket):
         return None
@@ -153,6 +157,12 @@ def test_handler_that_never_accepts_refuses_with_403(client: TestClient) -> None
     with pytest.raises(WebSocketRejected) as rejected:
         client.websocket_connect("/ws/never").__enter__()
     assert rejected.value.status == 403
+
+
+def test_handler_failing_before_accept_refuses_with_500(client: TestClient) -> None:
+    with pytest.raises(WebSocketRejected) as rejected:
+        client.websocket_connect("/ws/fails-early").__enter__()
+    assert rejected.value.status == 500
 
 
 def test_origin_allow_list(client: TestClient) -> None:

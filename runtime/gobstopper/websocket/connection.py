@@ -126,6 +126,16 @@ class WebSocket:
         return self.request.args
 
     @property
+    def accepted(self) -> bool:
+        """Whether :meth:`accept` completed (the connection may since have closed)."""
+        return self._transport is not None
+
+    @property
+    def rejected(self) -> bool:
+        """Whether the upgrade was refused with an HTTP status."""
+        return self._state is _State.CLOSED and self._transport is None
+
+    @property
     def connected(self) -> bool:
         """Whether the connection is accepted and not closed."""
         return self._state is _State.CONNECTED
