@@ -58,6 +58,10 @@ def make_app() -> Gobstopper:
     async def never(websocket: WebSocket):
         return None
 
+    @app.websocket("/ws/closes-first")
+    async def closes_first(websocket: WebSocket):
+        await websocket.close(1000)
+
     @app.websocket("/ws/private", origins=["https://app.example"])
     async def private(websocket: WebSocket):
         await websocket.accept()
@@ -153,9 +157,10 @@ def test_unknown_path_is_refused_with_404(client: TestClient) -> None:
     assert rejected.value.status == 404
 
 
-def test_handler_that_never_accepts_refuses_with_403(client: TestClient) -> None:
+@pytest.mark.parametrize("path", ["/ws/never", "/ws/closes-first"])
+def test_handler_that_never_accepts_refuses_with_403(client: TestClient, path: str) -> None:
     with pytest.raises(WebSocketRejected) as rejected:
-        client.websocket_connect("/ws/never").__enter__()
+        client.websocket_connect(path).__enter__()
     assert rejected.value.status == 403
 
 

@@ -150,7 +150,14 @@ class WebSocket:
         self._state = _State.CONNECTED
 
     async def close(self, code: int = CloseCode.NORMAL, reason: str = "") -> None:
-        """Close the connection with ``code`` (``reason`` is not carried by RSGI)."""
+        """Close the connection with ``code`` (``reason`` is not carried by RSGI).
+
+        Before :meth:`accept` this refuses the upgrade with HTTP 403 instead.
+        """
+        if self._transport is None:
+            if self._state is _State.CONNECTING:
+                self._reject(403)
+            return
         self._finish(code)
 
     def _finish(self, code: int) -> None:
