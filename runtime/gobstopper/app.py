@@ -405,22 +405,20 @@ class Gobstopper(Scaffold):
 
     def template_filter(self, name: str | None = None) -> Callable[[F], F]:
         """Register the decorated function as a Jinja2 filter (``{{ price|euros }}``)."""
-
-        def decorator(func: F) -> F:
-            self._template_filters[name or func.__name__] = func
-            if self._templates is not None:
-                self._templates.environment.filters[name or func.__name__] = func
-            return func
-
-        return decorator
+        return self._template_registrar(self._template_filters, "filters", name)
 
     def template_global(self, name: str | None = None) -> Callable[[F], F]:
         """Make the decorated function callable from every template."""
+        return self._template_registrar(self._template_globals, "globals", name)
 
+    def _template_registrar(
+        self, registry: dict[str, Any], namespace: str, name: str | None
+    ) -> Callable[[F], F]:
         def decorator(func: F) -> F:
-            self._template_globals[name or func.__name__] = func
+            key = name or func.__name__
+            registry[key] = func
             if self._templates is not None:
-                self._templates.environment.globals[name or func.__name__] = func
+                getattr(self._templates.environment, namespace)[key] = func
             return func
 
         return decorator

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from .http.request import Request
 from .http.response import Response
 from .routing.router import Rule
+from .staticfiles import StaticFiles
 
 if TYPE_CHECKING:
     from .blueprints import Blueprint
@@ -146,8 +147,6 @@ class Scaffold:
         return os.path.join(self.root_path, os.fspath(folder))
 
     def _register_static(self, folder: str, url_path: str) -> None:
-        from .staticfiles import StaticFiles
-
         files = StaticFiles(folder)
 
         async def static(request: Request, filename: str) -> Response:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import os
+import stat as stat_module
 import time
 from functools import lru_cache
 from typing import IO, Any
@@ -199,7 +200,7 @@ class FileResponse(_ConditionalResponse):
             stat = os.stat(self.path)
         except OSError:
             raise FileNotFoundError(self.path) from None
-        if not os.path.isfile(self.path):
+        if not stat_module.S_ISREG(stat.st_mode):
             raise FileNotFoundError(self.path)
         super().__init__(b"", status, headers, content_type or guess_type(self.path))
         if download_name is not None:
