@@ -50,6 +50,7 @@ bench: sync ## wrk benchmark against a bare RSGI app, as ratios (installs wrk)
 	$(UV) run --frozen python benchmarks/overhead.py
 	$(UV) run --frozen python benchmarks/run.py
 	$(UV) run --frozen python benchmarks/upload_memory.py --mib 1024
+	$(UV) run --frozen python benchmarks/ws_broadcast.py --clients 1000
 
 clean: ## Remove build and test artefacts
 	rm -rf $(DOCS_BUILD) dist .pytest_cache .ruff_cache benchmarks/results

@@ -1,7 +1,9 @@
-"""Shared fixtures: real Granian servers started through ``gobstopper run``."""
+"""Shared fixtures: real Granian servers started through ``gobstopper run``, and real
+Redis and PostgreSQL servers (see :mod:`tests.backends`)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -10,15 +12,11 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from .backends import PostgresServer, RedisServer, ServiceUnavailable, free_port
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
@@ -100,4 +98,58 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
 
     yield start
     for server in servers:
+        server.stop()
+
+
+def _unavailable(reason: str) -> None:
+    """Skip — or fail, under ``GOBSTOPPER_REQUIRE_SERVICES=1`` as in CI."""
+    if os.environ.get("GOBSTOPPER_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"required service unavailable: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Redis server's URL: ``GOBSTOPPER_TEST_REDIS_URL``, else one we start."""
+    if url := os.environ.get("GOBSTOPPER_TEST_REDIS_URL"):
+        yield url
+        return
+    with _own(RedisServer, tmp_path_factory) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL DSN: ``GOBSTOPPER_TEST_POSTGRES_DSN``, else a cluster we start."""
+    if dsn := os.environ.get("GOBSTOPPER_TEST_POSTGRES_DSN"):
+        yield dsn
+        return
+    with _own(PostgresServer, tmp_path_factory) as server:
+        yield server.dsn
+
+
+@pytest.fixture
+def own_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A Redis server of this test's own, which the test may stop and start again."""
+    with _own(RedisServer, tmp_path_factory) as server:
+        yield server
+
+
+@pytest.fixture
+def own_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    """A PostgreSQL cluster of this test's own, which the test may stop and start again."""
+    with _own(PostgresServer, tmp_path_factory) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def _own(kind: type[Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    try:
+        server = kind(tmp_path_factory.mktemp(kind.__name__.lower()))
+    except ServiceUnavailable as error:
+        _unavailable(str(error))
+    server.start()
+    try:
+        yield server
+    finally:
         server.stop()

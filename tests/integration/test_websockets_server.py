@@ -41,6 +41,21 @@ async def room(websocket: WebSocket, name: str):
     ended.append(name)
 
 
+feed = RoomManager(send_timeout=1)
+
+
+@app.websocket("/ws/feed")
+async def feed_member(websocket: WebSocket):
+    await websocket.accept()
+    await feed.join("feed", websocket)
+    await websocket.send_text("joined")
+    async for message in websocket:
+        chunk = b"x" * 65536
+        for _ in range(int(message.data)):
+            await feed.broadcast("feed", chunk)
+        await websocket.send_text(f"done; members left: {len(feed.members('feed'))}")
+
+
 @app.get("/stats")
 async def stats():
     return {"rooms": {name: len(rooms.members(name)) for name in rooms.rooms()}, "ended": ended}
@@ -116,3 +131,24 @@ async def test_broadcast_and_membership_cleanup_on_disconnect(server: Server) ->
                 break
             await asyncio.sleep(0.05)
         assert stats["rooms"] == {}
+
+
+async def test_a_client_that_stops_reading_is_dropped_without_unbounded_buffering(
+    server: Server,
+) -> None:
+    """Each send waits for the socket: once a client stops reading, its sends stall (the
+    server buffers no more than the socket does) and the room closes it after
+    ``send_timeout``, while a reading member gets all 25 MiB."""
+    url = ws_url(server, "/ws/feed")
+    async with (
+        websockets.connect(url, max_size=None) as reader,
+        websockets.connect(url, max_size=None, max_queue=1, close_timeout=1) as sleeper,
+    ):
+        assert await reader.recv() == "joined"
+        assert await sleeper.recv() == "joined"
+        await reader.send("400")
+        received = 0
+        while isinstance(message := await asyncio.wait_for(reader.recv(), 30), bytes):
+            received += len(message)
+        assert received == 400 * 65536
+        assert message == "done; members left: 1"

@@ -228,6 +228,9 @@ class _Member:
             await asyncio.Event().wait()
         self.got.append(message)
 
+    def send_nowait(self, message: str | bytes) -> asyncio.Future[None]:
+        return asyncio.ensure_future(self.send(message))
+
     async def close(self, code: int) -> None:
         self.closed_with = code
 

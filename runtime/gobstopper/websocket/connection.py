@@ -17,6 +17,7 @@ server (and shown by the :class:`~gobstopper.testing.TestClient`), for servers t
 
 from __future__ import annotations
 
+import asyncio
 import enum
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -251,6 +252,28 @@ class WebSocket:
         else:
             await self.send_bytes(data)
 
+    def send_nowait(self, data: str | bytes) -> asyncio.Future[None]:
+        """Start sending ``data`` and return a future that completes once it is written
+        (or fails with :class:`WebSocketDisconnect`). Broadcasts use it to write to many
+        connections at once and wait for them together."""
+        transport = self._transport_or_raise()
+        if isinstance(data, str):
+            sending = transport.send_str(data)
+        else:
+            sending = transport.send_bytes(bytes(data))
+        future = asyncio.ensure_future(sending)
+        future.add_done_callback(self._sent)
+        return future
+
+    def _sent(self, future: asyncio.Future[None]) -> None:
+        if not future.cancelled() and future.exception() is not None:
+            self._gone()
+
+    def _gone(self) -> None:
+        """The server reported the connection closed while sending."""
+        self._state = _State.CLOSED
+        self.close_code = self.close_code or CloseCode.GOING_AWAY
+
     def _transport_or_raise(self) -> Any:
         if self._state is not _State.CONNECTED:
             raise WebSocketDisconnect(self.close_code or CloseCode.NORMAL)
@@ -260,8 +283,7 @@ class WebSocket:
         try:
             await send(data)
         except RuntimeError:
-            self._state = _State.CLOSED
-            self.close_code = self.close_code or CloseCode.GOING_AWAY
+            self._gone()
             raise WebSocketDisconnect(CloseCode.GOING_AWAY) from None
 
     def __repr__(self) -> str:

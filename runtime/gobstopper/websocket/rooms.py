@@ -72,27 +72,39 @@ class RoomManager:
     ) -> int:
         """Send ``message`` to every member of ``room`` but ``exclude``; returns how many
         members got it."""
-        targets = [ws for ws in self._rooms.get(room, ()) if ws is not exclude]
-        if not targets:
-            return 0
-        results = await asyncio.gather(*(self._deliver(ws, message) for ws in targets))
-        for websocket, delivered in zip(targets, results, strict=True):
-            if not delivered:
-                self._discard(room, websocket)
-        return sum(results)
+        return await self._deliver_to_members(room, message, exclude)
 
-    async def _deliver(self, websocket: WebSocket, message: str | bytes) -> bool:
-        try:
-            await asyncio.wait_for(websocket.send(message), self.send_timeout)
-        except WebSocketDisconnect:
-            return False
-        except asyncio.TimeoutError:
+    async def _deliver_to_members(
+        self, room: Hashable, message: str | bytes, exclude: WebSocket | None
+    ) -> int:
+        """Write to this process's members of ``room`` at once, wait for them together,
+        and drop the ones that failed or did not take it within ``send_timeout``."""
+        sending: dict[asyncio.Future[None], WebSocket] = {}
+        for websocket in self._rooms.get(room, ()):
+            if websocket is exclude:
+                continue
+            try:
+                sending[websocket.send_nowait(message)] = websocket
+            except WebSocketDisconnect:
+                self._discard(room, websocket)
+        if not sending:
+            return 0
+        done, slow = await asyncio.wait(sending, timeout=self.send_timeout)
+        delivered = 0
+        for future in done:
+            if future.exception() is None:
+                delivered += 1
+            else:
+                self._discard(room, sending[future])
+        for future in slow:
+            websocket = sending[future]
             logger.warning(
                 "closing %r: it took over %ss to take a message", websocket, self.send_timeout
             )
+            future.cancel()
+            self._discard(room, websocket)
             await websocket.close(CloseCode.POLICY_VIOLATION)
-            return False
-        return True
+        return delivered
 
 
 def leave_all(websocket: WebSocket) -> None:
