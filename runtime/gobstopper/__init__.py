@@ -28,6 +28,7 @@ from .http import (
     send_file,
     send_from_directory,
 )
+from .notifications import get_notifications, notification
 
 __version__ = "0.1.0"
 
@@ -46,8 +47,10 @@ __all__ = [
     "StreamResponse",
     "__version__",
     "abort",
+    "get_notifications",
     "jsonify",
     "make_response",
+    "notification",
     "redirect",
     "secure_filename",
     "send_file",

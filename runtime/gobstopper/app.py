@@ -16,11 +16,13 @@ import asyncio
 import inspect
 import logging
 import os
+import secrets
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .callplan import compile_call
 from .endpoint import Endpoint, handle_exception
+from .http.cookies import cookie_policy
 from .http.error_pages import internal_error_response
 from .http.errors import HTTPException
 from .http.request import Request, current_request
@@ -29,6 +31,7 @@ from .http.results import RESULT_CONVERTERS, to_response
 from .middleware.base import CallNext, Middleware, build_chain
 from .routing.router import BuildError, Router, Rule
 from .scaffold import Scaffold, WebSocketSpec, _as_async
+from .sessions.middleware import SessionMiddleware
 from .settings import Settings
 from .websocket.connection import CloseCode, WebSocket, WebSocketDisconnect
 from .websocket.rooms import leave_all
@@ -64,6 +67,8 @@ class Gobstopper(Scaffold):
     :param static_folder: files served at ``static_url_path`` (``/static``) when the folder
         exists; relative to the application's module. ``None`` turns it off.
     :param template_folder: where :meth:`render_template` looks first.
+    :param secret_key: signs session ids, notification cookies and CSRF tokens
+        (``GOBSTOPPER_SECRET_KEY``); keep it secret and the same on every worker.
     """
 
     def __init__(
@@ -80,6 +85,7 @@ class Gobstopper(Scaffold):
         static_url_path: str | None = None,
         template_folder: str | os.PathLike[str] | None = "templates",
         root_path: str | os.PathLike[str] | None = None,
+        secret_key: str | None = None,
     ) -> None:
         super().__init__(
             import_name,
@@ -95,7 +101,9 @@ class Gobstopper(Scaffold):
             trusted_proxies=trusted_proxies,
             max_upload_bytes=max_upload_bytes,
             max_file_bytes=max_file_bytes,
+            secret_key=secret_key,
         )
+        cookie_policy.configure(self.settings)
         self._middleware: list[Middleware] = []
         self._startup_hooks: list[Callable[[], Awaitable[Any]]] = []
         self._shutdown_hooks: list[Callable[[], Awaitable[Any]]] = []
@@ -113,6 +121,22 @@ class Gobstopper(Scaffold):
         # Setting the current-request context variable costs about 0.3 µs, so it is done
         # only for applications that render templates (the only reader).
         self._track_request = False
+        self._ephemeral_key: str | None = None
+        self._sessions: SessionMiddleware | None = None
+
+    @property
+    def secret_key(self) -> str:
+        """The key that signs cookies and tokens: ``secret_key=`` or
+        ``GOBSTOPPER_SECRET_KEY``; without either, a random key for this process (logged
+        once), so signed cookies do not outlive it or cross to other workers."""
+        key = self.settings.secret_key or self._ephemeral_key
+        if key is None:
+            logger.warning(
+                "no secret key is set (GOBSTOPPER_SECRET_KEY): using a random one, so "
+                "sessions and notifications do not survive a restart or cross workers"
+            )
+            key = self._ephemeral_key = secrets.token_urlsafe(32)
+        return key
 
     @property
     def debug(self) -> bool:
@@ -189,6 +213,9 @@ class Gobstopper(Scaffold):
         self._static_routes = router.static_routes
         self._rules_by_endpoint = rules
         self._entry = build_chain(self._middleware, self._dispatch)
+        self._sessions = next(
+            (m for m in self._middleware if isinstance(m, SessionMiddleware)), None
+        )
         self._blueprint_templates = list(dict.fromkeys(_blueprint_template_folders(self)))
         self._track_request = self._templates is not None or any(
             os.path.isdir(folder)
@@ -215,10 +242,14 @@ class Gobstopper(Scaffold):
         teardown = [hook for registry in reversed(registries) for hook in registry.teardown]
         for spec in scaffold._registry.routes:
             rule = Rule(_join(prefix, spec.rule))
+            call = compile_call(spec.view_func, rule)
+            for wrap in getattr(spec.view_func, "__gobstopper_call_wrappers__", ()):
+                call = wrap(call)
             endpoint = Endpoint(
                 name=name_prefix + spec.endpoint,
                 rule=rule,
-                call=compile_call(spec.view_func, rule),
+                view_func=spec.view_func,
+                call=call,
                 before=before,
                 after=after,
                 teardown=teardown,
@@ -255,13 +286,26 @@ class Gobstopper(Scaffold):
             current_request.set(request)
         try:
             response = await self._entry(request)
+        except HTTPException as error:  # raised by a middleware (CSRF, sessions, limits)
+            response = await self._app_error(request, error)
         except Exception as error:
             logger.exception("middleware failed on %s %s", scope.method, scope.path)
             response = internal_error_response(request, error, self.settings.debug)
+        if request._after is not None:
+            response = self._after_this_request(request, response)
         if response._deferred:
             await response._send_deferred(request, protocol)  # type: ignore[attr-defined]
         else:
             response._send(protocol)
+
+    def _after_this_request(self, request: Request, response: Response) -> Response:
+        for func in request._after or ():
+            try:
+                response = to_response(func(response) or response)
+            except Exception as error:
+                logger.exception("after_this_request %r failed on %s", func, request.path)
+                response = internal_error_response(request, error, self.settings.debug)
+        return response
 
     async def _serve_websocket(self, scope: Any, protocol: Any) -> None:
         found = self._socket_router.match(scope.path)
@@ -274,6 +318,12 @@ class Gobstopper(Scaffold):
         if spec.origins is not None and scope.headers.get("origin") not in spec.origins:
             websocket._reject(403)
             return
+        if self._sessions is not None:
+            try:
+                websocket.request._session = await self._sessions.load(websocket.request)
+            except HTTPException as error:  # the session store is unavailable
+                websocket._reject(error.status)
+                return
         try:
             await spec.handler(websocket, **params)
         except WebSocketDisconnect:
@@ -291,6 +341,20 @@ class Gobstopper(Scaffold):
             elif not websocket.accepted and not websocket.rejected:
                 # The handler returned without accepting: refuse the upgrade.
                 websocket._reject(403)
+
+    def view_function_for(self, method: str, path: str) -> Callable[..., Any] | None:
+        """The handler that would serve ``method path``, or ``None`` (for middleware that
+        honours per-handler markers such as ``@csrf_exempt``)."""
+        if self._built_generation != Scaffold.generation:
+            self._build()
+        endpoints = self._static_routes.get(path)
+        if endpoints is None:
+            found = self._router.match_dynamic(path)
+            if found is None:
+                return None
+            endpoints = found[0]
+        endpoint = endpoints.get(method)
+        return None if endpoint is None else endpoint.view_func
 
     async def _dispatch(self, request: Request) -> Response:
         scope = request._scope

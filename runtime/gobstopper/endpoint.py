@@ -7,7 +7,7 @@ directly) so that an application pays for hooks only where it registered them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .callplan import HandlerCall
@@ -76,6 +76,7 @@ class Endpoint:
         "rule",
         "settings",
         "teardown",
+        "view_func",
     )
 
     def __init__(
@@ -83,6 +84,7 @@ class Endpoint:
         *,
         name: str,
         rule: Rule,
+        view_func: Callable[..., Any],
         call: HandlerCall,
         before: list[BeforeHook],
         after: list[AfterHook],
@@ -92,6 +94,7 @@ class Endpoint:
     ) -> None:
         self.name = name
         self.rule = rule
+        self.view_func = view_func
         self.call = call
         self.before = tuple(before)
         self.after = tuple(after)

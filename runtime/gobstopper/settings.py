@@ -21,6 +21,15 @@ Environment variables (arguments to :class:`~gobstopper.Gobstopper` win over the
     Largest WebSocket message accepted (default 1 MiB); larger closes with 1009.
 ``GOBSTOPPER_DEBUG``
     ``1``/``true`` turns on debug mode (tracebacks in error pages).
+``GOBSTOPPER_SECRET_KEY``
+    Key that signs session ids, notification cookies and CSRF tokens. Without one, a
+    random key is made per process (and a warning logged): signed cookies then do not
+    survive a restart and are not shared between workers.
+``ENV`` / ``GOBSTOPPER_ENV``
+    ``production`` turns on the production cookie policy: cookies get ``Secure``,
+    ``HttpOnly`` and ``SameSite=Lax`` unless set otherwise (which is logged).
+``GOBSTOPPER_ALLOW_INSECURE_COOKIES``
+    ``true`` opts out of the production cookie policy (plain-HTTP staging, say).
 """
 
 from __future__ import annotations
@@ -63,6 +72,11 @@ def _env_int(name: str, default: int) -> int:
     return number
 
 
+def _environment() -> str:
+    value = os.environ.get("GOBSTOPPER_ENV") or os.environ.get("ENV") or ""
+    return value.strip().lower()
+
+
 def _networks(values: Iterable[str]) -> tuple[Network, ...]:
     networks = []
     for value in values:
@@ -89,6 +103,9 @@ class Settings:
     upload_spool_bytes: int = _DEFAULT_UPLOAD_SPOOL_BYTES
     max_form_parts: int = _DEFAULT_MAX_FORM_PARTS
     max_ws_message_bytes: int = _DEFAULT_MAX_WS_MESSAGE_BYTES
+    secret_key: str | None = None
+    production: bool = False
+    allow_insecure_cookies: bool = False
 
     @classmethod
     def resolve(
@@ -100,6 +117,7 @@ class Settings:
         trusted_proxies: Iterable[str] | None = None,
         max_upload_bytes: int | None = None,
         max_file_bytes: int | None = None,
+        secret_key: str | None = None,
     ) -> Settings:
         """Combine explicit arguments with the environment (arguments win)."""
         if trusted_proxies is None:
@@ -123,4 +141,7 @@ class Settings:
             max_ws_message_bytes=_env_int(
                 "GOBSTOPPER_MAX_WS_MESSAGE_BYTES", _DEFAULT_MAX_WS_MESSAGE_BYTES
             ),
+            secret_key=secret_key or os.environ.get("GOBSTOPPER_SECRET_KEY") or None,
+            production=_environment() == "production",
+            allow_insecure_cookies=env_flag("GOBSTOPPER_ALLOW_INSECURE_COOKIES"),
         )

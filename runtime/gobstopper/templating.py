@@ -9,7 +9,8 @@ each blueprint's ``template_folder``, as Flask does.
 
 Templates are autoescaped (``.html``, ``.htm``, ``.xml``, ``.xhtml``, ``.svg`` and strings),
 rendered asynchronously, and re-read when edited if ``auto_reload`` is on (the default in
-debug mode). Every template sees ``request``, ``url_for`` and what context processors add.
+debug mode). Every template sees ``request``, ``url_for``, ``get_notifications()``,
+``csrf_token()``, ``csp_nonce()`` and what context processors add.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from .http.request import current_request
 from .http.response import StreamResponse
+from .notifications import get_notifications
+from .security.csrf import csrf_token
+from .security.headers import csp_nonce
 
 try:
     import jinja2
@@ -89,7 +93,12 @@ class Templates:
             auto_reload=app.debug if auto_reload is None else auto_reload,
             enable_async=enable_async,
         )
-        self.environment.globals["url_for"] = app.url_for
+        self.environment.globals.update(
+            url_for=app.url_for,
+            get_notifications=_with_request(get_notifications),
+            csrf_token=_with_request(csrf_token),
+            csp_nonce=_with_request(csp_nonce),
+        )
 
     def folders(self) -> Iterator[str]:
         """The template folders in search order: the application's, then each blueprint's."""
@@ -182,3 +191,16 @@ class _ScaffoldLoader(jinja2.BaseLoader):
             if os.path.isdir(folder):
                 names.update(self._loader(folder).list_templates())
         return sorted(names)
+
+
+def _with_request(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``func`` as a template global: called with the request being rendered for."""
+
+    def bound(*args: Any, **kwargs: Any) -> Any:
+        request = current_request.get(None)
+        if request is None:
+            raise RuntimeError(f"{func.__name__}() needs a request: render inside a handler")
+        return func(request, *args, **kwargs)
+
+    bound.__name__ = func.__name__
+    return bound

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime, timezone
 from email.utils import format_datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = ["SameSite", "build_set_cookie", "parse_cookie_header"]
+if TYPE_CHECKING:
+    from ..settings import Settings
+
+__all__ = ["CookiePolicy", "SameSite", "build_set_cookie", "cookie_policy", "parse_cookie_header"]
+
+logger = logging.getLogger("gobstopper")
 
 SameSite = Literal["lax", "strict", "none", "Lax", "Strict", "None"]
 
@@ -87,3 +93,46 @@ def build_set_cookie(
     if partitioned:
         parts.append("Partitioned")
     return "; ".join(parts)
+
+
+class CookiePolicy:
+    """The defaults ``Response.set_cookie`` applies, fixed when the application starts.
+
+    Everywhere, cookies are ``HttpOnly`` and ``SameSite=Lax`` unless told otherwise. In
+    production (``ENV=production``) they are also ``Secure``, and turning any of the three
+    off is logged once per cookie name; ``GOBSTOPPER_ALLOW_INSECURE_COOKIES=true`` opts
+    out of the production rules.
+    """
+
+    def __init__(self) -> None:
+        self.enforce = False
+        self._warned: set[tuple[str, str]] = set()
+
+    def configure(self, settings: Settings) -> None:
+        """Adopt an application's settings (the last application created wins)."""
+        self.enforce = settings.production and not settings.allow_insecure_cookies
+
+    def resolve(
+        self, key: str, secure: bool | None, httponly: bool | None, samesite: SameSite | None
+    ) -> tuple[bool, bool, SameSite | None]:
+        """The attributes to send for ``key``, given what the caller passed."""
+        if not self.enforce:
+            return bool(secure), httponly is not False, samesite
+        for attribute, weakened in (
+            ("Secure", secure is False),
+            ("HttpOnly", httponly is False),
+            ("SameSite", samesite is None or samesite.lower() == "none"),
+        ):
+            if weakened and (key, attribute) not in self._warned:
+                self._warned.add((key, attribute))
+                logger.warning(
+                    "cookie %r is set without the production default %s "
+                    "(GOBSTOPPER_ALLOW_INSECURE_COOKIES=true silences this)",
+                    key,
+                    attribute,
+                )
+        return secure is not False, httponly is not False, samesite
+
+
+#: The process-wide policy; :class:`~gobstopper.Gobstopper` configures it at creation.
+cookie_policy = CookiePolicy()

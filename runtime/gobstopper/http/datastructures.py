@@ -189,6 +189,13 @@ class MutableHeaders:
         _check_header(key, value)
         self._list.append((key.lower(), value))
 
+    def add_vary(self, *names: str) -> None:
+        """Add ``names`` to the ``Vary`` header, keeping what it already lists."""
+        present = [v.strip() for value in self.getlist("vary") for v in value.split(",")]
+        known = {v.lower() for v in present if v}
+        merged = [v for v in present if v] + [n for n in names if n.lower() not in known]
+        self["vary"] = ", ".join(merged)
+
     def __delitem__(self, key: str) -> None:
         name = key.lower()
         self._list[:] = [(header, v) for header, v in self._list if header != name]

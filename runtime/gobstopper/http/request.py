@@ -7,7 +7,7 @@ decoded on first access and cached, so a handler that reads nothing pays for not
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextvars import ContextVar
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -23,6 +23,8 @@ from .uploads import parse_multipart
 
 if TYPE_CHECKING:
     from ..app import Gobstopper
+    from ..sessions.session import Session
+    from .response import Response
 
 __all__ = ["Request", "current_request", "disconnected"]
 
@@ -40,6 +42,7 @@ class Request:
     """
 
     __slots__ = (
+        "_after",
         "_args",
         "_body",
         "_cookies",
@@ -52,6 +55,7 @@ class Request:
         "_max_upload_bytes",
         "_protocol",
         "_scope",
+        "_session",
         "_state",
         "app",
         "endpoint",
@@ -65,6 +69,7 @@ class Request:
         # Read on every body access: plain attributes are far cheaper than catching
         # AttributeError on unset slots.
         self._body: bytes | None = None
+        self._after: list[Callable[[Response], Response | None]] | None = None
         self._max_body_bytes: int | None = None
         self._max_json_depth: int | None = None
 
@@ -150,6 +155,23 @@ class Request:
         return self._scope.headers.get("content-type")
 
     @property
+    def mimetype(self) -> str:
+        """The media type of the body without parameters, lower-cased (``""`` if none)."""
+        value = self._scope.headers.get("content-type") or ""
+        return value.partition(";")[0].strip().lower()
+
+    @property
+    def is_secure(self) -> bool:
+        """Whether the client connected over HTTPS (as told by a trusted proxy's
+        ``X-Forwarded-Proto`` when the server sits behind one)."""
+        if self._scope.scheme == "https":
+            return True
+        trusted = self.app.settings.trusted_proxies
+        if trusted and _is_trusted(_host_of(self._scope.client), trusted):
+            return self._scope.headers.get("x-forwarded-proto", "").lower() == "https"
+        return False
+
+    @property
     def content_length(self) -> int | None:
         """The declared ``Content-Length``, or ``None`` when absent or invalid."""
         value = self._scope.headers.get("content-length")
@@ -196,6 +218,32 @@ class Request:
             if not _is_trusted(hop, trusted):
                 return hop if _is_ip(hop) else peer
         return hops[0]
+
+    def after_this_request(
+        self, func: Callable[[Response], Response | None]
+    ) -> Callable[[Response], Response | None]:
+        """Run ``func(response)`` on this request's response before it is sent (after
+        every middleware); it may return a replacement response. Usable as a decorator."""
+        if self._after is None:
+            self._after = []
+        self._after.append(func)
+        return func
+
+    @property
+    def session(self) -> Session:
+        """The session (needs :class:`~gobstopper.sessions.SessionMiddleware`)."""
+        try:
+            return self._session
+        except AttributeError:
+            raise RuntimeError(
+                "request.session needs a session middleware: "
+                "app.add_middleware(SessionMiddleware(store))"
+            ) from None
+
+    @property
+    def has_session(self) -> bool:
+        """Whether a session middleware gave this request a session."""
+        return hasattr(self, "_session")
 
     @property
     def state(self) -> SimpleNamespace:

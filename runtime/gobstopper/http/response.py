@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import msgspec
 
-from .cookies import SameSite, build_set_cookie
+from .cookies import SameSite, build_set_cookie, cookie_policy
 from .datastructures import MutableHeaders
 
 __all__ = [
@@ -107,15 +107,18 @@ class Response:
         expires: datetime | int | float | None = None,
         path: str | None = "/",
         domain: str | None = None,
-        secure: bool = False,
-        httponly: bool = False,
+        secure: bool | None = None,
+        httponly: bool | None = None,
         samesite: SameSite | None = "lax",
         partitioned: bool = False,
     ) -> None:
-        """Add a ``Set-Cookie`` header. ``SameSite=Lax`` unless told otherwise.
+        """Add a ``Set-Cookie`` header.
 
-        Names and values holding CR/LF, ``;`` or spaces raise :class:`ValueError`.
+        Defaults are safe: ``HttpOnly`` and ``SameSite=Lax``, plus ``Secure`` in
+        production (see :class:`~gobstopper.http.cookies.CookiePolicy`). Names and values
+        holding CR/LF, ``;`` or spaces raise :class:`ValueError`.
         """
+        secure, httponly, samesite = cookie_policy.resolve(key, secure, httponly, samesite)
         self._raw_headers.append(
             (
                 "set-cookie",

@@ -127,6 +127,12 @@ class WebSocket:
         return self.request.args
 
     @property
+    def session(self) -> Any:
+        """The session of the upgrade request (with a session middleware). It is read when
+        the client connects; changes made here are not saved, as no cookie can be set."""
+        return self.request.session
+
+    @property
     def accepted(self) -> bool:
         """Whether :meth:`accept` completed (the connection may since have closed)."""
         return self._transport is not None

@@ -1,0 +1,60 @@
+"""Redis clients for stores and limiters: one per process and event loop, with short
+timeouts, and failures turned into :class:`BackendUnavailable` (HTTP 503)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterator
+
+try:
+    import redis.asyncio as redis
+    from redis.exceptions import RedisError
+except ImportError as error:  # pragma: no cover - the extra is not installed
+    raise ImportError(
+        "this feature needs the redis package: pip install 'gobstopper[redis]'"
+    ) from error
+
+from .errors import BackendUnavailable
+from .looplocal import LoopLocal
+
+__all__ = ["REDIS_ERRORS", "RedisClient", "redis_unavailable"]
+
+logger = logging.getLogger("gobstopper")
+
+#: What a Redis call raises when the server is away or too slow.
+REDIS_ERRORS = (RedisError, OSError, asyncio.TimeoutError)
+
+
+@contextlib.contextmanager
+def redis_unavailable(service: str) -> Iterator[None]:
+    """Turn Redis failures inside the block into :class:`BackendUnavailable`."""
+    try:
+        yield
+    except REDIS_ERRORS as error:
+        logger.warning("%s: %s", service, error or type(error).__name__)
+        raise BackendUnavailable(service) from error
+
+
+class RedisClient:
+    """A Redis URL, connected lazily in each worker process and event loop.
+
+    :param timeout: seconds to connect and to wait for each reply.
+    """
+
+    def __init__(self, url: str, *, timeout: float | None = 2.0) -> None:
+        self.url = url
+        self._clients: LoopLocal[redis.Redis] = LoopLocal(
+            lambda: redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=timeout)
+        )
+
+    def get(self) -> redis.Redis:
+        """The client of the running event loop."""
+        return self._clients.get()
+
+    async def aclose(self) -> None:
+        """Close the running loop's connections."""
+        client = self._clients.take()
+        if client is not None:
+            await client.aclose()

@@ -1,0 +1,134 @@
+"""The middleware that gives each request its :class:`Session`.
+
+>>> app.add_middleware(SessionMiddleware(RedisSessionStore("redis://127.0.0.1:6379/0")))
+>>> @app.get("/visits")
+... async def visits(request: Request):
+...     request.session["n"] = request.session.get("n", 0) + 1
+...     return {"visits": request.session["n"]}
+
+The cookie holds only a random session id (256 bits) and its HMAC signature under the
+application's secret key. A cookie that is unsigned, tampered with, truncated, oversized
+or names a session the store no longer has yields a fresh empty session — never an error,
+never someone else's data — and the id a client sends is never adopted for a new session
+(no session fixation). Requests without the cookie never touch the store; a session is
+written back only when it changed (or on every request with ``rolling=True``).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING
+
+from ..http.cookies import SameSite
+from ..security.signing import Signer
+from .base import SessionStore
+from .memory import MemorySessionStore
+from .session import Session
+
+if TYPE_CHECKING:
+    from ..app import Gobstopper
+    from ..http.request import Request
+    from ..http.response import Response
+    from ..middleware.base import CallNext
+
+__all__ = ["SessionMiddleware"]
+
+_TWO_WEEKS = 14 * 24 * 3600
+
+
+class SessionMiddleware:
+    """Load the session before the handler and save it after.
+
+    :param store: where sessions live (default: :class:`MemorySessionStore`).
+    :param secret_key: signs the cookie; default the application's ``secret_key``.
+    :param max_age: seconds a session lives after it was last saved (or, with
+        ``rolling``, last used); also the cookie's ``Max-Age``.
+    :param rolling: extend the session on every request, not only when it changes.
+    :param secure: the cookie's ``Secure`` flag; by default set in production.
+    """
+
+    def __init__(
+        self,
+        store: SessionStore | None = None,
+        *,
+        secret_key: str | None = None,
+        cookie_name: str = "session",
+        max_age: int = _TWO_WEEKS,
+        rolling: bool = False,
+        path: str = "/",
+        domain: str | None = None,
+        secure: bool | None = None,
+        samesite: SameSite = "lax",
+    ) -> None:
+        if max_age <= 0:
+            raise ValueError("max_age must be a positive number of seconds")
+        self.store = store if store is not None else MemorySessionStore()
+        self.secret_key = secret_key
+        self.cookie_name = cookie_name
+        self.max_age = max_age
+        self.rolling = rolling
+        self.path = path
+        self.domain = domain
+        self.secure = secure
+        self.samesite = samesite
+        self._signer: Signer | None = None
+        self._signer_key = ""
+
+    def signer(self, app: Gobstopper) -> Signer:
+        """The signer for session cookies under the current key."""
+        key = self.secret_key or app.secret_key
+        if self._signer is None or key != self._signer_key:
+            self._signer = Signer(key, "session", max_length=256)
+            self._signer_key = key
+        return self._signer
+
+    async def __call__(self, request: Request, call_next: CallNext) -> Response:
+        session = await self.load(request)
+        request._session = session
+        response = await call_next(request)
+        await self.commit(request, session, response)
+        return response
+
+    async def load(self, request: Request) -> Session:
+        """The session the request's cookie names, or a new empty one."""
+        cookie = request.cookies.get(self.cookie_name)
+        if cookie:
+            session_id = self.signer(request.app).unsign(cookie)
+            if session_id is not None:
+                data = await self.store.load(session_id)
+                if data is not None:
+                    return Session(data, session_id)
+        return Session()
+
+    async def commit(self, request: Request, session: Session, response: Response) -> None:
+        """Save, extend or delete the session and set the cookie to match."""
+        if not session.modified:
+            if self.rolling and session.id is not None:
+                await self.store.touch(session.id, self.max_age)
+                self._set_cookie(request, response, session.id)
+            return
+        old_id = session.id
+        if session._invalidated or not session:
+            if old_id is not None:
+                await self.store.delete(old_id)
+            if self.cookie_name in request.cookies:
+                response.delete_cookie(self.cookie_name, path=self.path, domain=self.domain)
+            return
+        if old_id is None or session._regenerate:
+            session.id = secrets.token_urlsafe(32)
+        await self.store.save(session.id, session.to_dict(), self.max_age)
+        if old_id is not None and old_id != session.id:
+            await self.store.delete(old_id)
+        self._set_cookie(request, response, session.id)
+
+    def _set_cookie(self, request: Request, response: Response, session_id: str) -> None:
+        response.set_cookie(
+            self.cookie_name,
+            self.signer(request.app).sign(session_id),
+            max_age=self.max_age,
+            path=self.path,
+            domain=self.domain,
+            secure=self.secure,
+            httponly=True,
+            samesite=self.samesite,
+        )

@@ -1,0 +1,1 @@
+"""Utilities applications use alongside the core: rate limiting."""
