@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -42,9 +44,9 @@ def _wait_until_listening(port: int, process: subprocess.Popen[bytes], log: Path
     raise RuntimeError(f"server did not listen on {port} within 30s:\n{log.read_text()}")
 
 
-def _stop(process: subprocess.Popen[bytes] | None) -> None:
+def _stop(process: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM) -> None:
     if process is not None and process.poll() is None:
-        process.terminate()
+        process.send_signal(sig)
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
@@ -77,6 +79,10 @@ class RedisServer:
     def stop(self) -> None:
         _stop(self.process)
 
+    def close(self) -> None:
+        """Stop the server for good."""
+        self.stop()
+
 
 class PostgresServer:
     """A PostgreSQL cluster of our own in a temporary directory (trust auth, database
@@ -85,29 +91,33 @@ class PostgresServer:
 
     def __init__(self, directory: Path) -> None:
         self.bindir = _postgres_bindir()
-        self.directory = directory
-        self.data = directory / "pgdata"
+        # Not under ``directory``: pytest's temporary folders are private to root, and the
+        # server may have to run as another user.
+        self.directory = Path(tempfile.mkdtemp(prefix="gobstopper-postgres-"))
+        self.data = self.directory / "pgdata"
         self.port = free_port()
         self.dsn = f"postgresql://postgres@127.0.0.1:{self.port}/test"
         self.process: subprocess.Popen[bytes] | None = None
-        self._as_user: list[str] = []
+        self._user: str | None = None
         if os.geteuid() == 0:
-            self._as_user = ["runuser", "-u", "postgres", "--"]
-            shutil.chown(directory, "postgres")
+            self._user = "postgres"
+            shutil.chown(self.directory, "postgres")
 
     def _run(self, *command: str) -> None:
-        subprocess.run([*self._as_user, *command], check=True, capture_output=True)
+        subprocess.run(command, check=True, capture_output=True, user=self._user)
 
     def start(self) -> PostgresServer:
         if not self.data.exists():
             initdb = str(self.bindir / "initdb")
             self._run(initdb, "-D", str(self.data), "-U", "postgres", "-A", "trust", "-N")
         log = self.directory / f"postgres-{self.port}.log"
-        command = [*self._as_user, str(self.bindir / "postgres"), "-D", str(self.data)]
+        command = [str(self.bindir / "postgres"), "-D", str(self.data)]
         command += ["-p", str(self.port), "-k", str(self.directory), "-h", "127.0.0.1"]
         command += ["-c", "fsync=off", "-c", "full_page_writes=off"]
         with log.open("ab") as handle:
-            self.process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                command, stdout=handle, stderr=subprocess.STDOUT, user=self._user
+            )
         _wait_until_listening(self.port, self.process, log)
         self._create_test_database()
         return self
@@ -131,7 +141,13 @@ class PostgresServer:
             subprocess.run([*psql, "CREATE DATABASE test"], check=True, capture_output=True)
 
     def stop(self) -> None:
-        _stop(self.process)
+        """Fast shutdown: connected clients are cut off, as when a server goes away."""
+        _stop(self.process, signal.SIGINT)
+
+    def close(self) -> None:
+        """Stop the server and remove its cluster."""
+        self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
 
 
 def _postgres_bindir() -> Path:

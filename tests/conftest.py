@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from .backends import PostgresServer, RedisServer, ServiceUnavailable, free_port
@@ -101,6 +102,19 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
         server.stop()
 
 
+def wait_for_workers(server: Server, path: str, workers: int = 2) -> None:
+    """The port listens once the first worker is up; wait until ``workers`` different
+    processes have answered ``path`` (JSON with a ``pid``), each on a new connection."""
+    seen: set[int] = set()
+    for _ in range(400):
+        with httpx.Client(timeout=10) as client:
+            seen.add(client.get(server.url + path).json()["pid"])
+        if len(seen) == workers:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"only worker(s) {seen} answered {path}")
+
+
 def _unavailable(reason: str) -> None:
     """Skip — or fail, under ``GOBSTOPPER_REQUIRE_SERVICES=1`` as in CI."""
     if os.environ.get("GOBSTOPPER_REQUIRE_SERVICES") == "1":
@@ -148,8 +162,8 @@ def _own(kind: type[Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         server = kind(tmp_path_factory.mktemp(kind.__name__.lower()))
     except ServiceUnavailable as error:
         _unavailable(str(error))
-    server.start()
     try:
+        server.start()
         yield server
     finally:
-        server.stop()
+        server.close()

@@ -7,11 +7,10 @@ import json
 import uuid
 from collections.abc import Callable
 
-import httpx
 import pytest
 import websockets
 
-from tests.conftest import Server
+from tests.conftest import Server, wait_for_workers
 
 pytestmark = pytest.mark.integration
 
@@ -41,25 +40,13 @@ async def pid():
 """
 
 
-async def wait_for_both_workers(server: Server) -> None:
-    """The port listens once the first worker is up; wait until the second answers too."""
-    seen: set[int] = set()
-    for _ in range(400):
-        async with httpx.AsyncClient() as client:  # a new connection each time
-            seen.add((await client.get(f"{server.url}/pid")).json()["pid"])
-        if len(seen) == 2:
-            return
-        await asyncio.sleep(0.05)
-    pytest.fail(f"only worker {seen} answered")
-
-
 async def test_clients_on_both_workers_receive_every_broadcast(
     serve: Callable[..., Server], redis_url: str
 ) -> None:
     server = serve(
         APP, "-w", "2", env={"REDIS_URL": redis_url, "PREFIX": f"test:{uuid.uuid4().hex}:"}
     )
-    await wait_for_both_workers(server)
+    wait_for_workers(server, "/pid")
     url = f"ws://127.0.0.1:{server.port}/ws/hall"
     clients, pids = [], []
     try:

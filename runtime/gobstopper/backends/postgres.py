@@ -1,6 +1,10 @@
 """PostgreSQL connection pools (asyncpg) for stores: one per process and event loop,
 created on first use, with failures turned into :class:`BackendUnavailable` (HTTP 503).
 
+Under the rloop event loop, which cannot do the TLS upgrade asyncpg performs, a DSN
+without ``sslmode`` connects without TLS (what libpq's default ``prefer`` falls back to),
+and one that asks for TLS is refused with a message naming ``--loop asyncio``.
+
 An operation that fails because its connection broke (the server restarted, say) is
 retried once on a fresh connection, so a pool recovers by itself once the server is back.
 """
@@ -35,6 +39,12 @@ _CONNECTION_ERRORS = (
 )
 
 
+def _loop_lacks_tls_upgrade() -> bool:
+    """Whether the running loop is rloop, whose transports cannot switch protocol (which
+    asyncpg's TLS negotiation does)."""
+    return type(asyncio.get_running_loop()).__module__.startswith("rloop")
+
+
 class PostgresPool:
     """A DSN, pooled lazily in each worker process and event loop.
 
@@ -63,12 +73,23 @@ class PostgresPool:
         )
 
     async def _create(self) -> Any:
+        options: dict[str, Any] = {}
+        if _loop_lacks_tls_upgrade():
+            if "sslmode=" in self.dsn:
+                raise RuntimeError(
+                    f"{self.service}: the rloop event loop cannot upgrade a connection to "
+                    "TLS as asyncpg needs; serve with `gobstopper run --loop asyncio`"
+                )
+            # libpq's default, sslmode=prefer, falls back to plain connections; do that
+            # directly rather than fail on this loop.
+            options["ssl"] = False
         pool = await asyncpg.create_pool(
             self.dsn,
             min_size=self._min_size,
             max_size=self._max_size,
             timeout=self.timeout,
             command_timeout=self.timeout,
+            **options,
         )
         if self._setup is not None:
             async with pool.acquire() as connection:

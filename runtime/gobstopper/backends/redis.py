@@ -40,13 +40,24 @@ def redis_unavailable(service: str) -> Iterator[None]:
 class RedisClient:
     """A Redis URL, connected lazily in each worker process and event loop.
 
-    :param timeout: seconds to connect and to wait for each reply.
+    Up to ``max_connections`` connections are opened per process; beyond that, calls
+    wait (up to ``timeout``) for a free one rather than failing.
+
+    :param timeout: seconds to connect, to wait for a connection and for each reply.
     """
 
-    def __init__(self, url: str, *, timeout: float | None = 2.0) -> None:
+    def __init__(self, url: str, *, timeout: float = 2.0, max_connections: int = 50) -> None:
         self.url = url
         self._clients: LoopLocal[redis.Redis] = LoopLocal(
-            lambda: redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=timeout)
+            lambda: redis.Redis(
+                connection_pool=redis.BlockingConnectionPool.from_url(
+                    url,
+                    max_connections=max_connections,
+                    timeout=timeout,
+                    socket_connect_timeout=timeout,
+                    socket_timeout=timeout,
+                )
+            )
         )
 
     def get(self) -> redis.Redis:
@@ -57,4 +68,4 @@ class RedisClient:
         """Close the running loop's connections."""
         client = self._clients.take()
         if client is not None:
-            await client.aclose()
+            await client.aclose(close_connection_pool=True)

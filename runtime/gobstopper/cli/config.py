@@ -25,6 +25,7 @@ import msgspec
 __all__ = ["ConfigError", "RunConfig", "load_run_config"]
 
 LogLevel = Literal["critical", "error", "warning", "info", "debug"]
+EventLoop = Literal["auto", "asyncio", "rloop"]
 
 
 class ConfigError(Exception):
@@ -43,6 +44,7 @@ class RunConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     log_level: LogLevel = "error"
     access_log: bool = False
     backlog: int = 16384
+    loop: EventLoop = "auto"
     env: dict[str, str] = {}
 
     def __post_init__(self) -> None:

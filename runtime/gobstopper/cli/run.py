@@ -55,6 +55,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("--access-log", action="store_true", default=None, help="log each request")
     parser.add_argument("--backlog", type=int, help="pending connections to queue (default 16384)")
     parser.add_argument(
+        "--loop",
+        choices=["auto", "asyncio", "rloop"],
+        help="event loop (default auto: rloop when installed, else asyncio)",
+    )
+    parser.add_argument(
         "--config", metavar="NAME", help="NAME.toml / NAME.json with these settings"
     )
     parser.set_defaults(handler=run_command)
@@ -75,6 +80,7 @@ def resolve_config(args: argparse.Namespace, directory: Path) -> RunConfig:
             "log_level",
             "access_log",
             "backlog",
+            "loop",
         )
         if getattr(args, field) is not None
     }
@@ -113,7 +119,11 @@ def _runtime_mode() -> str:
     return "st" if machine.startswith(("arm", "aarch")) else "mt"
 
 
-def _event_loop() -> str:
+def _event_loop(choice: str) -> str:
+    if choice != "auto":
+        if choice == "rloop" and importlib.util.find_spec("rloop") is None:
+            raise RunError("--loop rloop needs rloop: pip install 'gobstopper[speed]'")
+        return choice
     if importlib.util.find_spec("rloop") is not None:
         return "rloop"
     print(
@@ -142,7 +152,7 @@ def granian_arguments(config: RunConfig, target: str, directory: Path) -> list[s
         "--runtime-mode",
         _runtime_mode(),
         "--loop",
-        _event_loop(),
+        _event_loop(config.loop),
         "--log-level",
         config.log_level,
         "--backlog",

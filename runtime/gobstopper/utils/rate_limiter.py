@@ -119,6 +119,10 @@ class TokenBucketLimiter:
             buckets.popitem(last=False)
         return _result(tokens, allowed, self.rate, self.capacity, cost)
 
+    def __len__(self) -> int:
+        """How many buckets are kept."""
+        return len(self._buckets)
+
 
 # One atomic step on the server, timed by the server's clock: refill, take, store.
 _TOKEN_BUCKET_SCRIPT = """

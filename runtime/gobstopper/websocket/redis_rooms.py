@@ -33,6 +33,7 @@ except ImportError as error:  # pragma: no cover - the extra is not installed
         "RedisRoomManager needs the redis package: pip install 'gobstopper[redis]'"
     ) from error
 
+from ..backends.looplocal import LoopLocal
 from .connection import WebSocket
 from .rooms import RoomManager
 
@@ -51,15 +52,8 @@ class _Link:
     def __init__(self, client: Any) -> None:
         self.client = client
         self.origin = os.urandom(_ORIGIN_BYTES)
-        self.loop = asyncio.get_running_loop()
-        self.pid = os.getpid()
         self.subscribed = asyncio.Event()
         self.listener: asyncio.Task[None] | None = None
-
-    def belongs_here(self) -> bool:
-        """Whether this link was made by this process in the running loop (a link made
-        before a fork, or in a loop since closed, must not be reused)."""
-        return self.pid == os.getpid() and self.loop is asyncio.get_running_loop()
 
 
 class RedisRoomManager(RoomManager):
@@ -91,14 +85,15 @@ class RedisRoomManager(RoomManager):
         self.reconnect_delay = reconnect_delay
         self._prefix = channel_prefix.encode()
         self._pattern = re.sub(rb"([*?\[\]\\])", rb"\\\1", self._prefix) + b"*"
-        self._link: _Link | None = None
+        # Made per process and loop: a link inherited through fork must not be shared.
+        self._links: LoopLocal[_Link] = LoopLocal(self._new_link)
 
     @property
     def subscribed(self) -> bool:
         """Whether this process currently receives other processes' broadcasts (for a
         readiness check)."""
-        link = self._link
-        return link is not None and link.belongs_here() and link.subscribed.is_set()
+        link = self._links.current()
+        return link is not None and link.subscribed.is_set()
 
     async def join(self, room: Hashable, websocket: WebSocket) -> None:
         """Add ``websocket`` to ``room`` (a string). Once this returns, broadcasts from
@@ -151,11 +146,11 @@ class RedisRoomManager(RoomManager):
 
     def _connect(self) -> _Link:
         """This process's link to Redis, made (and its listener started) on first use."""
-        link = self._link
-        if link is None or not link.belongs_here():
-            link = _Link(redis.Redis.from_url(self.url, socket_connect_timeout=2))
-            link.listener = asyncio.ensure_future(self._listen(link))
-            self._link = link
+        return self._links.get()
+
+    def _new_link(self) -> _Link:
+        link = _Link(redis.Redis.from_url(self.url, socket_connect_timeout=2))
+        link.listener = asyncio.ensure_future(self._listen(link))
         return link
 
     async def _listen(self, link: _Link) -> None:
@@ -199,8 +194,8 @@ class RedisRoomManager(RoomManager):
     async def aclose(self) -> None:
         """Stop listening and close the connection to Redis (register it as a shutdown
         hook: ``app.on_shutdown(rooms.aclose)``)."""
-        link, self._link = self._link, None
-        if link is None or not link.belongs_here():
+        link = self._links.take()
+        if link is None:
             return
         if link.listener is not None:
             link.listener.cancel()
