@@ -81,7 +81,7 @@ async def test_file_store_cleanup_removes_expired_files(tmp_path: Path) -> None:
     await store.save("fresh", {"x": 2}, ttl=60)
     await asyncio.sleep(1.1)
     assert store.cleanup() == 1
-    names = sorted(path.name for path in store.directory.iterdir())  # noqa: ASYNC240
+    names = sorted(path.name for path in store.directory.iterdir())
     assert len(names) == 1
     assert names[0].endswith(".session")
     assert "fresh" not in names[0]  # named by a hash: a listing reveals no session id

@@ -118,9 +118,7 @@ def security_app(**options: object) -> Gobstopper:
 
     @app.get("/")
     async def index():
-        return await app.render_template_string(
-            '<script nonce="{{ csp_nonce() }}">1</script>'
-        )
+        return await app.render_template_string('<script nonce="{{ csp_nonce() }}">1</script>')
 
     @app.get("/framed")
     async def framed():
