@@ -99,10 +99,14 @@ def _median(values: list[Measurement]) -> Measurement:
     )
 
 
-def run_wrk(url: str, script: Path | None, duration: int, connections: int) -> Measurement:
+def run_wrk(
+    url: str, script: Path | None, duration: int, connections: int, cookie: str | None = None
+) -> Measurement:
     command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", url]
     if script is not None:
         command[1:1] = ["-s", str(script)]
+    if cookie is not None:
+        command[1:1] = ["-H", f"Cookie: {cookie}"]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
