@@ -8,6 +8,7 @@ down and bring it back always start their own.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
@@ -15,9 +16,27 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
-__all__ = ["PostgresServer", "RedisServer", "ServiceUnavailable", "free_port"]
+__all__ = [
+    "PostgresServer",
+    "RedisServer",
+    "ServiceUnavailable",
+    "free_port",
+    "recovered",
+]
+
+
+async def recovered(send: Callable[[], Awaitable[Any]], attempts: int = 100) -> Any:
+    """Repeat ``send()`` until it answers 200 (a service came back); return that response."""
+    for _ in range(attempts):
+        response = await send()
+        if response.status_code == 200:
+            return response
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"still {response.status_code} after {attempts} attempts")
 
 
 class ServiceUnavailable(RuntimeError):

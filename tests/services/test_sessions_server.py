@@ -114,6 +114,7 @@ def test_a_session_written_by_one_worker_is_read_by_the_other(server: Server) ->
     assert readers - {writer}, "every request landed on the worker that wrote the session"
 
 
+@pytest.mark.parametrize("server", ["redis"], indirect=True)
 def test_a_redis_rate_limit_holds_across_workers(server: Server) -> None:
     """The burst of 6 is spent wherever it lands; afterwards both workers refuse."""
     with fresh_connection(server) as client:
