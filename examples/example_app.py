@@ -1,5 +1,6 @@
 """A small but complete Gobstopper app: a templated page with a stylesheet, a JSON API with
-typed bodies in a blueprint, and file uploads with downloads.
+typed bodies in a blueprint, and file uploads with downloads, behind sessions, CSRF
+protection for the form, security headers and a flash notification after each upload.
 
 Run it with ``make demo`` (or ``gobstopper run example_app:app`` from this folder) and
 open http://127.0.0.1:8000/.
@@ -17,12 +18,19 @@ from gobstopper import (
     Gobstopper,
     Request,
     abort,
+    notification,
     redirect,
     secure_filename,
     send_from_directory,
 )
+from gobstopper.middleware import CSRFMiddleware, SecurityMiddleware, SessionMiddleware
+from gobstopper.sessions import MemorySessionStore
 
 app = Gobstopper(__name__)  # templates/ and static/ live next to this file
+app.add_middleware(SecurityMiddleware())
+app.add_middleware(SessionMiddleware(MemorySessionStore()))
+# The JSON API is for scripts and curl, without cookies: no CSRF token needed there.
+app.add_middleware(CSRFMiddleware(exempt_paths=["/api/"]))
 UPLOADS = Path(__file__).parent / "uploads"
 
 
@@ -98,6 +106,7 @@ async def upload_attachment(request: Request):
         abort(400, "choose a file with a usable name")
     UPLOADS.mkdir(exist_ok=True)
     await upload.save(UPLOADS / name)
+    notification(request, f"Uploaded {name} ({upload.size} bytes)", "success")
     return redirect(app.url_for("index"), 303)
 
 

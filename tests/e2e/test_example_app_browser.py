@@ -99,6 +99,9 @@ def test_upload_then_download_an_attachment(server: Server, page: Page, tmp_path
     page.click("#upload button")
     page.wait_for_url(f"{server.url}/")
 
+    assert page.locator(".notification.success").inner_text() == (
+        "Uploaded quarterly_report_final.txt (14 bytes)"
+    )
     link = page.locator("#attachments a")
     assert link.inner_text() == "quarterly_report_final.txt"
     with page.expect_download() as info:

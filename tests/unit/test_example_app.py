@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -53,12 +54,25 @@ def test_health(client: TestClient) -> None:
     assert client.get("/health").json() == {"status": "ok", "todos": 0}
 
 
+def csrf_token(client: TestClient) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text)
+    assert match is not None
+    return match.group(1)
+
+
 def test_attachments_upload_and_download(client: TestClient, tmp_path: Path) -> None:
-    sent = client.post("/attachments", files={"attachment": ("../notes.txt", b"hi", "text/plain")})
+    sent = client.post(
+        "/attachments",
+        data={"csrf_token": csrf_token(client)},
+        files={"attachment": ("../notes.txt", b"hi", "text/plain")},
+    )
     assert sent.status_code == 303
     assert sent.headers["location"] == "/"
     assert (tmp_path / "uploads" / "notes.txt").read_bytes() == b"hi"
-    assert 'href="/attachments/notes.txt"' in client.get("/").text
+    page = client.get("/").text
+    assert 'href="/attachments/notes.txt"' in page
+    assert '<p class="notification success" role="status">Uploaded notes.txt (2 bytes)</p>' in page
+    assert "Uploaded notes.txt" not in client.get("/").text  # shown once
     download = client.get("/attachments/notes.txt")
     assert download.content == b"hi"
     assert download.headers["content-disposition"] == 'attachment; filename="notes.txt"'
@@ -66,8 +80,23 @@ def test_attachments_upload_and_download(client: TestClient, tmp_path: Path) -> 
 
 
 def test_attachment_without_a_usable_name_is_refused(client: TestClient) -> None:
-    response = client.post("/attachments", files={"attachment": ("..", b"x")})
+    response = client.post(
+        "/attachments", data={"csrf_token": csrf_token(client)}, files={"attachment": ("..", b"x")}
+    )
     assert response.status_code == 400
+
+
+def test_an_upload_without_the_csrf_token_is_refused(client: TestClient, tmp_path: Path) -> None:
+    response = client.post("/attachments", files={"attachment": ("a.txt", b"x")})
+    assert response.status_code == 403
+    assert "CSRF token missing" in response.text
+    assert not (tmp_path / "uploads").exists()
+
+
+def test_pages_carry_security_headers(client: TestClient) -> None:
+    headers = client.get("/").headers
+    assert headers["x-frame-options"] == "DENY"
+    assert "default-src 'self'" in headers["content-security-policy"]
 
 
 def test_stylesheet_is_served(client: TestClient) -> None:
