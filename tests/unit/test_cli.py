@@ -106,3 +106,17 @@ def test_every_command_has_help_with_an_example(command: list[str]) -> None:
 def test_no_command_prints_usage_and_fails(capsys) -> None:
     assert main([]) == 2
     assert "usage" in capsys.readouterr().err
+
+
+def test_the_event_loop_can_be_chosen(tmp_path: Path) -> None:
+    arguments = granian_arguments(RunConfig(loop="asyncio"), "app:app", tmp_path)
+    assert arguments[arguments.index("--loop") + 1] == "asyncio"
+    args = parse("--loop", "asyncio")
+    assert resolve_config(args, tmp_path).loop == "asyncio"
+
+
+def test_an_unknown_event_loop_is_refused(capsys) -> None:
+    with pytest.raises(SystemExit) as exited:
+        parse("--loop", "trio")
+    assert exited.value.code == 2
+    assert "invalid choice: 'trio'" in capsys.readouterr().err
