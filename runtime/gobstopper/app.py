@@ -33,11 +33,14 @@ from .routing.router import BuildError, Router, Rule
 from .scaffold import Scaffold, WebSocketSpec, _as_async
 from .sessions.middleware import SessionMiddleware
 from .settings import Settings
+from .tasks.mixin import TaskMixin
+from .tasks.registry import TaskRegistry
 from .websocket.connection import CloseCode, WebSocket, WebSocketDisconnect
 from .websocket.rooms import leave_all
 
 if TYPE_CHECKING:
     from .http.response import StreamResponse
+    from .tasks.queue import TaskQueue
     from .templating import Templates
 
 __all__ = ["Gobstopper", "url_for"]
@@ -52,7 +55,7 @@ def _join(prefix: str, rule: str) -> str:
     return prefix.rstrip("/") + rule if prefix else rule
 
 
-class Gobstopper(Scaffold):
+class Gobstopper(TaskMixin, Scaffold):
     """A Gobstopper application.
 
     :param import_name: the application's module, normally ``__name__``.
@@ -69,6 +72,8 @@ class Gobstopper(Scaffold):
     :param template_folder: where :meth:`render_template` looks first.
     :param secret_key: signs session ids, notification cookies and CSRF tokens
         (``GOBSTOPPER_SECRET_KEY``); keep it secret and the same on every worker.
+    :param task_database: the DuckDB file of background tasks
+        (``GOBSTOPPER_TASK_DATABASE``).
     """
 
     def __init__(
@@ -86,6 +91,7 @@ class Gobstopper(Scaffold):
         template_folder: str | os.PathLike[str] | None = "templates",
         root_path: str | os.PathLike[str] | None = None,
         secret_key: str | None = None,
+        task_database: str | os.PathLike[str] | None = None,
     ) -> None:
         super().__init__(
             import_name,
@@ -102,6 +108,7 @@ class Gobstopper(Scaffold):
             max_upload_bytes=max_upload_bytes,
             max_file_bytes=max_file_bytes,
             secret_key=secret_key,
+            task_database=None if task_database is None else os.fspath(task_database),
         )
         cookie_policy.configure(self.settings)
         self._middleware: list[Middleware] = []
@@ -123,6 +130,8 @@ class Gobstopper(Scaffold):
         self._track_request = False
         self._ephemeral_key: str | None = None
         self._sessions: SessionMiddleware | None = None
+        self._task_registry = TaskRegistry()
+        self._task_queue: TaskQueue | None = None
 
     @property
     def secret_key(self) -> str:

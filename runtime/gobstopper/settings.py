@@ -28,6 +28,9 @@ Environment variables (arguments to :class:`~gobstopper.Gobstopper` win over the
 ``ENV`` / ``GOBSTOPPER_ENV``
     ``production`` turns on the production cookie policy: cookies get ``Secure``,
     ``HttpOnly`` and ``SameSite=Lax`` unless set otherwise (which is logged).
+``GOBSTOPPER_TASK_DATABASE``
+    The DuckDB file background tasks are kept in (default ``gobstopper_tasks.duckdb`` in
+    the current directory).
 ``GOBSTOPPER_ALLOW_INSECURE_COOKIES``
     ``true`` opts out of the production cookie policy (plain-HTTP staging, say).
 """
@@ -106,6 +109,7 @@ class Settings:
     secret_key: str | None = None
     production: bool = False
     allow_insecure_cookies: bool = False
+    task_database: str = "gobstopper_tasks.duckdb"
 
     @classmethod
     def resolve(
@@ -118,6 +122,7 @@ class Settings:
         max_upload_bytes: int | None = None,
         max_file_bytes: int | None = None,
         secret_key: str | None = None,
+        task_database: str | None = None,
     ) -> Settings:
         """Combine explicit arguments with the environment (arguments win)."""
         if trusted_proxies is None:
@@ -144,4 +149,7 @@ class Settings:
             secret_key=secret_key or os.environ.get("GOBSTOPPER_SECRET_KEY") or None,
             production=_environment() == "production",
             allow_insecure_cookies=env_flag("GOBSTOPPER_ALLOW_INSECURE_COOKIES"),
+            task_database=task_database
+            or os.environ.get("GOBSTOPPER_TASK_DATABASE")
+            or "gobstopper_tasks.duckdb",
         )

@@ -1,0 +1,277 @@
+"""Tasks persisted in a DuckDB file: the embedded default for one process.
+
+Every call runs on one dedicated thread that owns the connection, so the event loop never
+blocks on the database and the connection is never used by two threads at once. DuckDB
+lets one process write a file; a second process opening the same file is refused with
+:class:`TaskStoreLocked`, whose message points to the Redis broker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import os
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+try:
+    import duckdb
+except ImportError as error:  # pragma: no cover - the extra is not installed
+    raise ImportError("background tasks need DuckDB: pip install 'gobstopper[tasks]'") from error
+
+import msgspec
+
+from .models import TaskInfo, TaskPriority, TaskStatus
+
+__all__ = ["DuckDBTaskStore", "TaskStoreLocked"]
+
+T = TypeVar("T")
+
+_encode = msgspec.json.Encoder().encode
+_decode = msgspec.json.decode
+
+_COLUMNS = (
+    "id, name, category, priority, status, kwargs, result, error, traceback, attempts, "
+    "max_retries, timeout, created_at, run_at, started_at, finished_at"
+)
+_RUNNABLE = "('pending', 'retrying')"
+
+
+class TaskStoreLocked(RuntimeError):
+    """Another process holds the DuckDB task database."""
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+def _naive(value: datetime) -> datetime:
+    return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _row_to_info(row: tuple[Any, ...]) -> TaskInfo:
+    return TaskInfo(
+        id=row[0],
+        name=row[1],
+        category=row[2],
+        priority=TaskPriority(row[3]),
+        status=TaskStatus(row[4]),
+        kwargs=_decode(row[5]),
+        result=None if row[6] is None else _decode(row[6]),
+        error=row[7],
+        traceback=row[8],
+        attempts=row[9],
+        max_retries=row[10],
+        timeout=row[11],
+        created_at=_utc(row[12]),  # type: ignore[arg-type]
+        run_at=_utc(row[13]),  # type: ignore[arg-type]
+        started_at=_utc(row[14]),
+        finished_at=_utc(row[15]),
+    )
+
+
+class DuckDBTaskStore:
+    """The task table in ``path`` (created with its directory if missing)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        self._executor = concurrent.futures.ThreadPoolExecutor(1, "gobstopper-duckdb")
+        self._connection: Any = None
+
+    async def _run(self, func: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, func, *args)
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def open(self) -> int:
+        """Open the database; tasks a crash left ``started`` become ``pending`` again.
+        Returns how many were recovered."""
+        return await self._run(self._open)
+
+    def _open(self) -> int:
+        if self._connection is not None:
+            return 0
+        directory = os.path.dirname(os.path.abspath(self.path))
+        os.makedirs(directory, exist_ok=True)
+        try:
+            self._connection = duckdb.connect(self.path)
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower():
+                raise
+            raise TaskStoreLocked(
+                f"the task database {self.path} is in use by another process: DuckDB allows "
+                "one process per file. With several workers (gobstopper run -w N) or "
+                "machines, use the Redis broker (tasks extra + redis extra), or run tasks in "
+                "one process with `gobstopper run-tasks`."
+            ) from error
+        self._connection.execute(
+            "CREATE TABLE IF NOT EXISTS gobstopper_tasks ("
+            "id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, category VARCHAR NOT NULL, "
+            "priority INTEGER NOT NULL, status VARCHAR NOT NULL, kwargs VARCHAR NOT NULL, "
+            "result VARCHAR, error VARCHAR, traceback VARCHAR, attempts INTEGER NOT NULL, "
+            "max_retries INTEGER NOT NULL, timeout DOUBLE, created_at TIMESTAMP NOT NULL, "
+            "run_at TIMESTAMP NOT NULL, started_at TIMESTAMP, finished_at TIMESTAMP)"
+        )
+        recovered = self._connection.execute(
+            "UPDATE gobstopper_tasks SET status = 'pending' WHERE status = 'started' RETURNING id"
+        ).fetchall()
+        return len(recovered)
+
+    async def close(self) -> None:
+        """Close the database (waits for calls in flight)."""
+        await self._run(self._close)
+        self._executor.shutdown(wait=True)
+
+    def _close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    # -- writing --------------------------------------------------------------------------
+
+    async def add(self, info: TaskInfo) -> None:
+        """Store a new task."""
+        await self._run(self._add, info)
+
+    def _add(self, info: TaskInfo) -> None:
+        self._connection.execute(
+            f"INSERT INTO gobstopper_tasks ({_COLUMNS}) "
+            "VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL, 0, ?, ?, ?, ?, NULL, NULL)",
+            [
+                info.id,
+                info.name,
+                info.category,
+                int(info.priority),
+                info.status.value,
+                _encode(info.kwargs).decode(),
+                info.max_retries,
+                info.timeout,
+                _naive(info.created_at),
+                _naive(info.run_at),
+            ],
+        )
+
+    async def claim(self, category: str, now: datetime) -> TaskInfo | None:
+        """Mark the next runnable task of ``category`` started and return it: highest
+        priority first, then oldest."""
+        return await self._run(self._claim, category, _naive(now))
+
+    def _claim(self, category: str, now: datetime) -> TaskInfo | None:
+        row = self._connection.execute(
+            "UPDATE gobstopper_tasks SET status = 'started', attempts = attempts + 1, "
+            "started_at = ? WHERE id = (SELECT id FROM gobstopper_tasks "
+            f"WHERE category = ? AND status IN {_RUNNABLE} AND run_at <= ? "
+            "ORDER BY priority DESC, created_at, id LIMIT 1) "
+            f"RETURNING {_COLUMNS}",
+            [now, category, now],
+        ).fetchone()
+        return None if row is None else _row_to_info(row)
+
+    async def next_run_at(self, category: str) -> datetime | None:
+        """When the next waiting task of ``category`` becomes runnable."""
+        return await self._run(self._next_run_at, category)
+
+    def _next_run_at(self, category: str) -> datetime | None:
+        row = self._connection.execute(
+            "SELECT min(run_at) FROM gobstopper_tasks "
+            f"WHERE category = ? AND status IN {_RUNNABLE}",
+            [category],
+        ).fetchone()
+        return _utc(row[0]) if row and row[0] is not None else None
+
+    async def succeed(self, task_id: str, result: bytes, now: datetime) -> None:
+        """Record success and the JSON-encoded result."""
+        await self._execute(
+            "UPDATE gobstopper_tasks SET status = 'success', result = ?, error = NULL, "
+            "traceback = NULL, finished_at = ? WHERE id = ?",
+            [result.decode(), _naive(now), task_id],
+        )
+
+    async def fail(
+        self, task_id: str, error: str, traceback: str, now: datetime, retry_at: datetime | None
+    ) -> None:
+        """Record a failure: ``retrying`` until ``retry_at``, or ``failed`` for good."""
+        if retry_at is None:
+            await self._execute(
+                "UPDATE gobstopper_tasks SET status = 'failed', error = ?, traceback = ?, "
+                "finished_at = ? WHERE id = ?",
+                [error, traceback, _naive(now), task_id],
+            )
+        else:
+            await self._execute(
+                "UPDATE gobstopper_tasks SET status = 'retrying', error = ?, traceback = ?, "
+                "run_at = ? WHERE id = ?",
+                [error, traceback, _naive(retry_at), task_id],
+            )
+
+    async def requeue(self, task_id: str) -> None:
+        """Put a started task back (shutting down): it runs again, not counted as a try."""
+        await self._execute(
+            "UPDATE gobstopper_tasks SET status = 'pending', attempts = attempts - 1 "
+            "WHERE id = ? AND status = 'started'",
+            [task_id],
+        )
+
+    async def cancel(self, task_id: str, now: datetime) -> bool:
+        """Cancel a task that has not started; returns whether it was cancelled."""
+        return await self._run(self._cancel, task_id, _naive(now))
+
+    def _cancel(self, task_id: str, now: datetime) -> bool:
+        rows = self._connection.execute(
+            "UPDATE gobstopper_tasks SET status = 'cancelled', finished_at = ? "
+            f"WHERE id = ? AND status IN {_RUNNABLE} RETURNING id",
+            [now, task_id],
+        ).fetchall()
+        return bool(rows)
+
+    async def delete_finished(
+        self, before: datetime, statuses: tuple[TaskStatus, ...] | None = None
+    ) -> int:
+        """Delete finished tasks that finished before ``before``; returns how many."""
+        chosen = statuses or (TaskStatus.SUCCESS, TaskStatus.FAILED, TaskStatus.CANCELLED)
+        values = [status.value for status in chosen if status.finished]
+        if not values:
+            return 0
+        marks = ", ".join("?" for _ in values)
+        return await self._run(
+            self._count_returning,
+            f"DELETE FROM gobstopper_tasks WHERE status IN ({marks}) AND finished_at < ? "
+            "RETURNING id",
+            [*values, _naive(before)],
+        )
+
+    def _count_returning(self, sql: str, parameters: list[Any]) -> int:
+        return len(self._connection.execute(sql, parameters).fetchall())
+
+    async def _execute(self, sql: str, parameters: list[Any]) -> None:
+        await self._run(self._execute_now, sql, parameters)
+
+    def _execute_now(self, sql: str, parameters: list[Any]) -> None:
+        self._connection.execute(sql, parameters)
+
+    # -- reading --------------------------------------------------------------------------
+
+    async def get(self, task_id: str) -> TaskInfo | None:
+        """The task ``task_id``, or ``None``."""
+        return await self._run(self._get, task_id)
+
+    def _get(self, task_id: str) -> TaskInfo | None:
+        row = self._connection.execute(
+            f"SELECT {_COLUMNS} FROM gobstopper_tasks WHERE id = ?", [task_id]
+        ).fetchone()
+        return None if row is None else _row_to_info(row)
+
+    async def stats(self) -> dict[str, dict[str, int]]:
+        """``{category: {status: count}}``."""
+        return await self._run(self._stats)
+
+    def _stats(self) -> dict[str, dict[str, int]]:
+        rows = self._connection.execute(
+            "SELECT category, status, count(*) FROM gobstopper_tasks GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
+        stats: dict[str, dict[str, int]] = {}
+        for category, status, count in rows:
+            stats.setdefault(category, {})[status] = count
+        return stats

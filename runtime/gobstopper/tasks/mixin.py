@@ -1,0 +1,98 @@
+"""The task methods of :class:`~gobstopper.Gobstopper`: declare, enqueue, run, inspect."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .models import TaskInfo, TaskPriority
+from .queue import TaskQueue
+from .registry import TaskRegistry
+
+if TYPE_CHECKING:
+    from ..settings import Settings
+
+__all__ = ["TaskMixin"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class TaskMixin:
+    """Background tasks on the application object."""
+
+    settings: Settings
+    _task_registry: TaskRegistry
+    _task_queue: TaskQueue | None
+    on_shutdown: Callable[[Callable[..., Any]], Any]  # from the application
+
+    def task(self, name: str | None = None, category: str = "default") -> Callable[[F], F]:
+        """Register the decorated function (async, or sync to run in a thread) as a
+        background task called ``name`` (default: the function's name) in ``category``.
+
+        >>> @app.task("resize_image", category="media")
+        ... def resize(path: str, width: int) -> dict: ...
+        """
+
+        def decorator(func: F) -> F:
+            self._task_registry.register(func, name, category)
+            return func
+
+        return decorator
+
+    @property
+    def tasks(self) -> TaskQueue:
+        """The task queue, on the DuckDB file ``GOBSTOPPER_TASK_DATABASE`` (made on first
+        use; closed, with workers stopped gracefully, at shutdown)."""
+        if self._task_queue is None:
+            from .duckdb_store import DuckDBTaskStore
+
+            path = self.settings.task_database
+            self._task_queue = TaskQueue(self._task_registry, DuckDBTaskStore(path))
+            self.on_shutdown(self._task_queue.close)
+        return self._task_queue
+
+    async def add_background_task(
+        self,
+        name: str,
+        category: str | None = None,
+        priority: TaskPriority | int = TaskPriority.NORMAL,
+        *,
+        max_retries: int = 0,
+        delay: float | timedelta | None = None,
+        run_at: datetime | None = None,
+        timeout: float | None = None,
+        **kwargs: Any,
+    ) -> str:
+        """Store a task for the workers and return its id.
+
+        ``kwargs`` are the task's arguments (JSON-serialisable). Unknown names, arguments
+        the function does not take or JSON cannot hold, bad priorities, retries, delays
+        or timeouts raise :class:`~gobstopper.tasks.TaskError` and store nothing.
+        """
+        return await self.tasks.enqueue(
+            name,
+            category,
+            priority,
+            max_retries=max_retries,
+            delay=delay,
+            run_at=run_at,
+            timeout=timeout,
+            **kwargs,
+        )
+
+    async def start_task_workers(self, category: str = "default", worker_count: int = 2) -> None:
+        """Run ``worker_count`` workers for ``category`` in this process."""
+        await self.tasks.start_workers(category, worker_count)
+
+    async def get_task(self, task_id: str) -> TaskInfo | None:
+        """A task's status, result, error and traceback, attempts and timestamps."""
+        return await self.tasks.get(task_id)
+
+    async def cancel_task(self, task_id: str) -> bool:
+        """Cancel a task that has not started; ``False`` if it already started or ended."""
+        return await self.tasks.cancel(task_id)
+
+    async def task_stats(self) -> dict[str, dict[str, int]]:
+        """``{category: {status: count}}`` over every stored task."""
+        return await self.tasks.stats()
