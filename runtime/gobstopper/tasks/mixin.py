@@ -57,6 +57,7 @@ class TaskMixin:
         name: str,
         category: str | None = None,
         priority: TaskPriority | int = TaskPriority.NORMAL,
+        /,
         *,
         max_retries: int = 0,
         delay: float | timedelta | None = None,
@@ -66,9 +67,11 @@ class TaskMixin:
     ) -> str:
         """Store a task for the workers and return its id.
 
-        ``kwargs`` are the task's arguments (JSON-serialisable). Unknown names, arguments
-        the function does not take or JSON cannot hold, bad priorities, retries, delays
-        or timeouts raise :class:`~gobstopper.tasks.TaskError` and store nothing.
+        ``kwargs`` are the task's arguments (JSON-serialisable); ``name``, ``category``
+        and ``priority`` are positional, so a task may take arguments of those names, but
+        not ones called ``max_retries``, ``delay``, ``run_at`` or ``timeout``. Unknown
+        names, arguments the function does not take or JSON cannot hold, bad priorities,
+        retries, delays or timeouts raise :class:`~gobstopper.tasks.TaskError` and store nothing.
         """
         return await self.tasks.enqueue(
             name,

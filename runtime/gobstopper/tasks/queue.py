@@ -114,6 +114,7 @@ class TaskQueue:
         name: str,
         category: str | None = None,
         priority: TaskPriority | int = TaskPriority.NORMAL,
+        /,
         *,
         max_retries: int = 0,
         delay: float | timedelta | None = None,
