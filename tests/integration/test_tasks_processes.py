@@ -102,11 +102,11 @@ async def test_a_worker_killed_mid_task_loses_nothing(tmp_path: Path) -> None:
         await app.shutdown()
 
 
-async def test_a_second_process_is_refused_with_a_pointer_to_redis(tmp_path: Path) -> None:
+async def test_a_second_process_is_refused_with_a_clear_message(tmp_path: Path) -> None:
     process, database, _ = start_job(tmp_path, "hold")
     try:
         app = recovering_app(database)
-        with pytest.raises(TaskStoreLocked, match="use the Redis broker"):
+        with pytest.raises(TaskStoreLocked, match="DuckDB allows one process per file"):
             await app.add_background_task("convert", name="x")
         # The refusal is repeatable and leaves nothing half-open.
         with pytest.raises(TaskStoreLocked):

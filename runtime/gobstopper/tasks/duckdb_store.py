@@ -102,9 +102,8 @@ class DuckDBTaskStore:
                 raise
             raise TaskStoreLocked(
                 f"the task database {self.path} is in use by another process: DuckDB allows "
-                "one process per file. With several workers (gobstopper run -w N) or "
-                "machines, use the Redis broker (tasks extra + redis extra), or run tasks in "
-                "one process with `gobstopper run-tasks`."
+                "one process per file. Serve with one worker, or give each process its own "
+                "GOBSTOPPER_TASK_DATABASE."
             ) from error
         self._connection.execute(
             "CREATE TABLE IF NOT EXISTS gobstopper_tasks ("
