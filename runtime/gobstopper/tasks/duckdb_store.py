@@ -3,7 +3,7 @@
 Every call runs on one dedicated thread that owns the connection, so the event loop never
 blocks on the database and the connection is never used by two threads at once. DuckDB
 lets one process write a file; a second process opening the same file is refused with
-:class:`TaskStoreLocked`, whose message points to the Redis broker.
+:class:`TaskStoreLocked`, which says so.
 """
 
 from __future__ import annotations
