@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .models import TaskInfo, TaskPriority
@@ -58,31 +57,13 @@ class TaskMixin:
         category: str | None = None,
         priority: TaskPriority | int = TaskPriority.NORMAL,
         /,
-        *,
-        max_retries: int = 0,
-        delay: float | timedelta | None = None,
-        run_at: datetime | None = None,
-        timeout: float | None = None,
-        **kwargs: Any,
+        **options: Any,
     ) -> str:
-        """Store a task for the workers and return its id.
-
-        ``kwargs`` are the task's arguments (JSON-serialisable); ``name``, ``category``
-        and ``priority`` are positional, so a task may take arguments of those names, but
-        not ones called ``max_retries``, ``delay``, ``run_at`` or ``timeout``. Unknown
-        names, arguments the function does not take or JSON cannot hold, bad priorities,
-        retries, delays or timeouts raise :class:`~gobstopper.tasks.TaskError` and store nothing.
-        """
-        return await self.tasks.enqueue(
-            name,
-            category,
-            priority,
-            max_retries=max_retries,
-            delay=delay,
-            run_at=run_at,
-            timeout=timeout,
-            **kwargs,
-        )
+        """Store a task for the workers and return its id; the options and the task's
+        arguments are those of :meth:`TaskQueue.enqueue
+        <gobstopper.tasks.TaskQueue.enqueue>`. Bad input raises
+        :class:`~gobstopper.tasks.TaskError` and stores nothing."""
+        return await self.tasks.enqueue(name, category, priority, **options)
 
     async def start_task_workers(self, category: str = "default", worker_count: int = 2) -> None:
         """Run ``worker_count`` workers for ``category`` in this process."""

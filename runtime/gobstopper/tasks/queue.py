@@ -123,7 +123,14 @@ class TaskQueue:
         **kwargs: Any,
     ) -> str:
         """Store a task and return its id; bad input raises :class:`TaskError` before
-        anything is stored."""
+        anything is stored.
+
+        ``kwargs`` are the task's arguments (JSON-serialisable). ``name``, ``category``
+        and ``priority`` are positional, so a task may take arguments of those names, but
+        not ones called ``max_retries``, ``delay``, ``run_at`` or ``timeout``: those are
+        the retries allowed after the first attempt, when to start (seconds from now, or
+        a timezone-aware time) and the seconds an attempt may take.
+        """
         definition = self._definition(name, category)
         info = TaskInfo(
             id=uuid.uuid4().hex,
