@@ -48,7 +48,7 @@ def main() -> int:
         owned.append(RedisServer(Path(tempfile.mkdtemp())).start())
         args.redis_url = owned[-1].url
     if args.postgres_dsn is None:
-        owned.append(PostgresServer(Path(tempfile.mkdtemp())).start())
+        owned.append(PostgresServer().start())
         args.postgres_dsn = owned[-1].dsn
     os.environ["BENCH_REDIS_URL"] = args.redis_url
     os.environ["BENCH_POSTGRES_DSN"] = args.postgres_dsn

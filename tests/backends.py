@@ -108,10 +108,10 @@ class PostgresServer:
     ``test``). Run as the ``postgres`` user when the tests run as root, which PostgreSQL
     refuses."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self) -> None:
         self.bindir = _postgres_bindir()
-        # Not under ``directory``: pytest's temporary folders are private to root, and the
-        # server may have to run as another user.
+        # Not under pytest's temporary folders: they are private to root, and the server
+        # may have to run as another user.
         self.directory = Path(tempfile.mkdtemp(prefix="gobstopper-postgres-"))
         self.data = self.directory / "pgdata"
         self.port = free_port()

@@ -128,38 +128,38 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if url := os.environ.get("GOBSTOPPER_TEST_REDIS_URL"):
         yield url
         return
-    with _own(RedisServer, tmp_path_factory) as server:
+    with _own(lambda: RedisServer(tmp_path_factory.mktemp("redis"))) as server:
         yield server.url
 
 
 @pytest.fixture(scope="session")
-def postgres_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_dsn() -> Iterator[str]:
     """A PostgreSQL DSN: ``GOBSTOPPER_TEST_POSTGRES_DSN``, else a cluster we start."""
     if dsn := os.environ.get("GOBSTOPPER_TEST_POSTGRES_DSN"):
         yield dsn
         return
-    with _own(PostgresServer, tmp_path_factory) as server:
+    with _own(PostgresServer) as server:
         yield server.dsn
 
 
 @pytest.fixture
 def own_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
     """A Redis server of this test's own, which the test may stop and start again."""
-    with _own(RedisServer, tmp_path_factory) as server:
+    with _own(lambda: RedisServer(tmp_path_factory.mktemp("redis"))) as server:
         yield server
 
 
 @pytest.fixture
-def own_postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+def own_postgres() -> Iterator[PostgresServer]:
     """A PostgreSQL cluster of this test's own, which the test may stop and start again."""
-    with _own(PostgresServer, tmp_path_factory) as server:
+    with _own(PostgresServer) as server:
         yield server
 
 
 @contextlib.contextmanager
-def _own(kind: type[Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def _own(make: Callable[[], Any]) -> Iterator[Any]:
     try:
-        server = kind(tmp_path_factory.mktemp(kind.__name__.lower()))
+        server = make()
     except ServiceUnavailable as error:
         _unavailable(str(error))
     try:

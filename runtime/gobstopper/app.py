@@ -31,6 +31,7 @@ from .http.results import RESULT_CONVERTERS, to_response
 from .middleware.base import CallNext, Middleware, build_chain
 from .routing.router import BuildError, Router, Rule
 from .scaffold import Scaffold, WebSocketSpec, _as_async
+from .security.signing import Signer
 from .sessions.middleware import SessionMiddleware
 from .settings import Settings
 from .tasks.mixin import TaskMixin
@@ -129,6 +130,7 @@ class Gobstopper(TaskMixin, Scaffold):
         # only for applications that render templates (the only reader).
         self._track_request = False
         self._ephemeral_key: str | None = None
+        self._signers: dict[str, Signer] = {}
         self._sessions: SessionMiddleware | None = None
         self._task_registry = TaskRegistry()
         self._task_queue: TaskQueue | None = None
@@ -146,6 +148,14 @@ class Gobstopper(TaskMixin, Scaffold):
             )
             key = self._ephemeral_key = secrets.token_urlsafe(32)
         return key
+
+    def signer(self, purpose: str) -> Signer:
+        """The signer of ``purpose`` (``"session"``, ``"notifications"``...) under
+        :attr:`secret_key`, derived once per purpose."""
+        signer = self._signers.get(purpose)
+        if signer is None:
+            signer = self._signers[purpose] = Signer(self.secret_key, purpose)
+        return signer
 
     @property
     def debug(self) -> bool:
@@ -301,14 +311,16 @@ class Gobstopper(TaskMixin, Scaffold):
             logger.exception("middleware failed on %s %s", scope.method, scope.path)
             response = internal_error_response(request, error, self.settings.debug)
         if request._after is not None:
-            response = self._after_this_request(request, response)
+            response = self._after_this_request(request, request._after, response)
         if response._deferred:
             await response._send_deferred(request, protocol)  # type: ignore[attr-defined]
         else:
             response._send(protocol)
 
-    def _after_this_request(self, request: Request, response: Response) -> Response:
-        for func in request._after or ():
+    def _after_this_request(
+        self, request: Request, funcs: list[Callable[[Response], Any]], response: Response
+    ) -> Response:
+        for func in funcs:
             try:
                 response = to_response(func(response) or response)
             except Exception as error:

@@ -26,11 +26,10 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from .security.signing import Signer
-
 if TYPE_CHECKING:
     from .http.request import Request
     from .http.response import Response
+    from .security.signing import Signer
 
 __all__ = ["get_notifications", "notification"]
 
@@ -93,8 +92,10 @@ class _CookieBox:
 
     __slots__ = ("dirty", "pending", "signer")
 
+    signer: Signer
+
     def __init__(self, request: Request) -> None:
-        self.signer = Signer(request.app.secret_key, "notifications")
+        self.signer = request.app.signer("notifications")
         self.pending = self._read(request.cookies.get(COOKIE_NAME))
         self.dirty = False
 

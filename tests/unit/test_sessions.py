@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from gobstopper import Gobstopper, Request
+from gobstopper import Gobstopper, Request, Response
 from gobstopper.http.cookies import cookie_policy
 from gobstopper.sessions import MemorySessionStore, SessionMiddleware
 from gobstopper.testing import TestClient
@@ -238,23 +238,17 @@ def cookie_app() -> Gobstopper:
 
     @app.get("/default")
     async def default():
-        response = app_response()
+        response = Response("ok")
         response.set_cookie("theme", "dark")
         return response
 
     @app.get("/weakened")
     async def weakened():
-        response = app_response()
+        response = Response("ok")
         response.set_cookie("tracking", "1", secure=False, httponly=False, samesite=None)
         return response
 
     return app
-
-
-def app_response() -> Any:
-    from gobstopper import Response
-
-    return Response("ok")
 
 
 def test_cookies_are_httponly_and_lax_by_default_but_not_secure_in_development() -> None:
@@ -290,4 +284,4 @@ def test_insecure_cookies_can_be_allowed_in_production(
 @pytest.mark.parametrize("value", ["a\r\nSet-Cookie: evil=1", "a;b", "a b", 'a"b'])
 def test_cookie_values_that_would_inject_headers_are_refused(value: str) -> None:
     with pytest.raises(ValueError, match="invalid cookie value"):
-        app_response().set_cookie("name", value)
+        Response("ok").set_cookie("name", value)

@@ -150,6 +150,7 @@ class _ConditionalResponse(Response):
     def _send_span(
         self, protocol: Any, status: int, headers: list[tuple[str, str]], start: int, end: int
     ) -> None:
+        """Send bytes ``start`` to ``end`` (exclusive); each kind of response says how."""
         raise NotImplementedError
 
 

@@ -71,16 +71,11 @@ class SessionMiddleware:
         self.domain = domain
         self.secure = secure
         self.samesite = samesite
-        self._signer: Signer | None = None
-        self._signer_key = ""
+        self._own_signer = None if secret_key is None else Signer(secret_key, "session")
 
     def signer(self, app: Gobstopper) -> Signer:
-        """The signer for session cookies under the current key."""
-        key = self.secret_key or app.secret_key
-        if self._signer is None or key != self._signer_key:
-            self._signer = Signer(key, "session", max_length=256)
-            self._signer_key = key
-        return self._signer
+        """The signer for session cookies: this middleware's key, else the app's."""
+        return self._own_signer or app.signer("session")
 
     async def __call__(self, request: Request, call_next: CallNext) -> Response:
         session = await self.load(request)

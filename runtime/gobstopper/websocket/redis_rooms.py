@@ -25,15 +25,8 @@ import re
 from collections.abc import Hashable
 from typing import Any
 
-try:
-    import redis.asyncio as redis
-    from redis.exceptions import RedisError
-except ImportError as error:  # pragma: no cover - the extra is not installed
-    raise ImportError(
-        "RedisRoomManager needs the redis package: pip install 'gobstopper[redis]'"
-    ) from error
-
 from ..backends.looplocal import LoopLocal
+from ..backends.redis import REDIS_ERRORS, redis
 from .connection import WebSocket
 from .rooms import RoomManager
 
@@ -136,7 +129,7 @@ class RedisRoomManager(RoomManager):
     async def _publish(self, link: _Link, channel: bytes, envelope: bytes) -> None:
         try:
             await asyncio.wait_for(link.client.publish(channel, envelope), self.send_timeout)
-        except (asyncio.TimeoutError, OSError, RedisError) as error:
+        except REDIS_ERRORS as error:
             logger.warning(
                 "broadcast on %r reached this process only: Redis at %s: %s",
                 channel.decode(errors="replace"),
@@ -168,7 +161,7 @@ class RedisRoomManager(RoomManager):
                             logger.info("subscribed to Redis at %s again", self.url)
                         link.subscribed.set()
                         delay = self.reconnect_delay
-            except (OSError, RedisError) as error:
+            except REDIS_ERRORS as error:
                 link.subscribed.clear()
                 logger.warning(
                     "lost the room subscription on Redis at %s (%s); retrying in %.1fs",
