@@ -74,7 +74,9 @@ class Gobstopper(TaskMixin, Scaffold):
     :param secret_key: signs session ids, notification cookies and CSRF tokens
         (``GOBSTOPPER_SECRET_KEY``); keep it secret and the same on every worker.
     :param task_database: the DuckDB file of background tasks
-        (``GOBSTOPPER_TASK_DATABASE``).
+        (``GOBSTOPPER_TASK_DATABASE``), used when there is no ``task_broker``.
+    :param task_broker: a ``redis://`` URL (``GOBSTOPPER_TASK_BROKER``): background tasks
+        then go through Redis Streams, shared by every process and machine.
     """
 
     def __init__(
@@ -93,6 +95,7 @@ class Gobstopper(TaskMixin, Scaffold):
         root_path: str | os.PathLike[str] | None = None,
         secret_key: str | None = None,
         task_database: str | os.PathLike[str] | None = None,
+        task_broker: str | None = None,
     ) -> None:
         super().__init__(
             import_name,
@@ -110,6 +113,7 @@ class Gobstopper(TaskMixin, Scaffold):
             max_file_bytes=max_file_bytes,
             secret_key=secret_key,
             task_database=None if task_database is None else os.fspath(task_database),
+            task_broker=task_broker,
         )
         cookie_policy.configure(self.settings)
         self._middleware: list[Middleware] = []

@@ -31,6 +31,9 @@ Environment variables (arguments to :class:`~gobstopper.Gobstopper` win over the
 ``GOBSTOPPER_TASK_DATABASE``
     The DuckDB file background tasks are kept in (default ``gobstopper_tasks.duckdb`` in
     the current directory).
+``GOBSTOPPER_TASK_BROKER``
+    A ``redis://`` URL: background tasks then use Redis Streams, which any number of
+    processes and machines share, instead of the DuckDB file.
 ``GOBSTOPPER_ALLOW_INSECURE_COOKIES``
     ``true`` opts out of the production cookie policy (plain-HTTP staging, say).
 """
@@ -80,6 +83,16 @@ def _environment() -> str:
     return value.strip().lower()
 
 
+def _broker_url(value: str | None) -> str | None:
+    if not value:
+        return None
+    if not value.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError(
+            f"the task broker must be a redis://, rediss:// or unix:// URL, got {value!r}"
+        )
+    return value
+
+
 def _networks(values: Iterable[str]) -> tuple[Network, ...]:
     networks = []
     for value in values:
@@ -110,6 +123,7 @@ class Settings:
     production: bool = False
     allow_insecure_cookies: bool = False
     task_database: str = "gobstopper_tasks.duckdb"
+    task_broker: str | None = None
 
     @classmethod
     def resolve(
@@ -123,6 +137,7 @@ class Settings:
         max_file_bytes: int | None = None,
         secret_key: str | None = None,
         task_database: str | None = None,
+        task_broker: str | None = None,
     ) -> Settings:
         """Combine explicit arguments with the environment (arguments win)."""
         if trusted_proxies is None:
@@ -152,4 +167,5 @@ class Settings:
             task_database=task_database
             or os.environ.get("GOBSTOPPER_TASK_DATABASE")
             or "gobstopper_tasks.duckdb",
+            task_broker=_broker_url(task_broker or os.environ.get("GOBSTOPPER_TASK_BROKER")),
         )

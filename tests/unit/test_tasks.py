@@ -1,9 +1,10 @@
-"""Background tasks on real DuckDB files: order, retries, timeouts, validation, delays,
-cancelling, graceful shutdown."""
+"""Background tasks on real DuckDB files and a real Redis: order, retries, timeouts,
+validation, delays, cancelling, graceful shutdown. Every test runs on both stores."""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -12,13 +13,20 @@ import pytest
 
 from gobstopper import Gobstopper
 from gobstopper.tasks import RetryPolicy, TaskError, TaskPriority, TaskStatus
+from gobstopper.tasks.redis_store import RedisTaskStore
 
 calls: list[str] = []
 attempts: dict[str, int] = {}
 
 
-def make_app(path: Path) -> Gobstopper:
-    app = Gobstopper(__name__, static_folder=None, task_database=path)
+def make_app(store: str) -> Gobstopper:
+    """An app whose tasks live in ``store``: a DuckDB path, or ``redis://…#prefix``."""
+    if store.startswith("redis://"):
+        url, _, prefix = store.partition("#")
+        app = Gobstopper(__name__, static_folder=None)
+        app.use_task_store(RedisTaskStore(url, prefix=prefix))
+    else:
+        app = Gobstopper(__name__, static_folder=None, task_database=store)
 
     @app.task("record", category="data")
     async def record(label: str) -> str:
@@ -54,11 +62,20 @@ def make_app(path: Path) -> Gobstopper:
     return app
 
 
+@pytest.fixture(params=["duckdb", "redis"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where one test keeps its tasks: a new DuckDB file, or a new key prefix in Redis."""
+    if request.param == "duckdb":
+        return str(tmp_path / "tasks.duckdb")
+    url = request.getfixturevalue("redis_url")
+    return f"{url}#test:{uuid.uuid4().hex}"
+
+
 @pytest.fixture
-async def app(tmp_path: Path) -> AsyncIterator[Gobstopper]:
+async def app(store: str) -> AsyncIterator[Gobstopper]:
     calls.clear()
     attempts.clear()
-    app = make_app(tmp_path / "tasks.duckdb")
+    app = make_app(store)
     yield app
     await app.shutdown()
 
@@ -201,9 +218,8 @@ async def test_workers_for_an_unknown_category_are_refused(app: Gobstopper) -> N
         await app.start_task_workers("emails")
 
 
-async def test_shutdown_puts_back_tasks_that_outlast_the_grace_period(tmp_path: Path) -> None:
-    path = tmp_path / "tasks.duckdb"
-    app = make_app(path)
+async def test_shutdown_puts_back_tasks_that_outlast_the_grace_period(store: str) -> None:
+    app = make_app(store)
     long = await app.add_background_task("slow", seconds=30)
     await app.start_task_workers("data", worker_count=1)
     for _ in range(100):
@@ -212,7 +228,7 @@ async def test_shutdown_puts_back_tasks_that_outlast_the_grace_period(tmp_path: 
         await asyncio.sleep(0.02)
     await app.tasks.close(grace=0.2)
 
-    again = make_app(path)
+    again = make_app(store)
     info = await again.get_task(long)
     assert info.status is TaskStatus.PENDING  # type: ignore[union-attr]
     assert info.attempts == 0  # type: ignore[union-attr]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import os
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -78,6 +79,7 @@ class DuckDBTaskStore:
         self.path = os.fspath(path)
         self._executor = concurrent.futures.ThreadPoolExecutor(1, "gobstopper-duckdb")
         self._connection: Any = None
+        self._added: dict[str, asyncio.Event] = {}
 
     async def _run(self, func: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
@@ -131,8 +133,9 @@ class DuckDBTaskStore:
     # -- writing --------------------------------------------------------------------------
 
     async def add(self, info: TaskInfo) -> None:
-        """Store a new task."""
+        """Store a new task (and wake a worker of its category)."""
         await self._run(self._add, info)
+        self._added.setdefault(info.category, asyncio.Event()).set()
 
     def _add(self, info: TaskInfo) -> None:
         self._connection.execute(
@@ -179,6 +182,14 @@ class DuckDBTaskStore:
             [category],
         ).fetchone()
         return _utc(row[0]) if row and row[0] is not None else None
+
+    async def wait(self, category: str, timeout: float) -> None:
+        """Return once a task was added to ``category`` since the last wait, or after
+        ``timeout`` seconds (only this process writes the file, so it sees every add)."""
+        added = self._added.setdefault(category, asyncio.Event())
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(added.wait(), timeout)
+        added.clear()
 
     async def succeed(self, task_id: str, result: bytes, now: datetime) -> None:
         """Record success and the JSON-encoded result."""

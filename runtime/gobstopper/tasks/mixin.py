@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .models import TaskInfo, TaskPriority
-from .queue import TaskQueue
+from .queue import TaskQueue, TaskStore
 from .registry import TaskRegistry
 
 if TYPE_CHECKING:
@@ -41,15 +41,34 @@ class TaskMixin:
 
     @property
     def tasks(self) -> TaskQueue:
-        """The task queue, on the DuckDB file ``GOBSTOPPER_TASK_DATABASE`` (made on first
-        use; closed, with workers stopped gracefully, at shutdown)."""
+        """The task queue: on Redis Streams when ``GOBSTOPPER_TASK_BROKER`` is set, else on
+        the DuckDB file ``GOBSTOPPER_TASK_DATABASE``. Made on first use; closed, with
+        workers stopped gracefully, at shutdown."""
         if self._task_queue is None:
-            from .duckdb_store import DuckDBTaskStore
-
-            path = self.settings.task_database
-            self._task_queue = TaskQueue(self._task_registry, DuckDBTaskStore(path))
+            self._task_queue = TaskQueue(self._task_registry, self._task_store())
             self.on_shutdown(self._task_queue.close)
         return self._task_queue
+
+    def use_task_store(self, store: TaskStore) -> None:
+        """Keep tasks in ``store`` instead of the configured one: a
+        :class:`~gobstopper.tasks.redis_store.RedisTaskStore` with its own key prefix or
+        timing, say. Call it before the first task is enqueued.
+
+        >>> app.use_task_store(RedisTaskStore("redis://cache:6379/2", prefix="shop:tasks"))
+        """
+        if self._task_queue is not None:
+            raise RuntimeError("the task store is already in use; choose it at startup")
+        self._task_queue = TaskQueue(self._task_registry, store)
+        self.on_shutdown(self._task_queue.close)
+
+    def _task_store(self) -> TaskStore:
+        if self.settings.task_broker:
+            from .redis_store import RedisTaskStore
+
+            return RedisTaskStore(self.settings.task_broker)
+        from .duckdb_store import DuckDBTaskStore
+
+        return DuckDBTaskStore(self.settings.task_database)
 
     async def add_background_task(
         self,

@@ -8,7 +8,6 @@ effects by the task id).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import logging
 import traceback
@@ -41,6 +40,7 @@ class TaskStore(Protocol):
     async def add(self, info: TaskInfo) -> None: ...
     async def claim(self, category: str, now: datetime) -> TaskInfo | None: ...
     async def next_run_at(self, category: str) -> datetime | None: ...
+    async def wait(self, category: str, timeout: float) -> None: ...
     async def succeed(self, task_id: str, result: bytes, now: datetime) -> None: ...
     async def fail(
         self, task_id: str, error: str, traceback: str, now: datetime, retry_at: datetime | None
@@ -84,9 +84,8 @@ class TaskQueue:
         self.retry = retry or RetryPolicy()
         self.poll_interval = poll_interval
         self._opened: asyncio.Task[None] | None = None
-        self._wakeups: dict[str, asyncio.Event] = {}
         self._workers: list[asyncio.Task[None]] = []
-        self._running: dict[str, asyncio.Task[Any]] = {}
+        self._idle_workers: set[asyncio.Task[Any]] = set()
         self._stopping = False
 
     async def open(self) -> None:
@@ -146,7 +145,6 @@ class TaskQueue:
         )
         await self.open()
         await self.store.add(info)
-        self._wake(info.category)
         return info.id
 
     def _definition(self, name: str, category: str | None) -> TaskDefinition:
@@ -202,11 +200,6 @@ class TaskQueue:
             raise TaskError(f"delay must not be negative, got {delay!r}")
         return now + timedelta(seconds=seconds)
 
-    def _wake(self, category: str) -> None:
-        event = self._wakeups.get(category)
-        if event is not None:
-            event.set()
-
     # -- reading and cancelling -------------------------------------------------------------
 
     async def get(self, task_id: str) -> TaskInfo | None:
@@ -235,22 +228,21 @@ class TaskQueue:
             raise ValueError(f"no task is registered in category {category!r} (known: {known})")
         await self.open()
         self._stopping = False
-        event = self._wakeups.setdefault(category, asyncio.Event())
         for number in range(worker_count):
-            worker = asyncio.ensure_future(self._work(category, event))
+            worker = asyncio.ensure_future(self._work(category))
             worker.set_name(f"gobstopper-task-worker-{category}-{number}")
             self._workers.append(worker)
 
     async def stop(self, grace: float = 10.0) -> None:
         """Stop taking tasks; give running ones ``grace`` seconds, then put them back."""
         self._stopping = True
-        for event in self._wakeups.values():
-            event.set()
-        if self._running:
-            await asyncio.wait(list(self._running.values()), timeout=grace)
-        for worker in self._workers:
-            worker.cancel()
-        await asyncio.gather(*self._workers, return_exceptions=True)
+        for idle in self._idle_workers:
+            idle.cancel()
+        if self._workers:
+            _, late = await asyncio.wait(self._workers, timeout=grace)
+            for worker in late:
+                worker.cancel()
+            await asyncio.gather(*self._workers, return_exceptions=True)
         self._workers.clear()
 
     async def close(self, grace: float = 10.0) -> None:
@@ -260,41 +252,44 @@ class TaskQueue:
             await self.store.close()
             self._opened = None
 
-    async def _work(self, category: str, event: asyncio.Event) -> None:
+    async def _work(self, category: str) -> None:
         while not self._stopping:
             try:
                 task = await self.store.claim(category, _now())
+                if task is None:
+                    await self._idle(category)
+                    continue
+            except asyncio.CancelledError:
+                raise
             except Exception:
-                logger.exception("task store failed while claiming in %r", category)
+                logger.exception("task store failed while looking for work in %r", category)
                 await asyncio.sleep(self.poll_interval)
                 continue
-            if task is None:
-                await self._idle(category, event)
-                continue
+            if self._stopping:
+                await self.store.requeue(task.id)
+                return
             await self._run(task)
 
-    async def _idle(self, category: str, event: asyncio.Event) -> None:
-        wait = self.poll_interval
-        due = await self.store.next_run_at(category)
-        if due is not None:
-            wait = max(0.0, min(wait, (due - _now()).total_seconds()))
-        event.clear()
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(event.wait(), wait)
+    async def _idle(self, category: str) -> None:
+        worker = asyncio.current_task()
+        assert worker is not None
+        self._idle_workers.add(worker)
+        try:
+            wait = self.poll_interval
+            due = await self.store.next_run_at(category)
+            if due is not None:
+                wait = max(0.0, min(wait, (due - _now()).total_seconds()))
+            await self.store.wait(category, wait)
+        finally:
+            self._idle_workers.discard(worker)
 
     async def _run(self, task: TaskInfo) -> None:
-        running = asyncio.ensure_future(self._execute(task))
-        self._running[task.id] = running
         try:
-            await asyncio.shield(running)
+            await self._execute(task)
         except asyncio.CancelledError:
-            running.cancel()
-            await asyncio.gather(running, return_exceptions=True)
             await self.store.requeue(task.id)
             logger.info("task %s (%s) was put back: shutting down", task.id, task.name)
             raise
-        finally:
-            self._running.pop(task.id, None)
 
     async def _execute(self, task: TaskInfo) -> None:
         try:
