@@ -61,7 +61,7 @@ def _record_to_info(fields: dict[bytes, bytes]) -> TaskInfo:
 
 
 def _pairs(flat: list[bytes]) -> dict[bytes, bytes]:
-    return dict(zip(flat[::2], flat[1::2]))
+    return dict(zip(flat[::2], flat[1::2], strict=True))
 
 
 class RedisTaskStore:
@@ -219,7 +219,7 @@ class RedisTaskStore:
         streams = [self._stream(category, priority) for priority in reversed(TaskPriority)]
         ids = last if last and len(last) == len(streams) else ["$"] * len(streams)
         block = max(1, int(timeout * 1000))
-        await self._client.get().xread(dict(zip(streams, ids)), count=1, block=block)
+        await self._client.get().xread(dict(zip(streams, ids, strict=True)), count=1, block=block)
 
     async def _finish(
         self,
@@ -316,7 +316,7 @@ class RedisTaskStore:
                 pipe.hgetall(f"{self.prefix}:n:{category.decode()}")
             counts = await pipe.execute()
         stats: dict[str, dict[str, int]] = {}
-        for category, by_status in zip(categories, counts):
+        for category, by_status in zip(categories, counts, strict=True):
             present = {status.decode(): int(count) for status, count in sorted(by_status.items())}
             present = {status: count for status, count in present.items() if count > 0}
             if present:
