@@ -95,7 +95,11 @@ def test_version_reports_versions_and_rust_core() -> None:
     assert "rust core" in result.stdout
 
 
-@pytest.mark.parametrize("command", [["--help"], ["run", "--help"], ["version", "--help"]])
+@pytest.mark.parametrize(
+    "command",
+    [["--help"], ["run", "--help"], ["version", "--help"]]
+    + [["run-tasks", "--help"], ["cleanup-tasks", "--help"]],
+)
 def test_every_command_has_help_with_an_example(command: list[str]) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "gobstopper", *command], capture_output=True, text=True, check=True

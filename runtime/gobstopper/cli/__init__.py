@@ -1,9 +1,10 @@
 """The ``gobstopper`` command line.
 
-The runtime provides ``run`` and ``version``. Other packages add commands through the
-``gobstopper.commands`` entry-point group: each entry point names a function
-``register(subparsers)`` that adds its sub-commands (this is how the scaffolding toolkit
-adds ``init`` and ``generate`` without the runtime depending on it).
+The runtime provides ``run``, ``run-tasks``, ``cleanup-tasks`` and ``version``. Other
+packages add commands through the ``gobstopper.commands`` entry-point group: each entry
+point names a function ``register(subparsers)`` that adds its sub-commands (this is how
+the scaffolding toolkit adds ``init`` and ``generate`` without the runtime depending on
+it).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import importlib.metadata
 import sys
 from collections.abc import Sequence
 
-from . import run, version
+from . import run, tasks, version
 
 __all__ = ["build_parser", "main"]
 
@@ -28,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     run.add_parser(subparsers)
+    tasks.add_parsers(subparsers)
     version.add_parser(subparsers)
     for entry_point in importlib.metadata.entry_points(group="gobstopper.commands"):
         entry_point.load()(subparsers)

@@ -18,7 +18,13 @@ import msgspec
 
 from .config import ConfigError, RunConfig, find_config_file, load_run_config
 
-__all__ = ["add_parser", "granian_arguments", "resolve_app_target", "resolve_config"]
+__all__ = [
+    "add_parser",
+    "check_workers_can_share",
+    "granian_arguments",
+    "resolve_app_target",
+    "resolve_config",
+]
 
 EXAMPLES = """\
 examples:
@@ -168,6 +174,26 @@ def granian_arguments(config: RunConfig, target: str, directory: Path) -> list[s
     return [*arguments, target]
 
 
+def check_workers_can_share(config: RunConfig, target: str, directory: Path) -> None:
+    """Refuse several workers when the app keeps tasks where one process may write.
+
+    This imports the application in this process, before Granian starts, so the error
+    comes now and not from a worker's first enqueue.
+    """
+    if config.workers < 2:
+        return
+    from .appload import load_app
+
+    app = load_app(target, directory)
+    if app.tasks_confined_to_one_process:
+        raise RunError(
+            f"the app keeps background tasks in the DuckDB file {app.settings.task_database}, "
+            f"which one process at a time may open, so {config.workers} workers cannot share "
+            "it. Use the Redis Streams broker (pip install 'gobstopper[redis]'; "
+            "GOBSTOPPER_TASK_BROKER=redis://host:6379/0), or serve with -w 1."
+        )
+
+
 def run_command(args: argparse.Namespace) -> int:
     """Entry point of ``gobstopper run``: validate, then become the Granian server."""
     directory = Path.cwd()
@@ -175,6 +201,7 @@ def run_command(args: argparse.Namespace) -> int:
         config = resolve_config(args, directory)
         target = resolve_app_target(config.app, directory)
         arguments = granian_arguments(config, target, directory)
+        check_workers_can_share(config, target, directory)
     except (ConfigError, RunError) as error:
         print(f"gobstopper run: error: {error}", file=sys.stderr)
         return 2

@@ -51,6 +51,10 @@ def _naive(value: datetime) -> datetime:
     return value.astimezone(timezone.utc).replace(tzinfo=None)
 
 
+def _database_thread() -> concurrent.futures.ThreadPoolExecutor:
+    return concurrent.futures.ThreadPoolExecutor(1, "gobstopper-duckdb")
+
+
 def _row_to_info(row: tuple[Any, ...]) -> TaskInfo:
     return TaskInfo(
         id=row[0],
@@ -75,9 +79,11 @@ def _row_to_info(row: tuple[Any, ...]) -> TaskInfo:
 class DuckDBTaskStore:
     """The task table in ``path`` (created with its directory if missing)."""
 
+    single_process = True
+
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.fspath(path)
-        self._executor = concurrent.futures.ThreadPoolExecutor(1, "gobstopper-duckdb")
+        self._executor = _database_thread()
         self._connection: Any = None
         self._added: dict[str, asyncio.Event] = {}
 
@@ -104,8 +110,8 @@ class DuckDBTaskStore:
                 raise
             raise TaskStoreLocked(
                 f"the task database {self.path} is in use by another process: DuckDB allows "
-                "one process per file. Serve with one worker, or give each process its own "
-                "GOBSTOPPER_TASK_DATABASE."
+                "one process per file. For several processes use the Redis Streams broker "
+                "(GOBSTOPPER_TASK_BROKER=redis://host:6379/0)."
             ) from error
         self._connection.execute(
             "CREATE TABLE IF NOT EXISTS gobstopper_tasks ("
@@ -121,9 +127,10 @@ class DuckDBTaskStore:
         return len(recovered)
 
     async def close(self) -> None:
-        """Close the database (waits for calls in flight)."""
+        """Close the database (waits for calls in flight); :meth:`open` may reopen it."""
         await self._run(self._close)
-        self._executor.shutdown(wait=True)
+        closed, self._executor = self._executor, _database_thread()
+        closed.shutdown(wait=True)
 
     def _close(self) -> None:
         if self._connection is not None:

@@ -49,6 +49,16 @@ class TaskMixin:
             self.on_shutdown(self._task_queue.close)
         return self._task_queue
 
+    @property
+    def tasks_confined_to_one_process(self) -> bool:
+        """Whether tasks are declared and kept in a store only one process may open (the
+        DuckDB file): ``gobstopper run -w N`` then refuses to start."""
+        if not len(self._task_registry):
+            return False
+        if self._task_queue is not None:
+            return self._task_queue.store.single_process
+        return not self.settings.task_broker
+
     def use_task_store(self, store: TaskStore) -> None:
         """Keep tasks in ``store`` instead of the configured one: a
         :class:`~gobstopper.tasks.redis_store.RedisTaskStore` with its own key prefix or

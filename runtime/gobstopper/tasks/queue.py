@@ -33,7 +33,12 @@ class TaskError(ValueError):
 
 
 class TaskStore(Protocol):
-    """Where tasks are kept (see :class:`~gobstopper.tasks.duckdb_store.DuckDBTaskStore`)."""
+    """Where tasks are kept (see :class:`~gobstopper.tasks.duckdb_store.DuckDBTaskStore`).
+
+    ``single_process`` says whether only one process at a time may use the store.
+    """
+
+    single_process: bool
 
     async def open(self) -> int: ...
     async def close(self) -> None: ...
@@ -49,6 +54,9 @@ class TaskStore(Protocol):
     async def cancel(self, task_id: str, now: datetime) -> bool: ...
     async def get(self, task_id: str) -> TaskInfo | None: ...
     async def stats(self) -> dict[str, dict[str, int]]: ...
+    async def delete_finished(
+        self, before: datetime, statuses: tuple[TaskStatus, ...] | None = None
+    ) -> int: ...
 
 
 def _now() -> datetime:

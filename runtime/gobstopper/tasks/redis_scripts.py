@@ -154,7 +154,7 @@ DELETE_FINISHED = (
     _MOVE
     + """
 local wanted = {}
-for i = 6, #ARGV do wanted[ARGV[i]] = true end
+for i = 5, #ARGV do wanted[ARGV[i]] = true end
 local finished = prefix .. ':f'
 local ids = redis.call('ZRANGEBYSCORE', finished, '-inf', '(' .. ARGV[2], 'LIMIT', ARGV[3], ARGV[4])
 local kept, deleted = 0, 0

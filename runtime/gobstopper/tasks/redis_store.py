@@ -73,6 +73,8 @@ class RedisTaskStore:
         run.
     """
 
+    single_process = False
+
     def __init__(
         self,
         url: str,
