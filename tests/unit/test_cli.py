@@ -97,8 +97,13 @@ def test_version_reports_versions_and_rust_core() -> None:
 
 @pytest.mark.parametrize(
     "command",
-    [["--help"], ["run", "--help"], ["version", "--help"]]
-    + [["run-tasks", "--help"], ["cleanup-tasks", "--help"]],
+    [
+        ["--help"],
+        ["run", "--help"],
+        ["version", "--help"],
+        ["run-tasks", "--help"],
+        ["cleanup-tasks", "--help"],
+    ],
 )
 def test_every_command_has_help_with_an_example(command: list[str]) -> None:
     result = subprocess.run(
