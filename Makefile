@@ -52,6 +52,7 @@ bench: sync ## wrk benchmark against a bare RSGI app, as ratios (installs wrk)
 	$(UV) run --frozen python benchmarks/upload_memory.py --mib 1024
 	$(UV) run --frozen python benchmarks/ws_broadcast.py --clients 1000
 	$(UV) run --frozen python benchmarks/sessions.py
+	$(UV) run --frozen python benchmarks/tasks.py
 
 clean: ## Remove build and test artefacts
 	rm -rf $(DOCS_BUILD) dist .pytest_cache .ruff_cache benchmarks/results

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import os
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -23,6 +24,7 @@ except ImportError as error:  # pragma: no cover - the extra is not installed
 
 import msgspec
 
+from .batching import Batcher
 from .models import TaskInfo, TaskPriority, TaskStatus
 
 __all__ = ["DuckDBTaskStore", "TaskStoreLocked"]
@@ -86,6 +88,9 @@ class DuckDBTaskStore:
         self._executor = _database_thread()
         self._connection: Any = None
         self._added: dict[str, asyncio.Event] = {}
+        self._adds = Batcher(self._add_many)
+        self._successes = Batcher(self._succeed_many)
+        self._claims: dict[str, Batcher[datetime, TaskInfo | None]] = {}
 
     async def _run(self, func: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
@@ -141,14 +146,20 @@ class DuckDBTaskStore:
 
     async def add(self, info: TaskInfo) -> None:
         """Store a new task (and wake a worker of its category)."""
-        await self._run(self._add, info)
+        await self._adds(info)
         self._added.setdefault(info.category, asyncio.Event()).set()
 
-    def _add(self, info: TaskInfo) -> None:
-        self._connection.execute(
-            f"INSERT INTO gobstopper_tasks ({_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL, 0, ?, ?, ?, ?, NULL, NULL)",
-            [
+    async def _add_many(self, infos: list[TaskInfo]) -> list[None]:
+        await self._run(self._insert, infos)
+        return [None] * len(infos)
+
+    def _insert(self, infos: list[TaskInfo]) -> None:
+        values = ", ".join(
+            "(?, ?, ?, ?, ?, ?, NULL, NULL, NULL, 0, ?, ?, ?, ?, NULL, NULL)" for _ in infos
+        )
+        parameters: list[Any] = []
+        for info in infos:
+            parameters += [
                 info.id,
                 info.name,
                 info.category,
@@ -159,24 +170,40 @@ class DuckDBTaskStore:
                 info.timeout,
                 _naive(info.created_at),
                 _naive(info.run_at),
-            ],
+            ]
+        self._connection.execute(
+            f"INSERT INTO gobstopper_tasks ({_COLUMNS}) VALUES {values}", parameters
         )
 
     async def claim(self, category: str, now: datetime) -> TaskInfo | None:
         """Mark the next runnable task of ``category`` started and return it: highest
-        priority first, then oldest."""
-        return await self._run(self._claim, category, _naive(now))
+        priority first, then oldest. Workers asking together are served by one query."""
+        claims = self._claims.get(category)
+        if claims is None:
+            claims = self._claims[category] = Batcher(
+                functools.partial(self._claim_many, category), unclaimed=self._give_back
+            )
+        return await claims(now)
 
-    def _claim(self, category: str, now: datetime) -> TaskInfo | None:
-        row = self._connection.execute(
+    async def _claim_many(self, category: str, nows: list[datetime]) -> list[TaskInfo | None]:
+        claimed = await self._run(self._claim, category, _naive(max(nows)), len(nows))
+        return [*claimed, *[None] * (len(nows) - len(claimed))]
+
+    def _claim(self, category: str, now: datetime, count: int) -> list[TaskInfo]:
+        rows = self._connection.execute(
             "UPDATE gobstopper_tasks SET status = 'started', attempts = attempts + 1, "
-            "started_at = ? WHERE id = (SELECT id FROM gobstopper_tasks "
+            "started_at = ? WHERE id IN (SELECT id FROM gobstopper_tasks "
             f"WHERE category = ? AND status IN {_RUNNABLE} AND run_at <= ? "
-            "ORDER BY priority DESC, created_at, id LIMIT 1) "
+            "ORDER BY priority DESC, created_at, id LIMIT ?) "
             f"RETURNING {_COLUMNS}",
-            [now, category, now],
-        ).fetchone()
-        return None if row is None else _row_to_info(row)
+            [now, category, now, count],
+        ).fetchall()
+        claimed = [_row_to_info(row) for row in rows]
+        claimed.sort(key=lambda info: (-info.priority, info.created_at, info.id))
+        return claimed
+
+    async def _give_back(self, info: TaskInfo) -> None:
+        await self.requeue(info.id)
 
     async def next_run_at(self, category: str) -> datetime | None:
         """When the next waiting task of ``category`` becomes runnable."""
@@ -200,11 +227,18 @@ class DuckDBTaskStore:
 
     async def succeed(self, task_id: str, result: bytes, now: datetime) -> None:
         """Record success and the JSON-encoded result."""
+        await self._successes((task_id, result.decode(), _naive(now)))
+
+    async def _succeed_many(self, outcomes: list[tuple[str, str, datetime]]) -> list[None]:
+        values = ", ".join("(?, ?, ?)" for _ in outcomes)
         await self._execute(
-            "UPDATE gobstopper_tasks SET status = 'success', result = ?, error = NULL, "
-            "traceback = NULL, finished_at = ? WHERE id = ?",
-            [result.decode(), _naive(now), task_id],
+            "UPDATE gobstopper_tasks SET status = 'success', result = done.result, "
+            "error = NULL, traceback = NULL, finished_at = done.finished_at "
+            f"FROM (VALUES {values}) done(id, result, finished_at) "
+            "WHERE gobstopper_tasks.id = done.id",
+            [value for outcome in outcomes for value in outcome],
         )
+        return [None] * len(outcomes)
 
     async def fail(
         self, task_id: str, error: str, traceback: str, now: datetime, retry_at: datetime | None

@@ -1,0 +1,151 @@
+"""Background task throughput: no-op tasks from enqueue to completion, on the DuckDB
+default and on Redis Streams (workers in this process, and in two ``run-tasks``
+processes).
+
+Each run enqueues ``--tasks`` tasks 50 at a time while the workers run, and stops the
+clock when the store counts them all successful. It reports tasks/s accepted by enqueue
+and tasks/s completed end to end (the median of ``--rounds``).
+
+    python benchmarks/tasks.py --tasks 2000 --rounds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+from tests.backends import RedisServer  # noqa: E402
+
+BATCH = 50
+
+
+async def measure(tasks: int, workers: int) -> tuple[float, float]:
+    """Enqueue and complete ``tasks`` no-op tasks; returns (enqueued/s, completed/s)."""
+    module = importlib.reload(importlib.import_module("task_app"))
+    app = module.app
+    if workers:
+        await app.start_task_workers("bench", worker_count=workers)
+    started = time.perf_counter()
+    for first in range(0, tasks, BATCH):
+        await asyncio.gather(
+            *(app.add_background_task("noop", n=n) for n in range(first, min(tasks, first + BATCH)))
+        )
+    enqueued = time.perf_counter() - started
+    while True:  # other processes may run the tasks: ask the store
+        if (await app.task_stats()).get("bench", {}).get("success", 0) >= tasks:
+            break
+        await asyncio.sleep(0.05)
+    completed = time.perf_counter() - started
+    await app.shutdown()
+    return tasks / enqueued, tasks / completed
+
+
+def start_processes(count: int, workers: int) -> list[subprocess.Popen[str]]:
+    processes = []
+    for _ in range(count):
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gobstopper",
+                "run-tasks",
+                "task_app:app",
+                "--workers",
+                str(workers),
+            ],
+            cwd=HERE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert process.stderr is not None
+        line = process.stderr.readline()
+        if "worker(s) each for" not in line:
+            raise RuntimeError(line + process.stderr.read())
+        processes.append(process)
+    return processes
+
+
+def stop_processes(processes: list[subprocess.Popen[str]]) -> None:
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        process.wait(timeout=30)
+
+
+def run_scenario(name: str, args: argparse.Namespace, redis_url: str) -> dict[str, object]:
+    enqueue_rates, completion_rates = [], []
+    for _ in range(args.rounds):
+        directory = tempfile.mkdtemp()
+        os.environ.pop("BENCH_TASK_REDIS", None)
+        os.environ["BENCH_TASK_DB"] = os.path.join(directory, "tasks.duckdb")
+        processes: list[subprocess.Popen[str]] = []
+        in_process = args.workers
+        if name != "duckdb":
+            os.environ["BENCH_TASK_REDIS"] = redis_url
+            os.environ["BENCH_TASK_PREFIX"] = f"bench:{uuid.uuid4().hex}"
+        if name == "redis, 2 run-tasks processes":
+            processes = start_processes(2, args.workers)
+            in_process = 0
+        try:
+            enqueued, completed = asyncio.run(measure(args.tasks, in_process))
+        finally:
+            stop_processes(processes)
+        enqueue_rates.append(enqueued)
+        completion_rates.append(completed)
+    return {
+        "store": name,
+        "tasks": args.tasks,
+        "enqueued_per_second": round(statistics.median(enqueue_rates)),
+        "completed_per_second": round(statistics.median(completion_rates)),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--tasks", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=4, help="workers per process")
+    parser.add_argument("--redis-url")
+    parser.add_argument("--output", type=Path, default=HERE / "results" / "tasks.json")
+    args = parser.parse_args()
+    owned = None
+    if args.redis_url is None:
+        owned = RedisServer(Path(tempfile.mkdtemp())).start()
+        args.redis_url = owned.url
+    try:
+        rows = [
+            run_scenario(name, args, args.redis_url)
+            for name in ("duckdb", "redis", "redis, 2 run-tasks processes")
+        ]
+    finally:
+        if owned is not None:
+            owned.close()
+    print(f"{'store':<32}{'enqueued/s':>12}{'completed/s':>13}")
+    for row in rows:
+        print(
+            f"{row['store']:<32}{row['enqueued_per_second']:>12}{row['completed_per_second']:>13}"
+        )
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps({"results": rows}, indent=2))
+    print(f"results written to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
