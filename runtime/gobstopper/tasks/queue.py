@@ -266,17 +266,17 @@ class TaskQueue:
                 task = await self.store.claim(category, _now())
                 if task is None:
                     await self._idle(category)
-                    continue
+                elif self._stopping:
+                    await self.store.requeue(task.id)
+                else:
+                    await self._run(task)
             except asyncio.CancelledError:
                 raise
             except Exception:
-                logger.exception("task store failed while looking for work in %r", category)
+                # The store is unreachable: a task whose outcome was not recorded runs
+                # again later (delivery is at least once).
+                logger.exception("task store failed while working in %r", category)
                 await asyncio.sleep(self.poll_interval)
-                continue
-            if self._stopping:
-                await self.store.requeue(task.id)
-                return
-            await self._run(task)
 
     async def _idle(self, category: str) -> None:
         worker = asyncio.current_task()

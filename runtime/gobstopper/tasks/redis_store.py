@@ -20,7 +20,7 @@ from typing import Any
 
 import msgspec
 
-from ..backends.redis import REDIS_ERRORS, RedisClient, redis
+from ..backends.redis import REDIS_ERRORS, RedisClient, redis, redis_unavailable
 from . import redis_scripts as scripts
 from .models import TaskInfo, TaskPriority, TaskStatus
 
@@ -71,6 +71,9 @@ class RedisTaskStore:
         refreshing it is given to another worker. Running tasks are refreshed every third
         of that, so it bounds how long a dead worker's tasks wait, not how long a task may
         run.
+    :param timeout: seconds to connect and to wait for each reply; an unreachable Redis
+        makes enqueueing and reading raise
+        :class:`~gobstopper.backends.errors.BackendUnavailable` (HTTP 503).
     """
 
     single_process = False
@@ -89,6 +92,7 @@ class RedisTaskStore:
         self.prefix = prefix
         self.abandoned_after = abandoned_after
         self._client = RedisClient(url, timeout=timeout)
+        self._timeout = timeout
         self._consumer = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._scripts: dict[str, Any] = {}
         self._running: dict[str, tuple[bytes, bytes]] = {}
@@ -104,7 +108,8 @@ class RedisTaskStore:
         return script
 
     async def _call(self, source: str, *args: Any) -> Any:
-        return await self._script(source)(args=[self.prefix, *args])
+        with redis_unavailable("task broker"):
+            return await self._script(source)(args=[self.prefix, *args])
 
     def _stream(self, category: str, priority: int) -> str:
         return f"{self.prefix}:q:{category}:{priority}"
@@ -115,7 +120,8 @@ class RedisTaskStore:
         """Check the server answers. Interrupted tasks need no recovery step: workers
         take them over as they ask for work. Returns 0."""
         self._consumer = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        await self._client.get().ping()
+        with redis_unavailable("task broker"):
+            await self._client.get().ping()
         return 0
 
     async def close(self) -> None:
@@ -170,13 +176,10 @@ class RedisTaskStore:
         """Start the next task of ``category``: one whose worker died first, then the
         highest priority, oldest first."""
         await self._ensure_groups(category)
+        idle = int(self.abandoned_after * 1000)
         try:
-            reply = await self._call(
-                scripts.CLAIM,
-                category,
-                self._consumer,
-                _epoch(now),
-                int(self.abandoned_after * 1000),
+            reply = await self._script(scripts.CLAIM)(
+                args=[self.prefix, category, self._consumer, _epoch(now), idle]
             )
         except redis.ResponseError as error:
             if "NOGROUP" not in str(error):
@@ -220,7 +223,7 @@ class RedisTaskStore:
         last = self._last_ids.get(category)
         streams = [self._stream(category, priority) for priority in reversed(TaskPriority)]
         ids = last if last and len(last) == len(streams) else ["$"] * len(streams)
-        block = max(1, int(timeout * 1000))
+        block = max(1, int(min(timeout, self._timeout / 2) * 1000))  # within a reply
         await self._client.get().xread(dict(zip(streams, ids, strict=True)), count=1, block=block)
 
     async def _finish(
@@ -306,17 +309,19 @@ class RedisTaskStore:
 
     async def get(self, task_id: str) -> TaskInfo | None:
         """The task ``task_id``, or ``None``."""
-        fields = await self._client.get().hgetall(f"{self.prefix}:t:{task_id}")
+        with redis_unavailable("task broker"):
+            fields = await self._client.get().hgetall(f"{self.prefix}:t:{task_id}")
         return _record_to_info(fields) if fields else None
 
     async def stats(self) -> dict[str, dict[str, int]]:
         """``{category: {status: count}}``."""
         client = self._client.get()
-        categories = sorted(await client.smembers(f"{self.prefix}:c"))
-        async with client.pipeline(transaction=False) as pipe:
-            for category in categories:
-                pipe.hgetall(f"{self.prefix}:n:{category.decode()}")
-            counts = await pipe.execute()
+        with redis_unavailable("task broker"):
+            categories = sorted(await client.smembers(f"{self.prefix}:c"))
+            async with client.pipeline(transaction=False) as pipe:
+                for category in categories:
+                    pipe.hgetall(f"{self.prefix}:n:{category.decode()}")
+                counts = await pipe.execute()
         stats: dict[str, dict[str, int]] = {}
         for category, by_status in zip(categories, counts, strict=True):
             present = {status.decode(): int(count) for status, count in sorted(by_status.items())}
