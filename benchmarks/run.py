@@ -43,6 +43,13 @@ class Measurement:
     p99_ms: float
 
 
+def write_results(output: Path, report: dict[str, object]) -> None:
+    """Save a benchmark's report as JSON (for comparing runs) and say where."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2))
+    print(f"results written to {output}")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -173,9 +180,7 @@ def main() -> int:
             f"{row['bare']['p99_ms']:>8.2f}ms{row['gobstopper']['requests_per_second']:>12.0f}"
             f"{row['gobstopper']['p99_ms']:>8.2f}ms{row['ratio']:>8.2f}{row['target_ratio']:>8.2f}"
         )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps({"granian_workers": 1, "results": results}, indent=2))
-    print(f"results written to {args.output}")
+    write_results(args.output, {"granian_workers": 1, "results": results})
     return 0
 
 

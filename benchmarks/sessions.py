@@ -10,7 +10,6 @@ read and a write). Redis and PostgreSQL are the URL/DSN given, else servers of o
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import signal
@@ -23,7 +22,7 @@ import httpx
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from benchmarks.run import free_port, run_wrk, start_server  # noqa: E402
+from benchmarks.run import free_port, run_wrk, start_server, write_results  # noqa: E402
 from tests.backends import PostgresServer, RedisServer  # noqa: E402
 
 SERVERS = ("none", "redis", "postgres")
@@ -95,9 +94,7 @@ def main() -> int:
             f"{row['scenario']:<16}{row['store']:<10}{row['requests_per_second']:>10}"
             f"{row['ratio_to_no_session']:>8.2f}"
         )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps({"results": rows}, indent=2))
-    print(f"results written to {args.output}")
+    write_results(args.output, {"results": rows})
     return 0
 
 

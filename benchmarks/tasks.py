@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
-import json
 import os
 import signal
 import statistics
@@ -28,6 +27,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
+from benchmarks.run import write_results  # noqa: E402
 from tests.backends import RedisServer  # noqa: E402
 
 BATCH = 50
@@ -141,9 +141,7 @@ def main() -> int:
         print(
             f"{row['store']:<32}{row['enqueued_per_second']:>12}{row['completed_per_second']:>13}"
         )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps({"results": rows}, indent=2))
-    print(f"results written to {args.output}")
+    write_results(args.output, {"results": rows})
     return 0
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import multiprocessing
 import os
 import signal
@@ -34,6 +33,7 @@ import websockets
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+from benchmarks.run import write_results  # noqa: E402
 from tests.backends import RedisServer, free_port  # noqa: E402
 
 CLIENT_PROCESSES = 2
@@ -197,9 +197,7 @@ def main() -> int:
             f"{row['server']:<20}{row['workers']:>8}{row['deliveries_per_second']:>14}"
             f"{row['ratio']:>7.2f}{row['p50_ms']:>8.1f}ms{row['p99_ms']:>8.1f}ms"
         )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps({"clients": args.clients, "results": rows}, indent=2))
-    print(f"results written to {args.output}")
+    write_results(args.output, {"clients": args.clients, "results": rows})
     return 0
 
 

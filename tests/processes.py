@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-__all__ = ["start_task_workers", "wait_for_line"]
+__all__ = ["start_task_workers", "stop_task_workers", "wait_for_line"]
 
 
 def start_task_workers(target: str, directory: Path, *arguments: str) -> subprocess.Popen[str]:
@@ -27,6 +28,18 @@ def start_task_workers(target: str, directory: Path, *arguments: str) -> subproc
         process.kill()
         raise AssertionError(line + process.stderr.read())
     return process
+
+
+def stop_task_workers(*processes: subprocess.Popen[str]) -> None:
+    """SIGTERM each process and check it stopped cleanly (exit 0) within 20 s."""
+    try:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            assert process.wait(20) == 0
+    finally:
+        for process in processes:
+            process.kill()
 
 
 def wait_for_line(path: Path, text: str, timeout: float = 30) -> str:

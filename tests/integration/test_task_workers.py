@@ -15,7 +15,7 @@ import pytest
 from gobstopper.cli.appload import load_app
 from gobstopper.tasks import TaskStatus
 
-from ..processes import start_task_workers, wait_for_line
+from ..processes import start_task_workers, stop_task_workers, wait_for_line
 from ..taskapp import write_task_app
 
 pytestmark = pytest.mark.integration
@@ -50,10 +50,8 @@ async def test_sigterm_lets_a_running_task_finish(project: str, tmp_path: Path) 
     workers = start_task_workers(project, tmp_path, "--categories", "data", "--grace", "20")
     try:
         await asyncio.to_thread(wait_for_line, tmp_path / "tasks.log", "start report")
-        workers.send_signal(signal.SIGTERM)
-        assert await asyncio.to_thread(workers.wait, 20) == 0
     finally:
-        workers.kill()
+        await asyncio.to_thread(stop_task_workers, workers)
     assert "done report" in (tmp_path / "tasks.log").read_text()
     info = await _task(project, tmp_path, task_id)
     assert (info.status, info.result, info.attempts) == (TaskStatus.SUCCESS, "report", 1)
@@ -83,10 +81,8 @@ async def test_a_task_that_outlasts_the_stop_is_put_back(
     again = start_task_workers(project, tmp_path)  # the next run finishes it
     try:
         await asyncio.to_thread(wait_for_line, tmp_path / "tasks.log", "done long")
-        again.send_signal(signal.SIGTERM)
-        assert await asyncio.to_thread(again.wait, 20) == 0
     finally:
-        again.kill()
+        await asyncio.to_thread(stop_task_workers, again)
     info = await _task(project, tmp_path, task_id)
     assert (info.status, info.attempts) == (TaskStatus.SUCCESS, 1)
 
@@ -103,5 +99,4 @@ async def test_a_second_process_on_the_same_file_is_refused(project: str, tmp_pa
         assert b"DuckDB allows one process per file" in error
         assert b"GOBSTOPPER_TASK_BROKER" in error
     finally:
-        workers.send_signal(signal.SIGTERM)
-        workers.wait(20)
+        await asyncio.to_thread(stop_task_workers, workers)

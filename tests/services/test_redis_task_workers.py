@@ -18,7 +18,7 @@ from gobstopper import Gobstopper
 from gobstopper.cli.appload import load_app
 from gobstopper.tasks import TaskPriority, TaskStatus
 
-from ..processes import start_task_workers, wait_for_line
+from ..processes import start_task_workers, stop_task_workers, wait_for_line
 from ..taskapp import write_task_app
 
 
@@ -48,13 +48,6 @@ async def _all_succeed(app: Gobstopper, task_ids: list[str], timeout: float = 30
     raise AssertionError([(info.status, info.error) for info in infos])
 
 
-def _stop(*processes) -> None:
-    for process in processes:
-        process.send_signal(signal.SIGTERM)
-    for process in processes:
-        assert process.wait(20) == 0
-
-
 async def test_two_processes_share_the_tasks_and_each_runs_once(
     app: Gobstopper, project: str, tmp_path: Path
 ) -> None:
@@ -75,7 +68,7 @@ async def test_two_processes_share_the_tasks_and_each_runs_once(
         assert set(by_process) == {str(first.pid), str(second.pid)}
         assert await app.task_stats() == {"data": {"success": 10}}
     finally:
-        await asyncio.to_thread(_stop, first, second)
+        await asyncio.to_thread(stop_task_workers, first, second)
 
 
 async def test_a_killed_workers_task_is_finished_by_another(
@@ -96,7 +89,7 @@ async def test_a_killed_workers_task_is_finished_by_another(
     try:
         infos = await _all_succeed(app, [big, *small])
     finally:
-        await asyncio.to_thread(_stop, rescuer)
+        await asyncio.to_thread(stop_task_workers, rescuer)
     assert infos[0].attempts == 2  # the killed attempt, then the one that finished
     done = await asyncio.to_thread(wait_for_line, tmp_path / "tasks.log", "done big")
     assert done.endswith(str(rescuer.pid))

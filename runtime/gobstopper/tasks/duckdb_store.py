@@ -25,7 +25,7 @@ except ImportError as error:  # pragma: no cover - the extra is not installed
 import msgspec
 
 from .batching import Batcher
-from .models import TaskInfo, TaskPriority, TaskStatus
+from .models import TaskInfo, TaskPriority, TaskStatus, finished_status_values
 
 __all__ = ["DuckDBTaskStore", "TaskStoreLocked"]
 
@@ -281,8 +281,7 @@ class DuckDBTaskStore:
         self, before: datetime, statuses: tuple[TaskStatus, ...] | None = None
     ) -> int:
         """Delete finished tasks that finished before ``before``; returns how many."""
-        chosen = statuses or (TaskStatus.SUCCESS, TaskStatus.FAILED, TaskStatus.CANCELLED)
-        values = [status.value for status in chosen if status.finished]
+        values = finished_status_values(statuses)
         if not values:
             return 0
         marks = ", ".join("?" for _ in values)

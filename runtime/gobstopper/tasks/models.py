@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 import msgspec
 
-__all__ = ["TaskInfo", "TaskPriority", "TaskStatus"]
+__all__ = ["TaskInfo", "TaskPriority", "TaskStatus", "finished_status_values"]
 
 
 class TaskPriority(enum.IntEnum):
@@ -34,6 +35,13 @@ class TaskStatus(str, enum.Enum):
     def finished(self) -> bool:
         """Whether the task will not run again."""
         return self in (TaskStatus.SUCCESS, TaskStatus.FAILED, TaskStatus.CANCELLED)
+
+
+def finished_status_values(statuses: Iterable[TaskStatus] | None) -> list[str]:
+    """The values of the finished ones among ``statuses`` (default: every finished one):
+    what cleaning up may delete."""
+    chosen = TaskStatus if statuses is None else statuses
+    return [status.value for status in chosen if status.finished]
 
 
 class TaskInfo(msgspec.Struct, frozen=True, kw_only=True):

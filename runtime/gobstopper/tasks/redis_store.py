@@ -22,7 +22,7 @@ import msgspec
 
 from ..backends.redis import REDIS_ERRORS, RedisClient, redis, redis_unavailable
 from . import redis_scripts as scripts
-from .models import TaskInfo, TaskPriority, TaskStatus
+from .models import TaskInfo, TaskPriority, TaskStatus, finished_status_values
 
 __all__ = ["RedisTaskStore"]
 
@@ -291,8 +291,7 @@ class RedisTaskStore:
         self, before: datetime, statuses: tuple[TaskStatus, ...] | None = None
     ) -> int:
         """Delete finished tasks that finished before ``before``; returns how many."""
-        chosen = statuses or (TaskStatus.SUCCESS, TaskStatus.FAILED, TaskStatus.CANCELLED)
-        values = [status.value for status in chosen if status.finished]
+        values = finished_status_values(statuses)
         if not values:
             return 0
         offset, deleted, batch = 0, 0, 500
