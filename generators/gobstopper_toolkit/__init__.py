@@ -1,0 +1,5 @@
+"""The Gobstopper scaffolding toolkit: ``gobstopper init`` renders a new project from the
+Copier template in ``project-templates/``. Installed with ``pip install "gobstopper[cli]"``;
+the runtime never imports it."""
+
+__all__: list[str] = []

@@ -1,0 +1,162 @@
+"""``gobstopper init``: render a new project from the template, all at once or not at all."""
+
+from __future__ import annotations
+
+import argparse
+import keyword
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+__all__ = ["InitError", "add_parser", "project_answers"]
+
+USE_CASES = ("microservice", "data-science", "real-time-dashboard", "content-management")
+STRUCTURES = ("single",)
+SESSION_BACKENDS = ("memory", "redis", "postgres")
+TASK_BACKENDS = ("duckdb", "redis")
+
+EXAMPLES = """\
+examples:
+  gobstopper init orders --usecase microservice --structure single
+  gobstopper init orders --defaults --data session_backend=redis --dest ~/src/orders
+"""
+
+_PROJECT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 _-]{0,63}$")
+
+
+class InitError(Exception):
+    """The project cannot be made as asked: the message says why."""
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``init``."""
+    parser = subparsers.add_parser(
+        "init",
+        help="create a new project from the Gobstopper template",
+        description="Create a new Gobstopper project with Copier. Answers not given as "
+        "flags or --data take the template's defaults.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("name", nargs="?", help="project name (default: my-service)")
+    parser.add_argument("--usecase", choices=USE_CASES, help="what the project is for")
+    parser.add_argument("--structure", choices=STRUCTURES, help="how the code is laid out")
+    parser.add_argument("--defaults", action="store_true", help="take defaults, never ask")
+    parser.add_argument(
+        "--data", action="append", default=[], metavar="KEY=VALUE", help="a template answer"
+    )
+    parser.add_argument("--dest", help="directory to create (default: ./NAME)")
+    parser.add_argument("--force", action="store_true", help="write into a non-empty directory")
+    parser.add_argument(
+        "--no-git", action="store_true", help="do not run git init and the first commit"
+    )
+    parser.set_defaults(handler=init_command)
+
+
+def project_answers(args: argparse.Namespace) -> dict[str, str]:
+    """The answers the flags give, checked; raises :class:`InitError`."""
+    answers: dict[str, str] = {}
+    for item in args.data:
+        key, separator, value = item.partition("=")
+        if not separator or not key.strip():
+            raise InitError(f"--data takes KEY=VALUE, got {item!r}")
+        answers[key.strip()] = value
+    if args.name is not None:
+        answers["project_name"] = args.name
+    for key in ("usecase", "structure"):
+        if getattr(args, key) is not None:
+            answers[key] = getattr(args, key)
+    name = answers.setdefault("project_name", "my-service")
+    if not _PROJECT_NAME.match(name):
+        raise InitError(
+            f"project name {name!r} must start with a letter and hold only letters, digits, "
+            "spaces, '-' and '_' (at most 64)"
+        )
+    package = answers.setdefault("package_name", re.sub(r"[- ]", "_", name.lower()))
+    if not package.isidentifier() or keyword.iskeyword(package) or not package.islower():
+        raise InitError(
+            f"package name {package!r} must be a lowercase Python identifier and not a keyword"
+        )
+    for key, allowed in (
+        ("usecase", USE_CASES),
+        ("structure", STRUCTURES),
+        ("session_backend", SESSION_BACKENDS),
+        ("task_backend", TASK_BACKENDS),
+    ):
+        if key in answers and answers[key] not in allowed:
+            raise InitError(f"{key} {answers[key]!r} is not one of {', '.join(allowed)}")
+    return answers
+
+
+def _destination(args: argparse.Namespace, answers: dict[str, str]) -> Path:
+    destination = Path(args.dest or answers["project_name"]).expanduser().resolve()
+    if destination.exists() and not destination.is_dir():
+        raise InitError(f"{destination} exists and is not a directory")
+    if destination.is_dir() and any(destination.iterdir()) and not args.force:
+        raise InitError(f"{destination} is not empty (use --force to write into it)")
+    parent = destination.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise InitError(f"cannot create {destination}: {parent} is not a writable directory")
+    return destination
+
+
+def _render(answers: dict[str, str], destination: Path) -> None:
+    import copier
+
+    from .templates import template_root
+
+    staging = Path(tempfile.mkdtemp(prefix=".gobstopper-init-", dir=destination.parent))
+    try:
+        copier.run_copy(
+            str(template_root()),
+            str(staging),
+            data=answers,
+            defaults=True,
+            quiet=True,
+            overwrite=True,
+        )
+        destination.mkdir(exist_ok=True)
+        for entry in staging.iterdir():
+            target = destination / entry.name
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            os.replace(entry, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _git_commit(destination: Path) -> str:
+    if shutil.which("git") is None:
+        return "git is not installed: skipped git init"
+    steps = (
+        ["git", "init", "-q"],
+        ["git", "add", "-A"],
+        ["git", "commit", "-q", "-m", "Project created by gobstopper init"],
+    )
+    for step in steps:
+        done = subprocess.run(step, cwd=destination, capture_output=True, text=True)
+        if done.returncode != 0:
+            return f"{' '.join(step[:2])} failed ({done.stderr.strip() or done.returncode})"
+    return "git repository created with a first commit"
+
+
+def init_command(args: argparse.Namespace) -> int:
+    """Entry point of ``gobstopper init``."""
+    try:
+        answers = project_answers(args)
+        destination = _destination(args, answers)
+        _render(answers, destination)
+    except InitError as error:
+        print(f"gobstopper init: error: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:  # Copier's own validation and I/O errors
+        print(f"gobstopper init: error: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    git = "git skipped (--no-git)" if args.no_git else _git_commit(destination)
+    print(f"created {destination} ({git})")
+    print(f"next:\n  cd {destination}\n  gobstopper run --config dev\n  python -m pytest")
+    return 0

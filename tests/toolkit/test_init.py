@@ -1,0 +1,132 @@
+"""``gobstopper init`` with flags: the files it writes, the project passing its own tests
+and ruff, and bad input refused with nothing left behind."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from gobstopper.cli import main
+
+SINGLE_FILES = [
+    ".copier-answers.yml",
+    ".env.example",
+    ".gitignore",
+    "README.md",
+    "app.py",
+    "config.py",
+    "dev.toml",
+    "production.toml",
+    "pyproject.toml",
+    "tests/__init__.py",
+    "tests/test_health.py",
+]
+
+
+def _files(root: Path) -> list[str]:
+    return sorted(
+        str(path.relative_to(root))
+        for path in root.rglob("*")
+        if path.is_file() and ".git" not in path.relative_to(root).parts
+    )
+
+
+def _run(command: list[str], directory: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=directory, capture_output=True, text=True, timeout=120)
+
+
+def test_init_makes_a_project_that_passes_its_own_tests_and_ruff(tmp_path: Path) -> None:
+    started = time.perf_counter()
+    made = _run(
+        [
+            *(sys.executable, "-m", "gobstopper", "init", "orders"),
+            *("--usecase", "microservice", "--structure", "single", "--data", "author=Ada"),
+        ],
+        tmp_path,
+    )
+    elapsed = time.perf_counter() - started
+    assert made.returncode == 0, made.stderr
+    project = tmp_path / "orders"
+    assert _files(project) == SINGLE_FILES
+    answers = (project / ".copier-answers.yml").read_text()
+    assert "structure: single" in answers
+    assert "usecase: microservice" in answers
+    assert "_src_path:" in answers
+    assert 'dependencies = ["gobstopper[tasks]"]' in (project / "pyproject.toml").read_text()
+    assert 'authors = [{ name = "Ada" }]' in (project / "pyproject.toml").read_text()
+
+    tests = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project)
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    assert "2 passed" in tests.stdout
+    for check in (["check", "."], ["format", "--check", "."]):
+        linted = _run([sys.executable, "-m", "ruff", *check], project)
+        assert linted.returncode == 0, linted.stdout
+    print(f"gobstopper init took {elapsed:.2f}s")
+
+
+def test_the_extras_follow_the_chosen_backends(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    arguments = ["--data", "session_backend=postgres", "--data", "task_backend=redis"]
+    assert main(["init", "billing", "--no-git", *arguments]) == 0
+    pyproject = (tmp_path / "billing" / "pyproject.toml").read_text()
+    assert 'dependencies = ["gobstopper[redis,postgres]"]' in pyproject
+    app = (tmp_path / "billing" / "app.py").read_text()
+    assert "PostgresSessionStore(config.postgres_dsn)" in app
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["9lives"], "must start with a letter"),
+        (["ok", "--data", "package_name=class"], "not a keyword"),
+        (["ok", "--data", "package_name=Bad"], "lowercase Python identifier"),
+        (["ok", "--data", "session_backend=mongo"], "session_backend 'mongo' is not one of"),
+        (["ok", "--data", "nonsense"], "--data takes KEY=VALUE"),
+    ],
+)
+def test_bad_input_is_refused_and_nothing_is_written(
+    tmp_path: Path, monkeypatch, capsys, arguments: list[str], message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", *arguments]) == 2
+    assert message in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unknown_use_cases_and_structures_are_refused(capsys) -> None:
+    for flag, value in (("--usecase", "blog"), ("--structure", "monolith")):
+        with pytest.raises(SystemExit) as exited:
+            main(["init", "x", flag, value])
+        assert exited.value.code == 2
+        assert f"invalid choice: '{value}'" in capsys.readouterr().err
+
+
+def test_a_non_empty_destination_needs_force(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "orders").mkdir()
+    (tmp_path / "orders" / "notes.txt").write_text("mine")
+    assert main(["init", "orders", "--no-git"]) == 2
+    assert "is not empty (use --force" in capsys.readouterr().err
+    assert _files(tmp_path / "orders") == ["notes.txt"]
+    assert main(["init", "orders", "--no-git", "--force"]) == 0
+    assert (tmp_path / "orders" / "notes.txt").read_text() == "mine"
+    assert (tmp_path / "orders" / "app.py").is_file()
+
+
+def test_an_unwritable_destination_is_a_clear_error(tmp_path: Path, capsys) -> None:
+    assert main(["init", "x", "--dest", str(tmp_path / "missing" / "deeper" / "x")]) == 2
+    assert "is not a writable directory" in capsys.readouterr().err
+
+
+def test_init_without_git_identity_still_succeeds(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.gitconfig: no identity
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for variable in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "EMAIL"):
+        monkeypatch.delenv(variable, raising=False)
+    assert main(["init", "svc"]) == 0
+    assert (tmp_path / "svc" / "app.py").is_file()
