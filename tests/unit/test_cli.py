@@ -103,6 +103,7 @@ def test_version_reports_versions_and_rust_core() -> None:
         ["version", "--help"],
         ["run-tasks", "--help"],
         ["cleanup-tasks", "--help"],
+        ["init", "--help"],
     ],
 )
 def test_every_command_has_help_with_an_example(command: list[str]) -> None:
