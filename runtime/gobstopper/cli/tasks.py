@@ -92,7 +92,7 @@ def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
 
 
 def _categories(app: Gobstopper, chosen: str | None) -> list[str]:
-    declared = app._task_registry.categories()
+    declared = app.task_categories
     if not declared:
         raise TaskCommandError("the application declares no tasks (@app.task)")
     if chosen is None:

@@ -45,9 +45,13 @@ class TaskMixin:
         the DuckDB file ``GOBSTOPPER_TASK_DATABASE``. Made on first use; closed, with
         workers stopped gracefully, at shutdown."""
         if self._task_queue is None:
-            self._task_queue = TaskQueue(self._task_registry, self._task_store())
-            self.on_shutdown(self._task_queue.close)
+            return self._install_task_queue(self._task_store())
         return self._task_queue
+
+    @property
+    def task_categories(self) -> set[str]:
+        """Every category some declared task belongs to."""
+        return self._task_registry.categories()
 
     @property
     def tasks_confined_to_one_process(self) -> bool:
@@ -68,8 +72,12 @@ class TaskMixin:
         """
         if self._task_queue is not None:
             raise RuntimeError("the task store is already in use; choose it at startup")
+        self._install_task_queue(store)
+
+    def _install_task_queue(self, store: TaskStore) -> TaskQueue:
         self._task_queue = TaskQueue(self._task_registry, store)
         self.on_shutdown(self._task_queue.close)
+        return self._task_queue
 
     def _task_store(self) -> TaskStore:
         if self.settings.task_broker:

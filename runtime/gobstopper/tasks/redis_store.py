@@ -60,6 +60,11 @@ def _record_to_info(fields: dict[bytes, bytes]) -> TaskInfo:
     )
 
 
+def _consumer_name() -> str:
+    """This process's name in the consumer groups: host, pid and a random part."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
 def _pairs(flat: list[bytes]) -> dict[bytes, bytes]:
     return dict(zip(flat[::2], flat[1::2], strict=True))
 
@@ -93,7 +98,7 @@ class RedisTaskStore:
         self.abandoned_after = abandoned_after
         self._client = RedisClient(url, timeout=timeout)
         self._timeout = timeout
-        self._consumer = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._consumer = _consumer_name()
         self._scripts: dict[str, Any] = {}
         self._running: dict[str, tuple[bytes, bytes]] = {}
         self._last_ids: dict[str, list[bytes]] = {}
@@ -119,7 +124,7 @@ class RedisTaskStore:
     async def open(self) -> int:
         """Check the server answers. Interrupted tasks need no recovery step: workers
         take them over as they ask for work. Returns 0."""
-        self._consumer = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._consumer = _consumer_name()  # a forked worker is a consumer of its own
         with redis_unavailable("task broker"):
             await self._client.get().ping()
         return 0
