@@ -17,7 +17,7 @@ import inspect
 import logging
 import os
 import secrets
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .callplan import compile_call
@@ -239,7 +239,13 @@ class Gobstopper(TaskMixin, Scaffold):
         self._sessions = next(
             (m for m in self._middleware if isinstance(m, SessionMiddleware)), None
         )
-        self._blueprint_templates = list(dict.fromkeys(_blueprint_template_folders(self)))
+        self._blueprint_templates = list(
+            dict.fromkeys(
+                blueprint.template_folder
+                for blueprint in self._mounted_blueprints()
+                if blueprint.template_folder is not None
+            )
+        )
         self._track_request = self._templates is not None or any(
             os.path.isdir(folder)
             for folder in [self.template_folder or "", *self._blueprint_templates]
@@ -541,14 +547,6 @@ class Gobstopper(TaskMixin, Scaffold):
 
     def __repr__(self) -> str:
         return f"<Gobstopper {self.import_name!r}>"
-
-
-def _blueprint_template_folders(scaffold: Scaffold) -> Iterator[str]:
-    """Template folders of the blueprints below ``scaffold``, in registration order."""
-    for mount in scaffold._registry.blueprints:
-        if mount.blueprint.template_folder is not None:
-            yield mount.blueprint.template_folder
-        yield from _blueprint_template_folders(mount.blueprint)
 
 
 def url_for(endpoint: str, **values: Any) -> str:

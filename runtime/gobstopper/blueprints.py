@@ -7,14 +7,29 @@
 >>> app.register_blueprint(api)          # GET /api/status, endpoint "api.status"
 
 Hooks and error handlers registered on a blueprint apply to its own routes (and those of
-blueprints nested in it), after the application's.
+blueprints nested in it), after the application's. Tasks declared with
+:meth:`Blueprint.task` join the application's tasks once the blueprint is registered.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import Any, NamedTuple, TypeVar
 
 from .scaffold import Scaffold
+from .tasks.registry import check_category
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class TaskDeclaration(NamedTuple):
+    """A task declared on a blueprint, registered with the application that mounts it."""
+
+    func: Callable[..., Any]
+    name: str | None
+    category: str
+
 
 __all__ = ["Blueprint"]
 
@@ -53,6 +68,25 @@ class Blueprint(Scaffold):
         )
         self.name = name
         self.url_prefix = url_prefix
+        self.declared_tasks: list[TaskDeclaration] = []
+
+    def task(self, name: str | None = None, category: str = "default") -> Callable[[F], F]:
+        """Declare the decorated function as a background task, like
+        :meth:`Gobstopper.task <gobstopper.Gobstopper.task>`, so a feature's tasks can live
+        with its routes.
+
+        >>> reports = Blueprint("reports", __name__)
+        >>> @reports.task(category="reports")
+        ... async def build_report(report_id: int) -> dict: ...
+        """
+        check_category(category)
+
+        def decorator(func: F) -> F:
+            self.declared_tasks.append(TaskDeclaration(func, name, category))
+            self._touch()
+            return func
+
+        return decorator
 
     def __repr__(self) -> str:
         return f"<Blueprint {self.name!r}>"

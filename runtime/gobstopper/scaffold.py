@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -316,6 +316,18 @@ class Scaffold:
         self._touch()
 
     # -- blueprints -----------------------------------------------------------------------
+
+    def _mounted_blueprints(self) -> Iterator[Blueprint]:
+        """Every blueprint below this one, depth first in registration order, each once."""
+        seen: set[int] = set()
+        pending = [mount.blueprint for mount in reversed(self._registry.blueprints)]
+        while pending:
+            blueprint = pending.pop()
+            if id(blueprint) in seen:
+                continue
+            seen.add(id(blueprint))
+            yield blueprint
+            pending.extend(mount.blueprint for mount in reversed(blueprint._registry.blueprints))
 
     def register_blueprint(
         self, blueprint: Blueprint, *, url_prefix: str | None = None, name: str | None = None

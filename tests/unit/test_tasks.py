@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gobstopper import Gobstopper
+from gobstopper import Blueprint, Gobstopper
 from gobstopper.tasks import RetryPolicy, TaskError, TaskPriority, TaskStatus
 from gobstopper.tasks.redis_store import RedisTaskStore
 
@@ -233,3 +233,37 @@ async def test_shutdown_puts_back_tasks_that_outlast_the_grace_period(store: str
     assert info.status is TaskStatus.PENDING  # type: ignore[union-attr]
     assert info.attempts == 0  # type: ignore[union-attr]
     await again.shutdown()
+
+
+async def test_blueprint_tasks_join_the_app_that_mounts_them(tmp_path: Path) -> None:
+    app = Gobstopper(__name__, static_folder=None, task_database=str(tmp_path / "t.duckdb"))
+    reports, nested = Blueprint("reports", __name__), Blueprint("nested", __name__)
+
+    @reports.task(category="reports")
+    async def build_report(report_id: int) -> str:
+        return f"report {report_id}"
+
+    app.register_blueprint(reports)
+    assert app.task_categories == {"reports"}
+    reports.register_blueprint(nested)
+
+    @nested.task("archive", category="archive")
+    def archive_everything() -> int:  # declared after the first use of app.tasks
+        return 7
+
+    first = await app.add_background_task("build_report", report_id=3)
+    second = await app.add_background_task("archive")
+    await app.start_task_workers("reports", worker_count=1)
+    await app.start_task_workers("archive", worker_count=1)
+    for _ in range(200):
+        infos = [await app.get_task(task_id) for task_id in (first, second)]
+        if all(info.status is TaskStatus.SUCCESS for info in infos):  # type: ignore[union-attr]
+            break
+        await asyncio.sleep(0.02)
+    assert [info.result for info in infos] == ["report 3", 7]  # type: ignore[union-attr]
+    await app.shutdown()
+
+
+def test_a_blueprint_task_with_a_bad_category_is_refused_at_declaration() -> None:
+    with pytest.raises(ValueError, match="task category 'no spaces'"):
+        Blueprint("bad", __name__).task(category="no spaces")

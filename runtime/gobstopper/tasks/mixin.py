@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ..scaffold import Scaffold
 from .models import TaskInfo, TaskPriority
 from .queue import TaskQueue, TaskStore
 from .registry import TaskRegistry
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from ..blueprints import Blueprint
     from ..settings import Settings
 
 __all__ = ["TaskMixin"]
@@ -23,7 +27,9 @@ class TaskMixin:
     settings: Settings
     _task_registry: TaskRegistry
     _task_queue: TaskQueue | None
+    _tasks_gathered_at: int = -1
     on_shutdown: Callable[[Callable[..., Any]], Any]  # from the application
+    _mounted_blueprints: Callable[[], Iterator[Blueprint]]  # from the scaffold
 
     def task(self, name: str | None = None, category: str = "default") -> Callable[[F], F]:
         """Register the decorated function (async, or sync to run in a thread) as a
@@ -39,11 +45,23 @@ class TaskMixin:
 
         return decorator
 
+    def _gather_blueprint_tasks(self) -> TaskRegistry:
+        """The registry, holding the tasks of every mounted blueprint too; walked again only
+        after a route, blueprint or task was added anywhere."""
+        generation = Scaffold.generation
+        if self._tasks_gathered_at != generation:
+            for blueprint in self._mounted_blueprints():
+                for declared in blueprint.declared_tasks:
+                    self._task_registry.register(*declared)
+            self._tasks_gathered_at = generation
+        return self._task_registry
+
     @property
     def tasks(self) -> TaskQueue:
         """The task queue: on Redis Streams when ``GOBSTOPPER_TASK_BROKER`` is set, else on
         the DuckDB file ``GOBSTOPPER_TASK_DATABASE``. Made on first use; closed, with
         workers stopped gracefully, at shutdown."""
+        self._gather_blueprint_tasks()
         if self._task_queue is None:
             return self._install_task_queue(self._task_store())
         return self._task_queue
@@ -51,13 +69,13 @@ class TaskMixin:
     @property
     def task_categories(self) -> set[str]:
         """Every category some declared task belongs to."""
-        return self._task_registry.categories()
+        return self._gather_blueprint_tasks().categories()
 
     @property
     def tasks_confined_to_one_process(self) -> bool:
         """Whether tasks are declared and kept in a store only one process may open (the
         DuckDB file): ``gobstopper run -w N`` then refuses to start."""
-        if not len(self._task_registry):
+        if not len(self._gather_blueprint_tasks()):
             return False
         if self._task_queue is not None:
             return self._task_queue.store.single_process

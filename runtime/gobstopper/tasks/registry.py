@@ -8,9 +8,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["TaskDefinition", "TaskRegistry"]
+__all__ = ["TaskDefinition", "TaskRegistry", "check_category"]
 
 _CATEGORY = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+def check_category(category: str) -> None:
+    """Refuse a category name workers could not be started for by name."""
+    if not _CATEGORY.match(category):
+        raise ValueError(
+            f"task category {category!r} must be 1-64 letters, digits, '_', '-' or '.'"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,10 +40,7 @@ class TaskRegistry:
     def register(self, func: Callable[..., Any], name: str | None, category: str) -> None:
         """Add ``func`` as task ``name`` (default: the function's name) in ``category``."""
         task_name = name or func.__name__
-        if not _CATEGORY.match(category):
-            raise ValueError(
-                f"task category {category!r} must be 1-64 letters, digits, '_', '-' or '.'"
-            )
+        check_category(category)
         existing = self._tasks.get(task_name)
         if existing is not None and existing.func is not func:
             raise ValueError(f"a task named {task_name!r} is already registered")
