@@ -15,9 +15,10 @@ from pathlib import Path
 __all__ = ["InitError", "add_parser", "project_answers"]
 
 USE_CASES = ("microservice", "data-science", "real-time-dashboard", "content-management")
-STRUCTURES = ("single",)
+STRUCTURES = ("single", "blueprints", "modular", "microservices")
 SESSION_BACKENDS = ("memory", "redis", "postgres")
 TASK_BACKENDS = ("duckdb", "redis")
+DISCOVERY = ("static", "redis")
 
 EXAMPLES = """\
 examples:
@@ -86,6 +87,7 @@ def project_answers(args: argparse.Namespace) -> dict[str, str]:
         ("structure", STRUCTURES),
         ("session_backend", SESSION_BACKENDS),
         ("task_backend", TASK_BACKENDS),
+        ("discovery", DISCOVERY),
     ):
         if key in answers and answers[key] not in allowed:
             raise InitError(f"{key} {answers[key]!r} is not one of {', '.join(allowed)}")

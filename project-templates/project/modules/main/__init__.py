@@ -1,0 +1,1 @@
+"""The ``main`` feature: what the service says about itself."""

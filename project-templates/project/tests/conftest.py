@@ -1,0 +1,22 @@
+"""Test settings, set before the application is imported: a known API token and task
+files in a temporary directory removed at exit."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import tempfile
+
+import pytest
+
+os.environ.setdefault("APP_API_TOKEN", "test-token")
+if "APP_DATA_DIR" not in os.environ:
+    os.environ["APP_DATA_DIR"] = tempfile.mkdtemp(prefix="tests-")
+    atexit.register(shutil.rmtree, os.environ["APP_DATA_DIR"], True)
+
+
+@pytest.fixture
+def auth_headers() -> dict[str, str]:
+    """Credentials that endpoints guarded by ``auth.require_token`` accept."""
+    return {"Authorization": f"Bearer {os.environ['APP_API_TOKEN']}"}
