@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import argparse
 
-from . import init
+from . import generate, init
 
 __all__ = ["register"]
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``init`` to the ``gobstopper`` command line."""
+    """Add ``init`` and ``generate`` to the ``gobstopper`` command line."""
     init.add_parser(subparsers)
+    generate.add_parser(subparsers)
