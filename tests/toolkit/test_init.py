@@ -12,19 +12,49 @@ import pytest
 
 from gobstopper.cli import main
 
-SINGLE_FILES = [
+COMMON_FILES = [
     ".copier-answers.yml",
     ".env.example",
     ".gitignore",
     "README.md",
-    "app.py",
+    "auth.py",
     "config.py",
     "dev.toml",
+    "factory.py",
+    "probes.py",
     "production.toml",
     "pyproject.toml",
     "tests/__init__.py",
-    "tests/test_health.py",
+    "tests/conftest.py",
 ]
+MICROSERVICE_FILES = ["discovery.py", "observability.py"]
+STRUCTURE_FILES = {
+    "single": ["app.py", "tests/test_health.py"],
+    "blueprints": [
+        "app.py",
+        "blueprints/__init__.py",
+        "blueprints/main.py",
+        "tests/test_health.py",
+    ],
+    "modular": [
+        "app.py",
+        "modules/__init__.py",
+        "modules/main/__init__.py",
+        "modules/main/models.py",
+        "modules/main/routes.py",
+        "modules/main/services.py",
+        "tests/test_health.py",
+    ],
+    "microservices": [
+        "services/__init__.py",
+        "services/__main__.py",
+        "services/core/__init__.py",
+        "services/core/app.py",
+        "services/gateway/__init__.py",
+        "services/gateway/app.py",
+        "tests/test_services.py",
+    ],
+}
 
 
 def _files(root: Path) -> list[str]:
@@ -51,17 +81,21 @@ def test_init_makes_a_project_that_passes_its_own_tests_and_ruff(tmp_path: Path)
     elapsed = time.perf_counter() - started
     assert made.returncode == 0, made.stderr
     project = tmp_path / "orders"
-    assert _files(project) == SINGLE_FILES
+    assert _files(project) == sorted(
+        COMMON_FILES + MICROSERVICE_FILES + STRUCTURE_FILES["single"]
+    )
     answers = (project / ".copier-answers.yml").read_text()
     assert "structure: single" in answers
     assert "usecase: microservice" in answers
     assert "_src_path:" in answers
-    assert 'dependencies = ["gobstopper[tasks]"]' in (project / "pyproject.toml").read_text()
+    assert '"gobstopper[tasks]",\n    "httpx>=0.27",\n    "prometheus-client>=0.20",' in (
+        project / "pyproject.toml"
+    ).read_text()
     assert 'authors = [{ name = "Ada" }]' in (project / "pyproject.toml").read_text()
 
     tests = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project)
     assert tests.returncode == 0, tests.stdout + tests.stderr
-    assert "2 passed" in tests.stdout
+    assert "4 passed" in tests.stdout
     for check in (["check", "."], ["format", "--check", "."]):
         linted = _run([sys.executable, "-m", "ruff", *check], project)
         assert linted.returncode == 0, linted.stdout
@@ -73,9 +107,17 @@ def test_the_extras_follow_the_chosen_backends(tmp_path: Path, monkeypatch) -> N
     arguments = ["--data", "session_backend=postgres", "--data", "task_backend=redis"]
     assert main(["init", "billing", "--no-git", *arguments]) == 0
     pyproject = (tmp_path / "billing" / "pyproject.toml").read_text()
-    assert 'dependencies = ["gobstopper[redis,postgres]"]' in pyproject
-    app = (tmp_path / "billing" / "app.py").read_text()
-    assert "PostgresSessionStore(config.postgres_dsn)" in app
+    assert '"gobstopper[redis,postgres]",\n' in pyproject
+    factory = (tmp_path / "billing" / "factory.py").read_text()
+    assert "PostgresSessionStore(config.postgres_dsn)" in factory
+
+
+def test_other_use_cases_render_the_shared_base(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "notes", "--usecase", "content-management", "--no-git"]) == 0
+    project = tmp_path / "notes"
+    assert _files(project) == sorted(COMMON_FILES + STRUCTURE_FILES["single"])
+    assert 'dependencies = [\n    "gobstopper[tasks]",\n]' in (project / "pyproject.toml").read_text()
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,155 @@
+"""``gobstopper generate`` in each structure: the code lands where the structure keeps it,
+works without hand edits, passes the project's own tests and ruff; bad input is refused
+with nothing written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gobstopper.cli import main
+
+from .test_init import COMMON_FILES, MICROSERVICE_FILES, STRUCTURE_FILES, _files
+
+GENERATED = [
+    ["model", "User", "-f", "name:str", "-f", "email:str", "-f", "created_at:datetime"]
+    + ["-f", "is_active:bool", "-f", "tags:list[str]", "-f", "score:decimal?"]
+    + ["-f", "ref:uuid", "-f", "born:date", "-f", "ratio:float", "-f", "visits:int"],
+    ["endpoint", "/api/users", "-m", "GET", "--auth"],
+    ["endpoint", "/api/users", "-m", "POST", "--model", "User"],
+    ["endpoint", "/api/users/<int:user_id>", "--auth"],
+    ["task", "process_data", "--category", "data"],
+    ["websocket", "/ws/live", "--room-based"],
+    ["websocket", "/ws/echo"],
+]
+TESTS = [
+    "tests/test_endpoint_get_api_users.py",
+    "tests/test_endpoint_get_api_users_by_user_id.py",
+    "tests/test_endpoint_post_api_users.py",
+    "tests/test_model_user.py",
+    "tests/test_task_process_data.py",
+    "tests/test_websocket_ws_echo.py",
+    "tests/test_websocket_ws_live.py",
+]
+CODE = {
+    "single": ["models.py"],
+    "blueprints": ["blueprints/data.py", "blueprints/echo.py", "blueprints/live.py"]
+    + ["blueprints/users.py", "models.py"],
+    "modular": [
+        f"modules/{feature}/{part}.py"
+        for feature in ("data", "echo", "live", "users")
+        for part in ("__init__", "routes", "services")
+    ]
+    + ["modules/data/tasks.py", "modules/users/models.py"],
+    "microservices": ["services/core/models.py"],
+}
+
+
+def _run(command: list[str], directory: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=directory, capture_output=True, text=True, timeout=180)
+
+
+@pytest.mark.parametrize("structure", sorted(STRUCTURE_FILES))
+def test_every_generator_wires_code_in_and_the_tests_pass(
+    structure: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "shop", "--structure", structure, "--no-git"]) == 0
+    project = tmp_path / "shop"
+    monkeypatch.chdir(project)
+    for arguments in GENERATED:
+        assert main(["generate", *arguments]) == 0, arguments
+    expected = COMMON_FILES + MICROSERVICE_FILES + STRUCTURE_FILES[structure]
+    assert _files(project) == sorted(expected + CODE[structure] + TESTS)
+
+    tests = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project)
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    assert " passed" in tests.stdout
+    assert "failed" not in tests.stdout
+    for check in (["check", "."], ["format", "--check", "."]):
+        linted = _run([sys.executable, "-m", "ruff", *check], project)
+        assert linted.returncode == 0, linted.stdout
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "shop", "--structure", "modular", "--no-git"]) == 0
+    monkeypatch.chdir(tmp_path / "shop")
+    return tmp_path / "shop"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["model", "Post", "-f", "title"], "field 'title' needs a type"),
+        (["model", "Post", "-f", "x:unknowntype"], "unknown type 'unknowntype'"),
+        (["model", "Post", "-f", "class:str"], "not a keyword"),
+        (["model", "post", "-f", "x:int"], "must be CamelCase"),
+        (["model", "Post"], "at least one field"),
+        (["model", "Post", "-f", "a:int", "-f", "a:str"], "fields repeat a name"),
+        (["endpoint", "api/users"], "must start with '/'"),
+        (["endpoint", "/api/<oops"], "is not a valid route"),
+        (["endpoint", "/api/users", "-m", "POST", "--model", "Nope"], "no model 'Nope'"),
+        (["task", "Bad-Name"], "lowercase identifier"),
+        (["task", "ok", "--category", "no spaces"], "category 'no spaces'"),
+        (["websocket", "/ws/<x"], "is not a valid route"),
+        (["endpoint", "/x", "--service", "core"], "--service is for the microservices"),
+    ],
+)
+def test_bad_specs_are_refused_and_nothing_is_written(
+    project: Path, capsys: pytest.CaptureFixture[str], arguments: list[str], message: str
+) -> None:
+    before = {path: path.read_bytes() for path in project.rglob("*") if path.is_file()}
+    assert main(["generate", *arguments]) == 2
+    assert message in capsys.readouterr().err
+    after = {path: path.read_bytes() for path in project.rglob("*") if path.is_file()}
+    assert after == before
+
+
+def test_outside_a_project_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["generate", "task", "work"]) == 2
+    assert "no .copier-answers.yml" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_existing_code_is_kept_unless_forced(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["generate", "task", "work", "--category", "jobs"]) == 0
+    tasks = project / "modules" / "jobs" / "tasks.py"
+    edited = tasks.read_text().replace('"processed"', '"done"')
+    tasks.write_text(edited)
+    assert main(["generate", "task", "work", "--category", "jobs"]) == 2
+    assert "already defines work (use --force" in capsys.readouterr().err
+    assert tasks.read_text() == edited
+    assert main(["generate", "task", "work", "--category", "jobs", "--force"]) == 0
+    assert '"processed"' in tasks.read_text()
+    assert tasks.read_text().count("async def work(") == 1
+
+
+def test_dry_run_prints_the_diff_and_writes_nothing(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _files(project)
+    assert main(["generate", "endpoint", "/api/orders", "--auth", "--dry-run"]) == 0
+    output = capsys.readouterr().out
+    assert "+++ b/modules/orders/routes.py" in output
+    assert '+@bp.get("/api/orders")' in output
+    assert "+    require_token(request)" in output
+    assert "+++ b/tests/test_endpoint_get_api_orders.py" in output
+    assert "nothing written" in output
+    assert _files(project) == before
+
+
+def test_generate_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    for arguments in (["generate"], ["generate", "model"], ["generate", "websocket"]):
+        with pytest.raises(SystemExit):
+            main([*arguments, "--help"])
+        assert "gobstopper generate" in capsys.readouterr().out
