@@ -12,13 +12,27 @@ import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["InitError", "add_parser", "project_answers"]
+__all__ = [
+    "InitError",
+    "add_parser",
+    "check_answers",
+    "package_name_problem",
+    "project_answers",
+    "project_name_problem",
+]
 
 USE_CASES = ("microservice", "data-science", "real-time-dashboard", "content-management")
 STRUCTURES = ("single", "blueprints", "modular", "microservices")
 SESSION_BACKENDS = ("memory", "redis", "postgres")
 TASK_BACKENDS = ("duckdb", "redis")
 DISCOVERY = ("static", "redis")
+CHOICES = {
+    "usecase": USE_CASES,
+    "structure": STRUCTURES,
+    "session_backend": SESSION_BACKENDS,
+    "task_backend": TASK_BACKENDS,
+    "discovery": DISCOVERY,
+}
 
 EXAMPLES = """\
 examples:
@@ -38,8 +52,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser = subparsers.add_parser(
         "init",
         help="create a new project from the Gobstopper template",
-        description="Create a new Gobstopper project with Copier. Answers not given as "
-        "flags or --data take the template's defaults.",
+        description="Create a new Gobstopper project with Copier. On a terminal, without "
+        "any answer given as a flag, a wizard asks the questions; otherwise answers not "
+        "given as flags or --data take the template's defaults and nothing is asked.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -72,23 +87,35 @@ def project_answers(args: argparse.Namespace) -> dict[str, str]:
         if getattr(args, key) is not None:
             answers[key] = getattr(args, key)
     name = answers.setdefault("project_name", "my-service")
-    if not _PROJECT_NAME.match(name):
-        raise InitError(
-            f"project name {name!r} must start with a letter and hold only letters, digits, "
-            "spaces, '-' and '_' (at most 64)"
-        )
-    package = answers.setdefault("package_name", re.sub(r"[- ]", "_", name.lower()))
-    if not package.isidentifier() or keyword.iskeyword(package) or not package.islower():
-        raise InitError(
-            f"package name {package!r} must be a lowercase Python identifier and not a keyword"
-        )
-    for key, allowed in (
-        ("usecase", USE_CASES),
-        ("structure", STRUCTURES),
-        ("session_backend", SESSION_BACKENDS),
-        ("task_backend", TASK_BACKENDS),
-        ("discovery", DISCOVERY),
-    ):
+    answers.setdefault("package_name", re.sub(r"[- ]", "_", name.lower()))
+    return check_answers(answers)
+
+
+def project_name_problem(name: str) -> str | None:
+    """What is wrong with a project name, or ``None``."""
+    if _PROJECT_NAME.match(name):
+        return None
+    return (
+        f"project name {name!r} must start with a letter and hold only letters, digits, "
+        "spaces, '-' and '_' (at most 64)"
+    )
+
+
+def package_name_problem(package: str) -> str | None:
+    """What is wrong with a Python package name, or ``None``."""
+    if package.isidentifier() and not keyword.iskeyword(package) and package.islower():
+        return None
+    return f"package name {package!r} must be a lowercase Python identifier and not a keyword"
+
+
+def check_answers(answers: dict[str, str]) -> dict[str, str]:
+    """``answers`` if every one is acceptable; else :class:`InitError` saying why."""
+    problem = project_name_problem(answers["project_name"]) or package_name_problem(
+        answers["package_name"]
+    )
+    if problem:
+        raise InitError(problem)
+    for key, allowed in CHOICES.items():
         if key in answers and answers[key] not in allowed:
             raise InitError(f"{key} {answers[key]!r} is not one of {', '.join(allowed)}")
     return answers
@@ -146,10 +173,28 @@ def _git_commit(destination: Path) -> str:
     return "git repository created with a first commit"
 
 
+def _wants_wizard(args: argparse.Namespace) -> bool:
+    """On a terminal, with no answer given as a flag and no --defaults."""
+    given = (args.name, args.usecase, args.structure, args.data or None, args.defaults or None)
+    return all(value is None for value in given) and sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def init_command(args: argparse.Namespace) -> int:
     """Entry point of ``gobstopper init``."""
     try:
-        answers = project_answers(args)
+        if _wants_wizard(args):
+            from .wizard import ask
+
+            problems = {"project_name": project_name_problem, "package_name": package_name_problem}
+            asked = ask(problems, CHOICES)
+            if asked is None:
+                print("gobstopper init: cancelled; nothing written", file=sys.stderr)
+                return 1
+            answers, git = asked
+            args.no_git = not git
+            check_answers(answers)
+        else:
+            answers = project_answers(args)
         destination = _destination(args, answers)
         _render(answers, destination)
     except InitError as error:
@@ -160,5 +205,10 @@ def init_command(args: argparse.Namespace) -> int:
         return 1
     git = "git skipped (--no-git)" if args.no_git else _git_commit(destination)
     print(f"created {destination} ({git})")
-    print(f"next:\n  cd {destination}\n  gobstopper run --config dev\n  python -m pytest")
+    serve = (
+        "python -m services"
+        if answers.get("structure") == "microservices"
+        else ("gobstopper run --config dev")
+    )
+    print(f"next:\n  cd {destination}\n  {serve}\n  python -m pytest")
     return 0

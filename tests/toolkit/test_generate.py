@@ -15,9 +15,11 @@ from gobstopper.cli import main
 from .test_init import COMMON_FILES, MICROSERVICE_FILES, STRUCTURE_FILES, _files
 
 GENERATED = [
-    ["model", "User", "-f", "name:str", "-f", "email:str", "-f", "created_at:datetime"]
-    + ["-f", "is_active:bool", "-f", "tags:list[str]", "-f", "score:decimal?"]
-    + ["-f", "ref:uuid", "-f", "born:date", "-f", "ratio:float", "-f", "visits:int"],
+    [
+        *("model", "User", "-f", "name:str", "-f", "email:str", "-f", "created_at:datetime"),
+        *("-f", "is_active:bool", "-f", "tags:list[str]", "-f", "score:decimal?"),
+        *("-f", "ref:uuid", "-f", "born:date", "-f", "ratio:float", "-f", "visits:int"),
+    ],
     ["endpoint", "/api/users", "-m", "GET", "--auth"],
     ["endpoint", "/api/users", "-m", "POST", "--model", "User"],
     ["endpoint", "/api/users/<int:user_id>", "--auth"],
@@ -36,8 +38,10 @@ TESTS = [
 ]
 CODE = {
     "single": ["models.py"],
-    "blueprints": ["blueprints/data.py", "blueprints/echo.py", "blueprints/live.py"]
-    + ["blueprints/users.py", "models.py"],
+    "blueprints": [
+        *("blueprints/data.py", "blueprints/echo.py", "blueprints/live.py"),
+        *("blueprints/users.py", "models.py"),
+    ],
     "modular": [
         f"modules/{feature}/{part}.py"
         for feature in ("data", "echo", "live", "users")
