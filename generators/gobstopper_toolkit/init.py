@@ -66,6 +66,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--data", action="append", default=[], metavar="KEY=VALUE", help="a template answer"
     )
     parser.add_argument("--dest", help="directory to create (default: ./NAME)")
+    parser.add_argument(
+        "--template",
+        metavar="SRC",
+        help="render another Copier template (a path or git URL) instead of the built-in one",
+    )
+    parser.add_argument("--vcs-ref", metavar="REF", help="git tag or commit of --template")
     parser.add_argument("--force", action="store_true", help="write into a non-empty directory")
     parser.add_argument(
         "--no-git", action="store_true", help="do not run git init and the first commit"
@@ -133,16 +139,22 @@ def _destination(args: argparse.Namespace, answers: dict[str, str]) -> Path:
     return destination
 
 
-def _render(answers: dict[str, str], destination: Path) -> None:
+def _render(
+    answers: dict[str, str], destination: Path, template: str | None, ref: str | None
+) -> None:
     import copier
 
-    from .templates import template_root
+    from .templates import template_source
+
+    if template is None:
+        template, ref = template_source()
 
     staging = Path(tempfile.mkdtemp(prefix=".gobstopper-init-", dir=destination.parent))
     try:
         copier.run_copy(
-            str(template_root()),
+            template,
             str(staging),
+            vcs_ref=ref,
             data=answers,
             defaults=True,
             quiet=True,
@@ -196,7 +208,7 @@ def init_command(args: argparse.Namespace) -> int:
         else:
             answers = project_answers(args)
         destination = _destination(args, answers)
-        _render(answers, destination)
+        _render(answers, destination, args.template, args.vcs_ref)
     except InitError as error:
         print(f"gobstopper init: error: {error}", file=sys.stderr)
         return 2

@@ -1,13 +1,32 @@
-"""Where the project template is: inside the installed wheel, or in a source checkout."""
+"""Where the project template is, and the git repository ``copier update`` reads it from.
+
+The wheel ships the template as plain files, but ``copier update`` must see both the
+version a project was made with and the new one, which needs a git repository with
+tags. So each installed version commits its template into a cache repository
+(``$GOBSTOPPER_TEMPLATE_CACHE``, default ``~/.cache/gobstopper/project-template``) and
+tags it ``v<version>+<digest of the files>``; projects record that repository as
+``_src_path`` and the tag as ``_commit``. Installing a newer Gobstopper adds its
+commit on top, and ``gobstopper upgrade`` moves a project from its tag to the new one.
+"""
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
-__all__ = ["template_root"]
+__all__ = ["TemplateError", "cache_repository", "template_root", "template_source"]
 
 _PACKAGED = Path(__file__).resolve().parent / "project-templates"
 _CHECKOUT = Path(__file__).resolve().parents[2] / "project-templates"
+_GIT_IDENTITY = ["-c", "user.name=gobstopper", "-c", "user.email=gobstopper@localhost"]
+
+
+class TemplateError(RuntimeError):
+    """The template repository cannot be prepared; the message says why."""
 
 
 def template_root() -> Path:
@@ -16,3 +35,57 @@ def template_root() -> Path:
         if (candidate / "copier.yml").is_file():
             return candidate
     raise FileNotFoundError("the gobstopper project template is missing from this install")
+
+
+def cache_repository() -> Path:
+    """Where the versions of the template are kept as git tags."""
+    configured = os.environ.get("GOBSTOPPER_TEMPLATE_CACHE")
+    if configured:
+        return Path(configured).expanduser()
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "gobstopper" / "project-template"
+
+
+def _version_tag(root: Path) -> str:
+    from gobstopper import __version__
+
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return f"v{__version__}+{digest.hexdigest()[:12]}"
+
+
+def _git(repository: Path, *arguments: str) -> str:
+    done = subprocess.run(
+        ["git", *_GIT_IDENTITY, *arguments], cwd=repository, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise TemplateError(f"git {arguments[0]} in {repository} failed: {done.stderr.strip()}")
+    return done.stdout.strip()
+
+
+def template_source(root: Path | None = None) -> tuple[str, str | None]:
+    """``(source, tag)`` to render from: the cache repository at this version's tag, made
+    now if missing; or the packaged folder and ``None`` when git is not installed (such a
+    project cannot be upgraded with ``copier update``)."""
+    root = root or template_root()
+    if shutil.which("git") is None:
+        return str(root), None
+    tag = _version_tag(root)
+    repository = cache_repository()
+    repository.mkdir(parents=True, exist_ok=True)
+    with open(repository.parent / f".{repository.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (repository / ".git").is_dir():
+            _git(repository, "init", "-q")
+        if not _git(repository, "tag", "--list", tag):
+            for entry in repository.iterdir():
+                if entry.name != ".git":
+                    shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+            shutil.copytree(
+                root, repository, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__")
+            )
+            _git(repository, "add", "-A")
+            _git(repository, "commit", "-q", "--allow-empty", "-m", f"template {tag}")
+            _git(repository, "tag", tag)
+    return str(repository), tag
