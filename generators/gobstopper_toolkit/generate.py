@@ -191,10 +191,10 @@ def _endpoint(args: argparse.Namespace, project: Project, changes: Changes) -> N
     if any(converter == "uuid" for converter, _ in parameters):
         imports.append(("uuid", "UUID"))
     body_lines: list[str] = []
+    guard = ""
     if args.auth:
-        signature.insert(0, "request: Request")
-        imports += [("gobstopper", "Request"), ("auth", "require_token")]
-        body_lines.append("    require_token(request)")
+        imports.append(("auth", "token_required"))
+        guard = "@token_required\n"
     model_module, required = (None, [])
     if args.model:
         model_module, required = _find_model(project, args.model, args.service)
@@ -215,7 +215,8 @@ def _endpoint(args: argparse.Namespace, project: Project, changes: Changes) -> N
         body_lines.append(f'    return {{"message": "{method} {args.path}"{extra}}}')
     block = (
         f'@{place.owner}.{method.lower()}("{args.path}")\n'
-        f"async def {function}({', '.join(signature)}) -> {returns}:\n"
+        + guard
+        + f"async def {function}({', '.join(signature)}) -> {returns}:\n"
         f'    """{method} {args.path}{" (bearer token required)" if args.auth else ""}."""\n'
         + "\n".join(body_lines)
         + "\n"

@@ -9,6 +9,7 @@
 
 from .app import Gobstopper, url_for
 from .blueprints import Blueprint
+from .guards import guard
 from .http import (
     FileResponse,
     FileStorage,
@@ -48,6 +49,7 @@ __all__ = [
     "__version__",
     "abort",
     "get_notifications",
+    "guard",
     "jsonify",
     "make_response",
     "notification",

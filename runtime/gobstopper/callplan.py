@@ -23,11 +23,17 @@ from .http.jsonbody import decoder_for
 from .http.request import Request, disconnected
 from .routing.router import Rule
 
-__all__ = ["HandlerCall", "compile_call"]
+__all__ = ["HandlerCall", "add_call_wrapper", "compile_call"]
 
 HandlerCall = Callable[[Request, dict[str, Any]], Awaitable[Any]]
 
 _SEQUENCE_ORIGINS = (list, tuple, set, frozenset)
+
+
+def add_call_wrapper(view: Any, wrap: Callable[[HandlerCall], HandlerCall]) -> None:
+    """Have ``wrap`` wrap the compiled call of handler ``view`` (its arguments not yet
+    read), as guards and rate limits do; wrappers added later run further inside."""
+    view.__gobstopper_call_wrappers__ = [*getattr(view, "__gobstopper_call_wrappers__", ()), wrap]
 
 
 def _is_body_type(annotation: Any) -> bool:

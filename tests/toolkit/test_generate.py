@@ -146,7 +146,7 @@ def test_dry_run_prints_the_diff_and_writes_nothing(
     output = capsys.readouterr().out
     assert "+++ b/modules/orders/routes.py" in output
     assert '+@bp.get("/api/orders")' in output
-    assert "+    require_token(request)" in output
+    assert "+@token_required" in output
     assert "+++ b/tests/test_endpoint_get_api_orders.py" in output
     assert "nothing written" in output
     assert _files(project) == before

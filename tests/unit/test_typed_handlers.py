@@ -8,7 +8,7 @@ from typing import Literal
 import msgspec
 import pytest
 
-from gobstopper import Gobstopper, Request
+from gobstopper import Gobstopper, Request, abort, guard
 from gobstopper.testing import TestClient
 
 
@@ -145,3 +145,32 @@ def test_two_body_parameters_are_refused_at_startup() -> None:
 
     with pytest.raises(TypeError, match="two body parameters"):
         TestClient(app).post("/x", json={})
+
+
+def test_a_guard_refuses_before_the_body_is_read() -> None:
+    class Note(msgspec.Struct):
+        text: str
+
+    checked: list[str] = []
+
+    async def members_only(request) -> None:
+        checked.append(request.path)
+        if request.headers.get("x-member") != "yes":
+            abort(401, "members only")
+
+    app = Gobstopper(__name__, static_folder=None)
+
+    @app.post("/notes")
+    @guard(members_only)
+    async def add_note(note: Note) -> Note:
+        return note
+
+    with TestClient(app) as client:
+        refused = client.post("/notes", content=b"not json")
+        wrong_shape = client.post("/notes", json={"nope": 1}, headers={"x-member": "yes"})
+        accepted = client.post("/notes", json={"text": "hi"}, headers={"x-member": "yes"})
+    assert refused.status_code == 401
+    assert "members only" in refused.text
+    assert wrong_shape.status_code == 422
+    assert accepted.json() == {"text": "hi"}
+    assert checked == ["/notes"] * 3

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from ..callplan import add_call_wrapper
 from ..http.errors import HTTPException
 from ..http.results import to_response
 
@@ -224,8 +225,7 @@ def rate_limit(
         return limited
 
     def decorator(view: F) -> F:
-        wrappers = [*getattr(view, "__gobstopper_call_wrappers__", ()), wrap]
-        view.__gobstopper_call_wrappers__ = wrappers  # type: ignore[attr-defined]
+        add_call_wrapper(view, wrap)
         return view
 
     return decorator
