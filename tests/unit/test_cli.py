@@ -104,6 +104,9 @@ def test_version_reports_versions_and_rust_core() -> None:
         ["run-tasks", "--help"],
         ["cleanup-tasks", "--help"],
         ["init", "--help"],
+        ["generate", "--help"],
+        ["generate", "endpoint", "--help"],
+        ["upgrade", "--help"],
     ],
 )
 def test_every_command_has_help_with_an_example(command: list[str]) -> None:
