@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .changes import Changes
 from .fields import Field, FieldError, parse_field, to_snake
-from .project import Place, Project, ProjectError
+from .project import Project, ProjectError
 from .pysource import SourceError, defined_names
 
 __all__ = ["add_parser"]
@@ -52,8 +52,7 @@ def _check_path(path: str) -> list[tuple[str, str]]:
         Rule(path)
     except ValueError as error:
         raise GenerateError(f"path {path!r} is not a valid route: {error}") from None
-    parameters = [(converter or "string", name) for converter, name in _PARAMETER.findall(path)]
-    return parameters
+    return [(converter or "string", name) for converter, name in _PARAMETER.findall(path)]
 
 
 def _feature_of(path: str) -> str:
@@ -112,7 +111,8 @@ def _model(args: argparse.Namespace, project: Project, changes: Changes) -> None
     imports = [("msgspec", "")] + [pair for field in fields for pair in field.imports]
     changes.put(place.path, place.header, imports, args.name, "\n".join(lines) + "\n")
     changes.create(
-        _test_path(project, "model", to_snake(args.name)), _model_test(args.name, place, fields)
+        _test_path(project, "model", to_snake(args.name)),
+        _model_test(args.name, place.module, fields),
     )
 
 
@@ -120,8 +120,7 @@ def _payload(fields: list[Field]) -> str:
     return "{" + ", ".join(f'"{field.name}": {field.sample}' for field in fields) + "}"
 
 
-def _model_test(name: str, place: Place, fields: list[Field]) -> str:
-    module = place.module
+def _model_test(name: str, module: str, fields: list[Field]) -> str:
     required = [field.name for field in fields if not field.optional]
     text = _test_header(f"The {name} model decodes valid JSON and refuses bad input.")
     text += f"""
@@ -157,8 +156,8 @@ def test_{to_snake(name)}_needs_its_required_fields() -> None:
 # -- endpoint ------------------------------------------------------------------------------
 
 
-def _find_model(project: Project, name: str, service: str | None) -> tuple[str, list[str]]:
-    """The module defining model ``name`` and its required fields' names."""
+def _find_model(project: Project, name: str, service: str | None) -> tuple[str, ast.ClassDef]:
+    """The module defining model ``name``, and its class as written there."""
     if project.structure == "modular":
         candidates = sorted(project.root.glob("modules/*/models.py"))
     else:
@@ -168,15 +167,7 @@ def _find_model(project: Project, name: str, service: str | None) -> tuple[str, 
             continue
         for node in ast.parse(path.read_text()).body:
             if isinstance(node, ast.ClassDef) and node.name == name:
-                required = [
-                    item.target.id
-                    for item in node.body
-                    if isinstance(item, ast.AnnAssign)
-                    and isinstance(item.target, ast.Name)
-                    and item.value is None
-                ]
-                module = ".".join(path.relative_to(project.root).with_suffix("").parts)
-                return module, required
+                return ".".join(path.relative_to(project.root).with_suffix("").parts), node
     raise GenerateError(f"no model {name!r} in this project; create it with generate model first")
 
 
@@ -195,10 +186,9 @@ def _endpoint(args: argparse.Namespace, project: Project, changes: Changes) -> N
     if args.auth:
         imports.append(("auth", "token_required"))
         guard = "@token_required\n"
-    model_module, required = (None, [])
-    if args.model:
-        model_module, required = _find_model(project, args.model, args.service)
-        imports.append((model_module, args.model))
+    model = _find_model(project, args.model, args.service) if args.model else None
+    if model:
+        imports.append((model[0], args.model))
     echo = ", ".join(f'"{name}": {name}' for _, name in parameters)
     if args.model and method in _BODY_METHODS:
         variable = to_snake(args.model)
@@ -227,7 +217,7 @@ def _endpoint(args: argparse.Namespace, project: Project, changes: Changes) -> N
     url = _PARAMETER.sub(lambda m: _sample(m.group(1) or "string"), args.path)
     changes.create(
         _test_path(project, "endpoint", function),
-        _endpoint_test(args, project, function, url, model_module, required),
+        _endpoint_test(args, project, function, url, model[1] if model else None),
     )
 
 
@@ -236,8 +226,7 @@ def _endpoint_test(
     project: Project,
     function: str,
     url: str,
-    model_module: str | None,
-    required: list[str],
+    model: ast.ClassDef | None,
 ) -> str:
     method = args.method.upper()
     verb = method.lower()
@@ -246,8 +235,15 @@ def _endpoint_test(
     fixture = "auth_headers: dict[str, str]" if args.auth else ""
     text = _test_header(f"{method} {args.path}")
     text += f"\nfrom gobstopper.testing import TestClient\n\nfrom {app_module} import app\n"
-    if args.model and method in _BODY_METHODS:
-        fields = _fields_of(project, model_module, args.model)
+    if model and method in _BODY_METHODS:
+        fields = _fields_of(model)
+        required = [  # fields without a default
+            item.target.id
+            for item in model.body
+            if isinstance(item, ast.AnnAssign)
+            and isinstance(item.target, ast.Name)
+            and item.value is None
+        ]
         status = 201 if method == "POST" else 200
         text += f"""
 
@@ -271,7 +267,7 @@ def test_{function}_refuses_a_body_without_{required[0]}({fixture}) -> None:
     assert "{required[0]}" in response.text
 """
     else:
-        expected = "[]" if args.model else None
+        expected = "[]" if model else None
         check = (
             f"    assert response.json() == {expected}\n"
             if expected
@@ -298,17 +294,13 @@ def test_{function}_needs_a_bearer_token() -> None:
     return text
 
 
-def _fields_of(project: Project, module: str | None, name: str) -> list[Field]:
+def _fields_of(model: ast.ClassDef) -> list[Field]:
     """The fields of an existing model, read back from its source for test payloads."""
-    path = project.root.joinpath(*(module or "").split(".")).with_suffix(".py")
-    for node in ast.parse(path.read_text()).body:
-        if isinstance(node, ast.ClassDef) and node.name == name:
-            return [
-                _field_from(item)
-                for item in node.body
-                if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
-            ]
-    raise GenerateError(f"model {name!r} vanished from {path}")
+    return [
+        _field_from(item)
+        for item in model.body
+        if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
+    ]
 
 
 def _field_from(item: ast.AnnAssign) -> Field:
