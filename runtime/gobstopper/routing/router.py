@@ -2,7 +2,9 @@
 
 Static paths are found with one dict lookup. Dynamic paths walk a segment trie — static
 children first, then typed parameters by converter priority, then ``<path:...>`` — so a
-lookup costs the depth of the path, not the number of routes.
+lookup costs the depth of the path, not the number of routes. With the Rust core installed
+(see :mod:`gobstopper.accelerators`) the same trie is walked in Rust; converters it does not
+know natively are called back in Python, so both give identical results.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote, urlencode
 
-from .converters import CONVERTERS, Converter
+from ..accelerators import native
+from .converters import CONVERTERS, Converter, FloatConverter, IntConverter, StringConverter
 
 __all__ = ["BuildError", "Router", "Rule"]
 
@@ -167,8 +171,42 @@ def _segment_priority(segment: _Segment) -> int:
     return segment.params[0].converter.priority
 
 
+# What the Rust trie is told about each segment kind (see rust/src/router.rs).
+_RUST_STATIC, _RUST_STRING, _RUST_INT, _RUST_FLOAT, _RUST_PATH = 0, 1, 2, 3, 4
+_RUST_CALLBACK, _RUST_MIXED = 5, 6
+_RUST_KINDS: dict[type[Converter], int] = {
+    StringConverter: _RUST_STRING,
+    IntConverter: _RUST_INT,
+    FloatConverter: _RUST_FLOAT,
+}
+
+
+def _rust_segments(rule: Rule) -> list[tuple[int, str, str, int, Any]]:
+    """``rule`` as the Rust trie takes it: ``(kind, text, name, priority, callback)``."""
+    described = []
+    for segment in rule.segments:
+        if segment.is_static:
+            described.append((_RUST_STATIC, segment.text, "", 0, None))
+            continue
+        priority = _segment_priority(segment)
+        single = segment.single
+        if single is None:
+            matcher = partial(_match_mixed, segment)
+            described.append((_RUST_MIXED, segment.text, "", priority, matcher))
+        elif single.converter.spans_segments:
+            described.append((_RUST_PATH, segment.text, single.name, priority, None))
+        else:
+            converter = single.converter
+            kind = _RUST_KINDS.get(type(converter), _RUST_CALLBACK)
+            described.append((kind, segment.text, single.name, priority, converter.to_python))
+    return described
+
+
 class Router(Generic[T]):
     """Path → ``{method: target}`` plus the converted path parameters.
+
+    ``accelerated`` picks the dynamic-path implementation: the Rust trie (``True``), the
+    Python one (``False``) or whichever :mod:`gobstopper.accelerators` chose (``None``).
 
     >>> router = Router()
     >>> router.add(Rule("/users/<int:user_id>"), ["GET"], "show_user")
@@ -176,10 +214,26 @@ class Router(Generic[T]):
     ({'GET': 'show_user'}, {'user_id': 7})
     """
 
-    def __init__(self) -> None:
+    match_dynamic: Callable[[str], tuple[dict[str, T], dict[str, Any]] | None]
+    """Like :meth:`match`, for a path already known not to be a static rule (bound once,
+    so a lookup goes straight to the chosen implementation)."""
+
+    def __init__(self, *, accelerated: bool | None = None) -> None:
         self._static: dict[str, dict[str, T]] = {}
         self._root: _Node[T] = _Node()
         self._rules: list[tuple[Rule, frozenset[str], T]] = []
+        core = native()
+        if accelerated and core is None:
+            from .. import _core  # raises the ImportError that names the extra
+
+            core = _core
+        self._rust = core.Router(self._match_python) if core and accelerated is not False else None
+        self.match_dynamic = self._match_python if self._rust is None else self._rust.match_dynamic
+
+    @property
+    def accelerated(self) -> bool:
+        """Whether dynamic paths are matched by the Rust core."""
+        return self._rust is not None
 
     def add(self, rule: Rule, methods: Iterable[str], target: T, *, implicit: bool = False) -> None:
         """Register ``target`` for ``methods`` on ``rule``.
@@ -195,6 +249,8 @@ class Router(Generic[T]):
                 node = self._child(node, segment)
             if node.endpoints is None:
                 node.endpoints = {}
+                if self._rust is not None:
+                    self._rust.insert(_rust_segments(rule), node.endpoints)
             endpoints = node.endpoints
         added = []
         for method in methods:
@@ -231,8 +287,7 @@ class Router(Generic[T]):
             return endpoints, {}
         return self.match_dynamic(path)
 
-    def match_dynamic(self, path: str) -> tuple[dict[str, T], dict[str, Any]] | None:
-        """Like :meth:`match`, for a path already known not to be a static rule."""
+    def _match_python(self, path: str) -> tuple[dict[str, T], dict[str, Any]] | None:
         if not path.startswith("/"):
             return None
         params: dict[str, Any] = {}

@@ -1,0 +1,16 @@
+"""The Rust accelerators, when ``gobstopper-core`` is installed (``pip install
+"gobstopper[rust]"``).
+
+``import gobstopper._core`` succeeds only then, so it tells whether the accelerators are
+present. The runtime itself goes through :mod:`gobstopper.accelerators`, which also honours
+``GOBSTOPPER_NO_RUST``.
+"""
+
+try:
+    from gobstopper_core._native import Router, __version__
+except ImportError as missing:
+    raise ImportError(
+        'the Rust core is not installed: pip install "gobstopper[rust]"'
+    ) from missing
+
+__all__ = ["Router", "__version__"]

@@ -1,0 +1,16 @@
+//! `gobstopper_core._native`: the optional Rust accelerators of Gobstopper.
+//!
+//! Each component mirrors a pure-Python implementation in the `gobstopper` runtime and
+//! passes the same test vectors; the runtime picks this module when it is importable and
+//! `GOBSTOPPER_NO_RUST` is unset.
+
+use pyo3::prelude::*;
+
+mod router;
+
+#[pymodule]
+fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    module.add_class::<router::Router>()?;
+    Ok(())
+}

@@ -1,0 +1,268 @@
+//! The dynamic half of Gobstopper's router: a segment trie walked with the same
+//! precedence and backtracking as `gobstopper.routing.router._walk`.
+//!
+//! Static rules never reach this code (Python answers them with one dict lookup).
+//! Converters the trie does not know natively are called back in Python, so custom and
+//! mixed (`file.<ext>`) segments keep their exact Python behaviour.
+
+use std::collections::HashMap;
+
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyInt, PyString, PyTuple};
+
+/// How a dynamic segment matches, as declared by the Python side when a rule is added.
+const STATIC: u8 = 0;
+const STRING: u8 = 1;
+const INT: u8 = 2;
+const FLOAT: u8 = 3;
+const PATH: u8 = 4;
+const CALLBACK: u8 = 5;
+const MIXED: u8 = 6;
+
+enum Matcher {
+    String,
+    Int,
+    Float,
+    Path,
+    /// A single-placeholder segment whose converter lives in Python: `to_python(text)`.
+    Callback(Py<PyAny>),
+    /// A segment mixing text and placeholders: `match(text) -> dict | None`.
+    Mixed(Py<PyAny>),
+}
+
+struct Edge {
+    text: String,
+    matcher: Matcher,
+    name: Py<PyString>,
+    priority: i64,
+    child: Node,
+}
+
+#[derive(Default)]
+struct Node {
+    fixed: HashMap<String, Node>,
+    dynamic: Vec<Edge>,
+    endpoints: Option<Py<PyAny>>,
+}
+
+type Params = Vec<(Py<PyAny>, Py<PyAny>)>;
+
+/// Path → the endpoints object registered for it, plus converted path parameters.
+#[pyclass(module = "gobstopper_core._native", name = "Router")]
+pub struct Router {
+    root: Node,
+    fallback: Py<PyAny>,
+}
+
+#[pymethods]
+impl Router {
+    /// `fallback(path)` answers for paths that are not valid UTF-8 (lone surrogates).
+    #[new]
+    fn new(fallback: Py<PyAny>) -> Self {
+        Router { root: Node::default(), fallback }
+    }
+
+    /// Register `endpoints` (returned as is by `match`) for a rule given as segments of
+    /// `(kind, text, name, priority, callback)`.
+    fn insert(&mut self, segments: &Bound<'_, PyAny>, endpoints: Py<PyAny>) -> PyResult<()> {
+        let mut node = &mut self.root;
+        for item in segments.try_iter()? {
+            let item = item?;
+            let spec = item.cast::<PyTuple>()?;
+            let (kind, text, name, priority, callback): (u8, String, Bound<'_, PyString>, i64, Bound<'_, PyAny>) =
+                spec.extract()?;
+            node = if kind == STATIC {
+                node.fixed.entry(text).or_default()
+            } else {
+                child_for(node, kind, text, name, priority, callback)?
+            };
+        }
+        node.endpoints = Some(endpoints);
+        Ok(())
+    }
+
+    /// `(endpoints, params)` for `path`, or `None` when no dynamic rule matches.
+    fn match_dynamic(&self, py: Python<'_>, path: &Bound<'_, PyString>) -> PyResult<Py<PyAny>> {
+        let Ok(text) = path.to_str() else {
+            return self.fallback.call1(py, (path,));
+        };
+        let Some(rest) = text.strip_prefix('/') else {
+            return Ok(py.None());
+        };
+        let segments: Vec<&str> = rest.split('/').collect();
+        let mut params = Params::new();
+        match walk(py, &self.root, &segments, 0, &mut params)? {
+            None => Ok(py.None()),
+            Some(endpoints) => {
+                let found = PyDict::new(py);
+                for (name, value) in params {
+                    found.set_item(name, value)?;
+                }
+                Ok(PyTuple::new(py, [endpoints.clone_ref(py).into_any(), found.into_any().unbind()])?
+                    .into_any()
+                    .unbind())
+            }
+        }
+    }
+}
+
+fn child_for<'n>(
+    node: &'n mut Node,
+    kind: u8,
+    text: String,
+    name: Bound<'_, PyString>,
+    priority: i64,
+    callback: Bound<'_, PyAny>,
+) -> PyResult<&'n mut Node> {
+    if let Some(index) = node.dynamic.iter().position(|edge| edge.text == text) {
+        return Ok(&mut node.dynamic[index].child);
+    }
+    let matcher = match kind {
+        STRING => Matcher::String,
+        INT => Matcher::Int,
+        FLOAT => Matcher::Float,
+        PATH => Matcher::Path,
+        CALLBACK => Matcher::Callback(callback.unbind()),
+        MIXED => Matcher::Mixed(callback.unbind()),
+        other => return Err(PyTypeError::new_err(format!("unknown segment kind {other}"))),
+    };
+    let edge = Edge { text: text.clone(), matcher, name: name.unbind(), priority, child: Node::default() };
+    // Stable, like Python's list.sort: equal priorities keep their registration order.
+    let at = node.dynamic.partition_point(|existing| existing.priority <= priority);
+    node.dynamic.insert(at, edge);
+    Ok(&mut node.dynamic[at].child)
+}
+
+fn next<'n>(
+    py: Python<'_>,
+    child: &'n Node,
+    segments: &[&str],
+    index: usize,
+    params: &mut Params,
+) -> PyResult<Option<&'n Py<PyAny>>> {
+    if index == segments.len() {
+        Ok(child.endpoints.as_ref())
+    } else {
+        walk(py, child, segments, index, params)
+    }
+}
+
+fn walk<'n>(
+    py: Python<'_>,
+    node: &'n Node,
+    segments: &[&str],
+    index: usize,
+    params: &mut Params,
+) -> PyResult<Option<&'n Py<PyAny>>> {
+    let segment = segments[index];
+    if let Some(child) = node.fixed.get(segment) {
+        if let Some(found) = next(py, child, segments, index + 1, params)? {
+            return Ok(Some(found));
+        }
+    }
+    for edge in &node.dynamic {
+        if let Matcher::Path = edge.matcher {
+            if let Some(found) = walk_path(py, edge, segments, index, params)? {
+                return Ok(Some(found));
+            }
+            continue;
+        }
+        if let Matcher::Mixed(matcher) = &edge.matcher {
+            let values = matcher.call1(py, (segment,))?;
+            let values = values.bind(py);
+            if values.is_none() {
+                continue;
+            }
+            if let Some(found) = next(py, &edge.child, segments, index + 1, params)? {
+                for pair in values.cast::<PyDict>()?.iter() {
+                    params.push((pair.0.unbind(), pair.1.unbind()));
+                }
+                return Ok(Some(found));
+            }
+            continue;
+        }
+        let Some(value) = convert(py, &edge.matcher, segment)? else {
+            continue;
+        };
+        if let Some(found) = next(py, &edge.child, segments, index + 1, params)? {
+            params.push((edge.name.clone_ref(py).into_any(), value));
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
+}
+
+fn walk_path<'n>(
+    py: Python<'_>,
+    edge: &'n Edge,
+    segments: &[&str],
+    index: usize,
+    params: &mut Params,
+) -> PyResult<Option<&'n Py<PyAny>>> {
+    // Shortest first, so a rule with a literal suffix (/<path:p>/meta) beats the bare one.
+    for end in index + 1..=segments.len() {
+        let value = segments[index..end].join("/");
+        if value.is_empty() {
+            continue;
+        }
+        if let Some(found) = next(py, &edge.child, segments, end, params)? {
+            params.push((edge.name.clone_ref(py).into_any(), PyString::new(py, &value).into_any().unbind()));
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
+}
+
+fn all_digits(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit())
+}
+
+/// The converted value of one segment, or `None` where the converter refuses it.
+fn convert(py: Python<'_>, matcher: &Matcher, segment: &str) -> PyResult<Option<Py<PyAny>>> {
+    match matcher {
+        Matcher::String => {
+            Ok((!segment.is_empty()).then(|| PyString::new(py, segment).into_any().unbind()))
+        }
+        Matcher::Int => {
+            if !all_digits(segment) {
+                return Ok(None);
+            }
+            if segment.len() <= 18 {
+                let number: u64 = segment.parse().expect("18 ASCII digits fit in u64");
+                return Ok(Some(number.into_pyobject(py)?.into_any().unbind()));
+            }
+            Ok(Some(py.get_type::<PyInt>().call1((segment,))?.unbind()))
+        }
+        Matcher::Float => {
+            let Some((whole, fraction)) = segment.split_once('.') else {
+                return Ok(None);
+            };
+            if !all_digits(whole) || !all_digits(fraction) {
+                return Ok(None);
+            }
+            // Rust and Python both round decimal text to the nearest double.
+            let number: f64 = segment.parse().expect("digits.digits is a valid float");
+            Ok(Some(number.into_pyobject(py)?.into_any().unbind()))
+        }
+        Matcher::Callback(to_python) => match to_python.call1(py, (segment,)) {
+            Ok(value) => Ok(Some(value)),
+            Err(error) if error.is_instance_of::<PyValueError>(py) => Ok(None),
+            Err(error) => Err(error),
+        },
+        Matcher::Path | Matcher::Mixed(_) => unreachable!("handled by walk"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::all_digits;
+
+    #[test]
+    fn digits_are_ascii_only_and_never_empty() {
+        assert!(all_digits("0042"));
+        assert!(!all_digits(""));
+        assert!(!all_digits("٣"));
+        assert!(!all_digits("4a"));
+    }
+}
