@@ -19,6 +19,7 @@ import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from .accelerators import native
 from .http.request import current_request
 from .http.response import StreamResponse
 from .notifications import get_notifications
@@ -31,6 +32,8 @@ except ImportError as missing:  # pragma: no cover - exercised without the extra
     raise ImportError(
         'templates need Jinja2: install it with pip install "gobstopper[templates]"'
     ) from missing
+
+from .templating_rust import RustTemplates
 
 if TYPE_CHECKING:
     from .app import Gobstopper
@@ -99,6 +102,8 @@ class Templates:
             csrf_token=_with_request(csrf_token),
             csp_nonce=_with_request(csp_nonce),
         )
+        core = native()
+        self._rust = None if core is None else RustTemplates(self.environment, core, _AUTOESCAPED)
 
     def folders(self) -> Iterator[str]:
         """The template folders in search order: the application's, then each blueprint's."""
@@ -125,8 +130,14 @@ class Templates:
             ) from error
 
     async def render(self, name: str, values: dict[str, Any]) -> str:
-        """Render the template file ``name`` with ``values`` to a string."""
-        return await self._render(self._template(name), name, values)
+        """Render the template file ``name`` with ``values`` to a string (in Rust when the
+        core is installed and the template qualifies; see :mod:`gobstopper.templating_rust`)."""
+        context = await self._context(values)
+        if self._rust is not None:
+            output = self._rust.render(name, context)
+            if output is not None:
+                return output
+        return await self._render(self._template(name), name, context)
 
     async def render_string(self, source: str, values: dict[str, Any]) -> str:
         """Render the template source ``source`` with ``values`` to a string."""
@@ -134,10 +145,9 @@ class Templates:
             template = self.environment.from_string(source)
         except jinja2.TemplateSyntaxError as error:
             raise TemplateRenderError("<string>", error.lineno, error.message or "") from error
-        return await self._render(template, "<string>", values)
+        return await self._render(template, "<string>", await self._context(values))
 
-    async def _render(self, template: jinja2.Template, name: str, values: dict[str, Any]) -> str:
-        context = await self._context(values)
+    async def _render(self, template: jinja2.Template, name: str, context: dict[str, Any]) -> str:
         try:
             if self.enable_async:
                 return await template.render_async(context)

@@ -6,11 +6,15 @@
 
 use pyo3::prelude::*;
 
+mod pyrepr;
 mod router;
+mod templates;
 
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     module.add_class::<router::Router>()?;
+    module.add_class::<templates::TemplateEngine>()?;
+    module.add("TemplateError", module.py().get_type::<templates::TemplateError>())?;
     Ok(())
 }
