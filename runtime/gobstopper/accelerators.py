@@ -15,7 +15,7 @@ import logging
 import os
 from types import ModuleType
 
-__all__ = ["implementation", "log_implementation", "native"]
+__all__ = ["implementation", "log_implementation", "native", "select"]
 
 logger = logging.getLogger("gobstopper")
 
@@ -36,6 +36,19 @@ _NATIVE, _DESCRIPTION = _load()
 def native() -> ModuleType | None:
     """The Rust core module, or ``None`` when the pure-Python path is active."""
     return _NATIVE
+
+
+def select(accelerated: bool | None) -> ModuleType | None:
+    """The core a component should use: the process default for ``None``, the Rust core
+    for ``True`` (raising the ImportError that names the extra when it is missing, whatever
+    ``GOBSTOPPER_NO_RUST`` says), pure Python for ``False``."""
+    if accelerated is None:
+        return _NATIVE
+    if not accelerated:
+        return None
+    from . import _core
+
+    return _core
 
 
 def implementation() -> str:

@@ -15,6 +15,7 @@ import re
 import stat as stat_module
 from typing import TYPE_CHECKING, NamedTuple
 
+from .accelerators import select
 from .http.conditional import http_date
 from .http.errors import HTTPException
 from .http.files import FileResponse, file_etag, guess_type, is_safe_relative, resolve_inside
@@ -68,6 +69,8 @@ class StaticFiles:
     :param precompressed: serve ``name.br`` / ``name.gz`` when they exist and the client
         accepts them (with ``Vary: Accept-Encoding``).
     :param allow_hidden: serve names starting with a dot (off: ``.env`` stays private).
+    :param accelerated: look files up with the Rust core (``True``), in Python (``False``)
+        or as :mod:`gobstopper.accelerators` chose (``None``).
 
     Resolved paths and response headers are cached per file and checked against one
     ``stat`` per request (device, inode, size, modification time), so an edited, replaced
@@ -82,6 +85,7 @@ class StaticFiles:
         fingerprinted_max_age: int = _ONE_YEAR,
         precompressed: bool = True,
         allow_hidden: bool = False,
+        accelerated: bool | None = None,
     ) -> None:
         self.directory = os.path.realpath(directory)
         self.max_age = max_age
@@ -89,6 +93,12 @@ class StaticFiles:
         self.precompressed = precompressed
         self.allow_hidden = allow_hidden
         self._cache: dict[str, _Entry] = {}
+        self._lookup = self._lookup_python
+        core = select(accelerated)
+        if core is not None:
+            self._lookup = core.StaticFiles(
+                self.directory, allow_hidden, precompressed, self._build, self._lookup_python
+            ).lookup
 
     def resolve(self, path: str) -> str | None:
         """The real path of the file ``path`` names inside the directory, or ``None``."""
@@ -98,23 +108,25 @@ class StaticFiles:
 
     def response(self, request: Request, path: str) -> FileResponse:
         """Answer a GET/HEAD for ``path``; raises 404 when there is no such file."""
-        if not is_safe_relative(path, allow_hidden=self.allow_hidden):
+        entry = self._lookup(path, request._scope.headers.get("accept-encoding"))
+        if entry is None:
             raise HTTPException(404, "The requested file was not found.")
-        entry = None
+        return FileResponse._prepared(
+            entry.path, list(entry.headers), entry.etag, entry.modified, entry.size
+        )
+
+    def _lookup_python(self, path: str, accept_encoding: str | None) -> _Entry | None:
+        """The entry answering ``path`` (the Rust core does the same, in Rust)."""
+        if not is_safe_relative(path, allow_hidden=self.allow_hidden):
+            return None
         if self.precompressed:
-            accepted = _accepted_encodings(request._scope.headers.get("accept-encoding"))
+            accepted = _accepted_encodings(accept_encoding)
             for coding, suffix in _ENCODINGS:
                 if coding in accepted:
                     entry = self._entry(path + suffix, path, coding)
                     if entry is not None:
-                        break
-        if entry is None:
-            entry = self._entry(path, path, None)
-            if entry is None:
-                raise HTTPException(404, "The requested file was not found.")
-        return FileResponse._prepared(
-            entry.path, list(entry.headers), entry.etag, entry.modified, entry.size
-        )
+                        return entry
+        return self._entry(path, path, None)
 
     def _entry(self, path: str, original: str, encoding: str | None) -> _Entry | None:
         try:
@@ -123,25 +135,40 @@ class StaticFiles:
             return None
         if not stat_module.S_ISREG(result.st_mode):
             return None
-        identity = _identity(result)
         entry = self._cache.get(path)
-        if entry is not None and entry.identity == identity:
+        if entry is not None and entry.identity == _identity(result):
             return entry
+        entry = self._build(path, original, encoding, result)
+        if entry is not None:
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[path] = entry
+        return entry
+
+    def _build(
+        self,
+        path: str,
+        original: str,
+        encoding: str | None,
+        result: os.stat_result | None = None,
+    ) -> _Entry | None:
+        """The entry of a file seen for the first time or changed since it was cached."""
+        if result is None:
+            try:
+                result = os.stat(os.path.join(self.directory, path))
+            except (OSError, ValueError):
+                return None
         resolved = resolve_inside(self.directory, path)
         if resolved is None:
             return None
-        entry = _Entry(
-            identity,
+        return _Entry(
+            _identity(result),
             resolved,
             self._headers(original, encoding, result),
             file_etag(result),
             result.st_mtime,
             result.st_size,
         )
-        if len(self._cache) >= _CACHE_LIMIT:
-            self._cache.clear()
-        self._cache[path] = entry
-        return entry
 
     def _headers(
         self, original: str, encoding: str | None, result: os.stat_result

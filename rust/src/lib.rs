@@ -8,12 +8,14 @@ use pyo3::prelude::*;
 
 mod pyrepr;
 mod router;
+mod statics;
 mod templates;
 
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     module.add_class::<router::Router>()?;
+    module.add_class::<statics::StaticFiles>()?;
     module.add_class::<templates::TemplateEngine>()?;
     module.add("TemplateError", module.py().get_type::<templates::TemplateError>())?;
     Ok(())

@@ -16,8 +16,8 @@ import pytest
 from markupsafe import Markup
 
 from gobstopper import Gobstopper
-from gobstopper.templating import Templates
-from gobstopper.templating_rust import unsupported_reason
+from gobstopper.templating import _AUTOESCAPED, Templates
+from gobstopper.templating_rust import RustTemplates, unsupported_reason
 
 HERE = Path(__file__).parent
 SUPPORTED = sorted(path.name for path in (HERE / "templates").iterdir() if path.name[0] != "_")
@@ -121,7 +121,7 @@ def engines(tmp_path: Path, rust_core: ModuleType) -> tuple[Templates, Templates
     both = Templates(app, "templates")
     for templates in (jinja_only, both):
         templates.environment.filters["double"] = lambda value: value * 2
-    both._rust = type(both._rust)(both.environment, rust_core, ("html", "htm", "xml"))
+    both._rust = RustTemplates(both.environment, rust_core, _AUTOESCAPED)
     return jinja_only, both
 
 

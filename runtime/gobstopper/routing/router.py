@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote, urlencode
 
-from ..accelerators import native
+from ..accelerators import select
 from .converters import CONVERTERS, Converter, FloatConverter, IntConverter, StringConverter
 
 __all__ = ["BuildError", "Router", "Rule"]
@@ -222,12 +222,8 @@ class Router(Generic[T]):
         self._static: dict[str, dict[str, T]] = {}
         self._root: _Node[T] = _Node()
         self._rules: list[tuple[Rule, frozenset[str], T]] = []
-        core = native()
-        if accelerated and core is None:
-            from .. import _core  # raises the ImportError that names the extra
-
-            core = _core
-        self._rust = core.Router(self._match_python) if core and accelerated is not False else None
+        core = select(accelerated)
+        self._rust = None if core is None else core.Router(self._match_python)
         self.match_dynamic = self._match_python if self._rust is None else self._rust.match_dynamic
 
     @property

@@ -1,0 +1,116 @@
+"""The Rust and Python static file lookups pick the same file, headers and validators."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from gobstopper.staticfiles import StaticFiles
+
+FILES = {
+    "index.html": "<h1>hi</h1>",
+    "css/site.css": "body{}",
+    "css/site.css.gz": "gz",
+    "css/site.css.br": "br",
+    "app.3f9a1c2e.js": "js",
+    "app.3f9a1c2e.js.gz": "jsgz",
+    ".env": "SECRET=1",
+    ".well-known/security.txt": "contact",
+    "docs/readme.txt": "read me",
+    "été.txt": "unicode",
+    "with space.txt": "space",
+    "data.json": "{}",
+    "image.svg": "<svg/>",
+    "archive.tar.gz": "archive",
+}
+PATHS = [
+    *FILES,
+    "",
+    "missing",
+    "docs",
+    "docs/",
+    "../outside.txt",
+    "css/../index.html",
+    "css//site.css",
+    "./index.html",
+    "/etc/passwd",
+    "css\\site.css",
+    "index.html\x00.txt",
+    "link_inside",
+    "link_outside",
+    "broken_link",
+    "\udcff.txt",
+    "INDEX.HTML",
+]
+ACCEPT = [None, "", "gzip", "br", "br, gzip", "gzip;q=0, br;q=0", "GZIP", " br ; q=0.5", "*"]
+ACCEPT += ["identity", "gzip;q=0.000", "br;q=0.\t", "deflate, gzip;q=1.0"]
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    root = tmp_path / "public"
+    for name, text in FILES.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    (tmp_path / "outside.txt").write_text("outside")
+    (root / "link_inside").symlink_to(root / "css" / "site.css")
+    (root / "link_outside").symlink_to(tmp_path / "outside.txt")
+    (root / "broken_link").symlink_to(root / "nowhere")
+    return root
+
+
+def _entries(files: StaticFiles) -> list[object]:
+    return [
+        (path, accept, files._lookup(path, accept))
+        for path, accept in itertools.product(PATHS, ACCEPT)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("precompressed", "allow_hidden"), list(itertools.product([True, False], repeat=2))
+)
+def test_every_request_gets_the_same_entry(
+    rust_core: ModuleType, folder: Path, precompressed: bool, allow_hidden: bool
+) -> None:
+    options = {"precompressed": precompressed, "allow_hidden": allow_hidden}
+    python = StaticFiles(folder, accelerated=False, **options)
+    rust = StaticFiles(folder, accelerated=True, **options)
+    expected = _entries(python)
+    assert _entries(rust) == expected
+    assert _entries(rust) == expected, "answers from the cache are the same"
+    served = [entry for _, _, entry in expected if entry is not None]
+    assert len(served) > len(PATHS)
+    encodings = {dict(entry.headers).get("content-encoding") for entry in served}
+    assert encodings == ({None, "gzip", "br"} if precompressed else {None})
+
+
+def test_a_changed_file_is_seen_at_once_by_both(rust_core: ModuleType, folder: Path) -> None:
+    python = StaticFiles(folder, accelerated=False)
+    rust = StaticFiles(folder, accelerated=True)
+    before = rust._lookup("index.html", None)
+    assert before == python._lookup("index.html", None)
+    path = folder / "index.html"
+    path.write_text("<h1>changed, and longer</h1>")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    after = rust._lookup("index.html", None)
+    assert after == python._lookup("index.html", None)
+    assert after.etag != before.etag
+    assert after.size == len("<h1>changed, and longer</h1>")
+
+
+def test_a_file_replaced_by_a_link_out_of_the_folder_is_refused_by_both(
+    rust_core: ModuleType, folder: Path
+) -> None:
+    python = StaticFiles(folder, accelerated=False)
+    rust = StaticFiles(folder, accelerated=True)
+    assert rust._lookup("docs/readme.txt", None) is not None
+    target = folder / "docs" / "readme.txt"
+    target.unlink()
+    target.symlink_to(folder.parent / "outside.txt")
+    assert python._lookup("docs/readme.txt", None) is None
+    assert rust._lookup("docs/readme.txt", None) is None
