@@ -6,7 +6,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PORT ?= 8000
 DOCS_BUILD := docs/_build/html
 
-.PHONY: help uv sync browser demo test lint format docs unit bench clean
+.PHONY: help uv sync browser demo test lint rust-check format docs unit bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -16,8 +16,9 @@ uv: ## Install uv (from PyPI) if it is missing
 		|| python3 -m pip install --user --quiet --break-system-packages uv
 	@$(UV) --version
 
-sync: uv ## Create .venv with every extra and the test tools, from the lock file
+sync: uv ## Create .venv with every extra (the Rust core built from rust/ with cargo) and the test tools
 	$(UV) sync --frozen --all-extras
+	$(UV) run --frozen python -c "import gobstopper._core"
 
 demo: sync ## Serve the example app on http://127.0.0.1:$(PORT) (embedded defaults)
 	cd examples && $(UV) run --frozen gobstopper run example_app:app -p $(PORT) --log-level info
@@ -26,9 +27,15 @@ lint: sync ## ruff check and ruff format --check
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 
-format: sync ## Apply ruff's formatting and safe fixes
+rust-check: sync ## cargo fmt --check, clippy with warnings as errors, cargo test
+	cd rust && cargo fmt --check
+	cd rust && PYO3_PYTHON=$(CURDIR)/.venv/bin/python cargo clippy --locked --all-targets -- -D warnings
+	cd rust && PYO3_PYTHON=$(CURDIR)/.venv/bin/python cargo test --locked
+
+format: sync ## Apply ruff's and rustfmt's formatting and ruff's safe fixes
 	$(UV) run --frozen ruff format .
 	$(UV) run --frozen ruff check --fix .
+	cd rust && cargo fmt
 
 docs: sync ## Build the Sphinx docs, warnings as errors
 	$(UV) run --frozen sphinx-build -W --keep-going -q -b html docs $(DOCS_BUILD)
@@ -41,8 +48,9 @@ browser: ## Install Debian's Chromium for the browser tests (needs root; skipped
 		&& { apt-get update -qq && apt-get install -y -qq chromium; } \
 		|| echo "chromium missing and not root: browser tests will be skipped"; }
 
-test: lint docs browser ## Everything CI runs: lint, docs, the whole test suite
+test: lint docs browser rust-check ## Everything CI runs: lint, docs, Rust checks, the suite with and without the Rust core
 	$(UV) run --frozen pytest
+	GOBSTOPPER_NO_RUST=1 $(UV) run --frozen pytest
 
 bench: sync ## wrk benchmark against a bare RSGI app, as ratios (installs wrk)
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
@@ -55,4 +63,4 @@ bench: sync ## wrk benchmark against a bare RSGI app, as ratios (installs wrk)
 	$(UV) run --frozen python benchmarks/tasks.py
 
 clean: ## Remove build and test artefacts
-	rm -rf $(DOCS_BUILD) dist .pytest_cache .ruff_cache benchmarks/results
+	rm -rf $(DOCS_BUILD) dist .pytest_cache .ruff_cache benchmarks/results rust/target

@@ -35,6 +35,10 @@ async def app(scope, protocol):
         protocol.response_bytes(200, _JSON, _encode({"message": "Hello, World!"}))
     elif path.startswith("/users/"):
         protocol.response_bytes(200, _JSON, _encode({"id": int(path[7:])}))
+    elif path.startswith("/api/v1/orgs/"):
+        _, _, _, _, org, _, repo, _, number = path.split("/")
+        body = {"org": int(org), "repo": repo, "number": int(number)}
+        protocol.response_bytes(200, _JSON, _encode(body))
     elif path == "/items" and scope.method == "POST":
         item = _decode_item(await protocol())
         protocol.response_bytes(201, _JSON, _encode(item))

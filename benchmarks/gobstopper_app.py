@@ -29,6 +29,11 @@ async def user(user_id: int):
     return {"id": user_id}
 
 
+@app.get("/api/v1/orgs/<int:org>/repos/<repo>/issues/<int:number>")
+async def issue(org: int, repo: str, number: int):
+    return {"org": org, "repo": repo, "number": number}
+
+
 @app.post("/items")
 async def create_item(item: Item):
     return item, 201

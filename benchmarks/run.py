@@ -1,10 +1,12 @@
 """Compare Gobstopper with a bare RSGI app on the same Granian, in one run.
 
-Both servers run side by side (one Granian worker each); wrk loads one at a time. Each
-round measures the two back to back (in alternating order) and gives one ratio; the
-reported ratio is the median over the rounds, which holds up on a noisy machine far
-better than comparing separate runs. Requests/second and p99 are medians too. The
-result is a table and a JSON file for later comparison.
+Three servers run side by side (one Granian worker each): the bare app, Gobstopper with
+the Rust core (when installed) and Gobstopper with ``GOBSTOPPER_NO_RUST=1``; wrk loads one
+at a time. Each round measures them back to back (in rotating order) and gives one ratio
+per server; the reported ratio is the median over the rounds, which holds up on a noisy
+machine far better than comparing separate runs. Requests/second and p99 are medians too.
+"rust gain" is the median of Rust / pure-Python requests per second. The result is a
+table and a JSON file for later comparison.
 
     python benchmarks/run.py --duration 3 --rounds 5 --output benchmarks/results/core.json
 """
@@ -27,13 +29,16 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
+BROWSER = {"Accept-Encoding": "gzip, deflate, br"}
 SCENARIOS = [
-    ("plaintext", "/plaintext", None, 0.90),
-    ("json", "/json", None, 0.90),
-    ("path parameter", "/users/42", None, 0.80),
-    ("POST msgspec Struct", "/items", HERE / "post_item.lua", 0.80),
-    ("static file", "/static/hello.txt", None, 0.70),
-    ("template (fortunes)", "/fortunes", None, 0.80),
+    ("plaintext", "/plaintext", None, {}, 0.90),
+    ("json", "/json", None, {}, 0.90),
+    ("path parameter", "/users/42", None, {}, 0.80),
+    ("routing (3 parameters)", "/api/v1/orgs/3/repos/gob/issues/42", None, {}, 0.80),
+    ("POST msgspec Struct", "/items", HERE / "post_item.lua", {}, 0.80),
+    ("static file", "/static/hello.txt", None, {}, 0.70),
+    ("static file (browser)", "/static/hello.txt", None, BROWSER, 0.70),
+    ("template (fortunes)", "/fortunes", None, {}, 0.80),
 ]
 
 
@@ -56,7 +61,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(target: str, port: int) -> subprocess.Popen[bytes]:
+def start_server(
+    target: str, port: int, extra_env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     loop = "rloop" if _has_module("rloop") else "asyncio"
     command = [
         sys.executable,
@@ -81,6 +88,7 @@ def start_server(target: str, port: int) -> subprocess.Popen[bytes]:
         target,
     ]
     env = {**os.environ, "PYTHONPATH": f"{HERE}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    env.update(extra_env or {})
     process = subprocess.Popen(command, cwd=HERE, env=env)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -107,13 +115,20 @@ def _median(values: list[Measurement]) -> Measurement:
 
 
 def run_wrk(
-    url: str, script: Path | None, duration: int, connections: int, cookie: str | None = None
+    url: str,
+    script: Path | None,
+    duration: int,
+    connections: int,
+    cookie: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Measurement:
     command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", url]
     if script is not None:
         command[1:1] = ["-s", str(script)]
     if cookie is not None:
         command[1:1] = ["-H", f"Cookie: {cookie}"]
+    for name, value in (headers or {}).items():
+        command[1:1] = ["-H", f"{name}: {value}"]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
@@ -135,35 +150,55 @@ def main() -> int:
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
         return 2
-    servers = {
-        "bare": ("bare_rsgi:app", free_port()),
-        "gobstopper": ("gobstopper_app:app", free_port()),
+    servers: dict[str, tuple[str, int, dict[str, str]]] = {
+        "bare": ("bare_rsgi:app", free_port(), {}),
+        "gobstopper": ("gobstopper_app:app", free_port(), {}),
     }
-    processes = [start_server(target, port) for target, port in servers.values()]
+    if _has_module("gobstopper_core"):
+        servers["python"] = ("gobstopper_app:app", free_port(), {"GOBSTOPPER_NO_RUST": "1"})
+    else:
+        print("gobstopper-core is not installed: measuring the pure-Python path only")
+    processes = [start_server(target, port, env) for target, port, env in servers.values()]
     results = []
     try:
-        for name, path, script, target in SCENARIOS:
+        for name, path, script, headers, target in SCENARIOS:
             runs: dict[str, list[Measurement]] = {label: [] for label in servers}
-            ratios = []
+            ratios: dict[str, list[float]] = {label: [] for label in servers if label != "bare"}
+            gains = []
             for round_number in range(args.rounds):
-                # Alternate who goes first, so a slow drift of the machine hits both alike.
-                order = list(servers) if round_number % 2 == 0 else list(reversed(servers))
+                # Rotate who goes first, so a slow drift of the machine hits all alike.
+                labels = list(servers)
+                order = labels[round_number % len(labels) :] + labels[: round_number % len(labels)]
                 measured = {}
                 for label in order:
                     url = f"http://127.0.0.1:{servers[label][1]}{path}"
-                    run_wrk(url, script, 1, args.connections)
-                    measured[label] = run_wrk(url, script, args.duration, args.connections)
+                    run_wrk(url, script, 1, args.connections, headers=headers)
+                    measured[label] = run_wrk(
+                        url, script, args.duration, args.connections, headers=headers
+                    )
                     runs[label].append(measured[label])
-                ratios.append(
-                    measured["gobstopper"].requests_per_second
-                    / measured["bare"].requests_per_second
-                )
+                bare = measured["bare"].requests_per_second
+                for label in ratios:
+                    ratios[label].append(measured[label].requests_per_second / bare)
+                if "python" in measured:
+                    gains.append(
+                        measured["gobstopper"].requests_per_second
+                        / measured["python"].requests_per_second
+                    )
             results.append(
                 {
                     "scenario": name,
                     "target_ratio": target,
-                    "ratio": round(statistics.median(ratios), 3),
-                    "round_ratios": [round(r, 3) for r in ratios],
+                    "ratio": round(statistics.median(ratios["gobstopper"]), 3),
+                    "round_ratios": [round(r, 3) for r in ratios["gobstopper"]],
+                    **(
+                        {
+                            "python_ratio": round(statistics.median(ratios["python"]), 3),
+                            "rust_gain": round(statistics.median(gains), 3),
+                        }
+                        if gains
+                        else {}
+                    ),
                     **{label: asdict(_median(values)) for label, values in runs.items()},
                 }
             )
@@ -173,12 +208,21 @@ def main() -> int:
         for process in processes:
             process.wait(timeout=20)
     header = ("scenario", "bare req/s", "bare p99", "gob req/s", "gob p99", "ratio", "target")
-    print("{:<22}{:>12}{:>10}{:>12}{:>10}{:>8}{:>8}".format(*header))
+    header += ("py req/s", "py ratio", "rust gain")
+    print("{:<24}{:>12}{:>10}{:>12}{:>10}{:>8}{:>8}{:>12}{:>10}{:>11}".format(*header))
     for row in results:
+        python = row.get("python")
+        extra = (
+            f"{python['requests_per_second']:>12.0f}{row['python_ratio']:>10.2f}"
+            f"{row['rust_gain']:>10.2f}x"
+            if python
+            else ""
+        )
         print(
-            f"{row['scenario']:<22}{row['bare']['requests_per_second']:>12.0f}"
+            f"{row['scenario']:<24}{row['bare']['requests_per_second']:>12.0f}"
             f"{row['bare']['p99_ms']:>8.2f}ms{row['gobstopper']['requests_per_second']:>12.0f}"
             f"{row['gobstopper']['p99_ms']:>8.2f}ms{row['ratio']:>8.2f}{row['target_ratio']:>8.2f}"
+            + extra
         )
     write_results(args.output, {"granian_workers": 1, "results": results})
     return 0

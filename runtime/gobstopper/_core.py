@@ -7,10 +7,14 @@ present. The runtime itself goes through :mod:`gobstopper.accelerators`, which a
 """
 
 try:
-    from gobstopper_core._native import Router, StaticFiles, TemplateEngine, TemplateError, __version__
+    from gobstopper_core._native import (
+        Router,
+        StaticFiles,
+        TemplateEngine,
+        TemplateError,
+        __version__,
+    )
 except ImportError as missing:
-    raise ImportError(
-        'the Rust core is not installed: pip install "gobstopper[rust]"'
-    ) from missing
+    raise ImportError('the Rust core is not installed: pip install "gobstopper[rust]"') from missing
 
 __all__ = ["Router", "StaticFiles", "TemplateEngine", "TemplateError", "__version__"]

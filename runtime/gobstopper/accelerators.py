@@ -61,7 +61,7 @@ def log_implementation() -> None:
     global _logged
     if not _logged:
         _logged = True
-        logger.info("gobstopper accelerators: %s", _DESCRIPTION)
+        logger.info("implementation: %s", _DESCRIPTION)
 
 
 _logged = False

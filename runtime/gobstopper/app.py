@@ -20,6 +20,7 @@ import secrets
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .accelerators import log_implementation
 from .callplan import compile_call
 from .endpoint import Endpoint, handle_exception
 from .http.cookies import cookie_policy
@@ -28,6 +29,7 @@ from .http.errors import HTTPException
 from .http.request import Request, current_request
 from .http.response import RedirectResponse, Response
 from .http.results import RESULT_CONVERTERS, to_response
+from .logconfig import configure_default_logging
 from .middleware.base import CallNext, Middleware, build_chain
 from .routing.router import BuildError, Router, Rule
 from .scaffold import Scaffold, WebSocketSpec, _as_async
@@ -180,6 +182,8 @@ class Gobstopper(TaskMixin, Scaffold):
 
     async def startup(self) -> None:
         """Build the router and run the startup hooks (Granian and the TestClient call this)."""
+        configure_default_logging()
+        log_implementation()
         self._build()
         for hook in self._startup_hooks:
             await hook()

@@ -8,7 +8,8 @@ friends), ``set``, ``with``, macros, ``extends``/``block``/``super()``, ``includ
 attribute and item lookups, calls of globals, context values and methods, comparisons,
 ``and``/``or``/``not``, conditional expressions, ``+``/``-`` and the filters
 ``escape``/``e``, ``safe``, ``length``/``count``, ``default``/``d``, ``upper``, ``lower``
-and ``trim`` (and the tests ``defined``, ``undefined``, ``none``). Anything else — and any
+and ``trim`` (and the tests ``defined``, ``undefined``, ``none``), plus the application's
+own filters, called in Python as Jinja2 calls them. Anything else — and any
 template whose Rust render fails — is rendered by Jinja2, with the reason logged once per
 template. Values keep their Python behaviour: attribute lookups, calls and ``str()`` run
 in Python.
@@ -81,6 +82,7 @@ class _Checked:
 
     names: set[str] = field(default_factory=set)
     templates: set[str] = field(default_factory=set)
+    filters: dict[str, Callable[..., Any]] = field(default_factory=dict)
     uptodate: list[Callable[[], bool]] = field(default_factory=list)
 
 
@@ -164,7 +166,18 @@ class _Checker:
             self.node(child, found, in_loop=in_loop)
 
     def visit_Filter(self, node: nodes.Filter, found: _Checked, in_loop: bool) -> None:
-        self.filter_or_test(node, found, in_loop, "filter", _FILTERS, self.environment.filters)
+        function = self.environment.filters.get(node.name)
+        if function is None or function is jinja2.filters.FILTERS.get(node.name):
+            self.filter_or_test(node, found, in_loop, "filter", _FILTERS, self.environment.filters)
+            return
+        # An application's own filter runs in Python, called as Jinja2 calls it.
+        if getattr(function, "jinja_pass_arg", None) is not None:
+            raise Unsupported(f"the filter {node.name!r}, which asks for the context")
+        if node.kwargs or node.dyn_args or node.dyn_kwargs or node.node is None:
+            raise Unsupported(f"this use of the filter {node.name!r} (line {node.lineno})")
+        found.filters[node.name] = function
+        for child in [node.node, *node.args]:
+            self.node(child, found, in_loop=in_loop)
 
     def visit_Test(self, node: nodes.Test, found: _Checked, in_loop: bool) -> None:
         tests = dict.fromkeys(_TESTS, 0)
@@ -287,6 +300,7 @@ class RustTemplates:
         self._sources: dict[str, str] = {}
         self._engine = core.TemplateEngine(self._sources.get, list(escaped))
         self._verdicts: dict[str, _Verdict] = {}
+        self._filters: dict[str, Callable[..., Any]] = {}
         self._logged: set[tuple[str, str]] = set()
 
     def _verdict(self, name: str) -> _Verdict:
@@ -302,21 +316,26 @@ class RustTemplates:
         try:
             self._check_settings()
             checker.template(name, checked)
-            verdict = _Verdict(checked)
-            self._sources.update(checker.sources)
         except Unsupported as reason:
-            verdict = _Verdict(None, str(reason))
+            verdict = self._verdicts[name] = _Verdict(None, str(reason))
+            return verdict
         except jinja2.TemplateError as error:
-            verdict = _Verdict(None, f"{type(error).__name__}: {error}")
-            return verdict  # not cached: Jinja2 raises it, and it may be fixed by the next try
-        self._verdicts[name] = verdict
+            # Not cached: Jinja2 raises it, and the next try may find the template fixed.
+            return _Verdict(None, f"{type(error).__name__}: {error}")
+        self._sources.update(checker.sources)
+        for filter_name, function in checked.filters.items():
+            if self._filters.get(filter_name) is not function:
+                self._engine.add_filter(filter_name, function)
+                self._filters[filter_name] = function
+        verdict = self._verdicts[name] = _Verdict(checked)
         return verdict
 
     def _check_settings(self) -> None:
         environment = self.environment
         for setting, default in _DEFAULT_SETTINGS.items():
-            if getattr(environment, setting) != default:
-                raise Unsupported(f"the environment setting {setting}={getattr(environment, setting)!r}")
+            value = getattr(environment, setting)
+            if value != default:
+                raise Unsupported(f"the environment setting {setting}={value!r}")
         if environment.autoescape is not self._autoescape:
             raise Unsupported("a changed autoescape setting")
 

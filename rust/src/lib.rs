@@ -17,6 +17,9 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<router::Router>()?;
     module.add_class::<statics::StaticFiles>()?;
     module.add_class::<templates::TemplateEngine>()?;
-    module.add("TemplateError", module.py().get_type::<templates::TemplateError>())?;
+    module.add(
+        "TemplateError",
+        module.py().get_type::<templates::TemplateError>(),
+    )?;
     Ok(())
 }

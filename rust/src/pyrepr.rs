@@ -30,9 +30,16 @@ pub fn float_repr(value: f64) -> String {
         return format!("{sign}{text}");
     }
     let (first, rest) = digits.split_at(1);
-    let fraction = if rest.is_empty() { String::new() } else { format!(".{rest}") };
+    let fraction = if rest.is_empty() {
+        String::new()
+    } else {
+        format!(".{rest}")
+    };
     let exponent_sign = if exponent < 0 { '-' } else { '+' };
-    format!("{sign}{first}{fraction}e{exponent_sign}{:02}", exponent.unsigned_abs())
+    format!(
+        "{sign}{first}{fraction}e{exponent_sign}{:02}",
+        exponent.unsigned_abs()
+    )
 }
 
 /// Write `text` escaped as markupsafe does: `& < > " '` become `&amp; &lt; &gt; &#34; &#39;`.
@@ -83,6 +90,9 @@ mod tests {
     fn escaping_matches_markupsafe() {
         let mut out = String::new();
         escape_html(&mut out, "<a href=\"x\">Tom & 'Jerry'</a> é").unwrap();
-        assert_eq!(out, "&lt;a href=&#34;x&#34;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt; é");
+        assert_eq!(
+            out,
+            "&lt;a href=&#34;x&#34;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt; é"
+        );
     }
 }

@@ -60,7 +60,10 @@ impl Router {
     /// `fallback(path)` answers for paths that are not valid UTF-8 (lone surrogates).
     #[new]
     fn new(fallback: Py<PyAny>) -> Self {
-        Router { root: Node::default(), fallback }
+        Router {
+            root: Node::default(),
+            fallback,
+        }
     }
 
     /// Register `endpoints` (returned as is by `match`) for a rule given as segments of
@@ -70,8 +73,13 @@ impl Router {
         for item in segments.try_iter()? {
             let item = item?;
             let spec = item.cast::<PyTuple>()?;
-            let (kind, text, name, priority, callback): (u8, String, Bound<'_, PyString>, i64, Bound<'_, PyAny>) =
-                spec.extract()?;
+            let (kind, text, name, priority, callback): (
+                u8,
+                String,
+                Bound<'_, PyString>,
+                i64,
+                Bound<'_, PyAny>,
+            ) = spec.extract()?;
             node = if kind == STATIC {
                 node.fixed.entry(text).or_default()
             } else {
@@ -99,9 +107,15 @@ impl Router {
                 for (name, value) in params {
                     found.set_item(name, value)?;
                 }
-                Ok(PyTuple::new(py, [endpoints.clone_ref(py).into_any(), found.into_any().unbind()])?
-                    .into_any()
-                    .unbind())
+                Ok(PyTuple::new(
+                    py,
+                    [
+                        endpoints.clone_ref(py).into_any(),
+                        found.into_any().unbind(),
+                    ],
+                )?
+                .into_any()
+                .unbind())
             }
         }
     }
@@ -125,11 +139,23 @@ fn child_for<'n>(
         PATH => Matcher::Path,
         CALLBACK => Matcher::Callback(callback.unbind()),
         MIXED => Matcher::Mixed(callback.unbind()),
-        other => return Err(PyTypeError::new_err(format!("unknown segment kind {other}"))),
+        other => {
+            return Err(PyTypeError::new_err(format!(
+                "unknown segment kind {other}"
+            )))
+        }
     };
-    let edge = Edge { text: text.clone(), matcher, name: name.unbind(), priority, child: Node::default() };
+    let edge = Edge {
+        text: text.clone(),
+        matcher,
+        name: name.unbind(),
+        priority,
+        child: Node::default(),
+    };
     // Stable, like Python's list.sort: equal priorities keep their registration order.
-    let at = node.dynamic.partition_point(|existing| existing.priority <= priority);
+    let at = node
+        .dynamic
+        .partition_point(|existing| existing.priority <= priority);
     node.dynamic.insert(at, edge);
     Ok(&mut node.dynamic[at].child)
 }
@@ -207,7 +233,10 @@ fn walk_path<'n>(
             continue;
         }
         if let Some(found) = next(py, &edge.child, segments, end, params)? {
-            params.push((edge.name.clone_ref(py).into_any(), PyString::new(py, &value).into_any().unbind()));
+            params.push((
+                edge.name.clone_ref(py).into_any(),
+                PyString::new(py, &value).into_any().unbind(),
+            ));
             return Ok(Some(found));
         }
     }

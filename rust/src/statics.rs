@@ -23,8 +23,12 @@ pub fn is_safe_relative(path: &str, allow_hidden: bool) -> bool {
     if path.is_empty() || path.contains('\0') || path.contains('\\') || path.starts_with('/') {
         return false;
     }
-    path.split('/')
-        .all(|part| !(part.is_empty() || part == "." || part == ".." || (!allow_hidden && part.starts_with('.'))))
+    path.split('/').all(|part| {
+        !(part.is_empty()
+            || part == "."
+            || part == ".."
+            || (!allow_hidden && part.starts_with('.')))
+    })
 }
 
 /// The codings of an `Accept-Encoding` header, without those given `q=0`; the same
@@ -75,8 +79,21 @@ impl StaticFiles {
     /// `build(path, original, encoding)` makes the entry of a new or changed file (or
     /// `None`); `fallback(path, accept_encoding)` answers paths that are not UTF-8.
     #[new]
-    fn new(root: String, allow_hidden: bool, precompressed: bool, build: Py<PyAny>, fallback: Py<PyAny>) -> Self {
-        StaticFiles { root, allow_hidden, precompressed, build, fallback, cache: Mutex::new(HashMap::new()) }
+    fn new(
+        root: String,
+        allow_hidden: bool,
+        precompressed: bool,
+        build: Py<PyAny>,
+        fallback: Py<PyAny>,
+    ) -> Self {
+        StaticFiles {
+            root,
+            allow_hidden,
+            precompressed,
+            build,
+            fallback,
+            cache: Mutex::new(HashMap::new()),
+        }
     }
 
     /// The entry answering `path` for a client sending `accept_encoding`, or `None`.
@@ -106,7 +123,9 @@ impl StaticFiles {
                 }
             }
         }
-        Ok(self.entry(py, path, path, None)?.unwrap_or_else(|| py.None()))
+        Ok(self
+            .entry(py, path, path, None)?
+            .unwrap_or_else(|| py.None()))
     }
 
     /// Forget every cached entry.
@@ -116,7 +135,13 @@ impl StaticFiles {
 }
 
 impl StaticFiles {
-    fn entry(&self, py: Python<'_>, path: &str, original: &str, encoding: Option<&str>) -> PyResult<Option<Py<PyAny>>> {
+    fn entry(
+        &self,
+        py: Python<'_>,
+        path: &str,
+        original: &str,
+        encoding: Option<&str>,
+    ) -> PyResult<Option<Py<PyAny>>> {
         let Some(current) = identity(&format!("{}/{path}", self.root)) else {
             return Ok(None);
         };
@@ -145,7 +170,18 @@ mod tests {
 
     #[test]
     fn unsafe_paths_are_refused() {
-        for path in ["", "/etc/passwd", "../x", "a/../b", "a//b", "a/./b", "a\\b", "a\0b", ".env", "a/.git/x"] {
+        for path in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../b",
+            "a//b",
+            "a/./b",
+            "a\\b",
+            "a\0b",
+            ".env",
+            "a/.git/x",
+        ] {
             assert!(!is_safe_relative(path, false), "{path:?}");
         }
         assert!(is_safe_relative("css/site.css", false));
@@ -154,7 +190,10 @@ mod tests {
 
     #[test]
     fn zero_quality_codings_are_not_accepted() {
-        assert_eq!(accepted_encodings("gzip;q=0, BR ; q=0.5, identity"), ["br", "identity"]);
+        assert_eq!(
+            accepted_encodings("gzip;q=0, BR ; q=0.5, identity"),
+            ["br", "identity"]
+        );
         assert_eq!(accepted_encodings("br;q=0.000"), Vec::<String>::new());
     }
 }

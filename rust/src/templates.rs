@@ -21,7 +21,12 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 use crate::pyrepr::{escape_html, float_repr};
 
-pyo3::create_exception!(_native, TemplateError, PyRuntimeError, "A template the Rust engine could not render.");
+pyo3::create_exception!(
+    _native,
+    TemplateError,
+    PyRuntimeError,
+    "A template the Rust engine could not render."
+);
 
 thread_local! {
     /// A Python exception raised where minijinja cannot return one (attribute lookups);
@@ -45,7 +50,9 @@ static MARKUP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 fn markup(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
     Ok(MARKUP
-        .get_or_try_init(py, || -> PyResult<_> { Ok(py.import("markupsafe")?.getattr("Markup")?.unbind()) })?
+        .get_or_try_init(py, || -> PyResult<_> {
+            Ok(py.import("markupsafe")?.getattr("Markup")?.unbind())
+        })?
         .bind(py))
 }
 
@@ -132,9 +139,9 @@ impl Object for PyValue {
                     }
                 },
                 ObjectRepr::Map => {
-                    let keys: PyResult<Vec<Value>> = object
-                        .try_iter()
-                        .and_then(|keys| keys.map(|key| key.and_then(|key| to_value(&key))).collect());
+                    let keys: PyResult<Vec<Value>> = object.try_iter().and_then(|keys| {
+                        keys.map(|key| key.and_then(|key| to_value(&key))).collect()
+                    });
                     match keys {
                         Ok(keys) => Enumerator::Values(keys),
                         Err(error) => {
@@ -145,9 +152,11 @@ impl Object for PyValue {
                 }
                 ObjectRepr::Iterable => {
                     // Iterated anew each time, as Jinja2 would: a generator runs out once.
-                    let items: PyResult<Vec<Value>> = object
-                        .try_iter()
-                        .and_then(|items| items.map(|item| item.and_then(|item| to_value(&item))).collect());
+                    let items: PyResult<Vec<Value>> = object.try_iter().and_then(|items| {
+                        items
+                            .map(|item| item.and_then(|item| to_value(&item)))
+                            .collect()
+                    });
                     match items {
                         Ok(items) => Enumerator::Values(items),
                         Err(error) => {
@@ -211,14 +220,22 @@ impl Object for PyValue {
     }
 }
 
-fn call_python(py: Python<'_>, function: &Bound<'_, PyAny>, args: &[Value]) -> Result<Value, Error> {
+fn call_python(
+    py: Python<'_>,
+    function: &Bound<'_, PyAny>,
+    args: &[Value],
+) -> Result<Value, Error> {
     let mut positional = Vec::with_capacity(args.len());
     let keywords = PyDict::new(py);
     for arg in args {
         if arg.is_kwargs() {
             for key in arg.try_iter()? {
                 let value = arg.get_item(&key)?;
-                keywords.set_item(to_py(py, &key).map_err(py_error)?, to_py(py, &value).map_err(py_error)?)
+                keywords
+                    .set_item(
+                        to_py(py, &key).map_err(py_error)?,
+                        to_py(py, &value).map_err(py_error)?,
+                    )
                     .map_err(py_error)?;
             }
         } else {
@@ -226,15 +243,23 @@ fn call_python(py: Python<'_>, function: &Bound<'_, PyAny>, args: &[Value]) -> R
         }
     }
     let positional = PyTuple::new(py, positional).map_err(py_error)?;
-    let result = function.call(positional, Some(&keywords)).map_err(py_error)?;
+    let result = function
+        .call(positional, Some(&keywords))
+        .map_err(py_error)?;
     if result.hasattr("__await__").map_err(py_error)? {
-        return Err(Error::new(ErrorKind::InvalidOperation, "a template called a coroutine function"));
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "a template called a coroutine function",
+        ));
     }
     to_value(&result).map_err(py_error)
 }
 
 fn wrap(object: &Bound<'_, PyAny>, repr: ObjectRepr) -> Value {
-    Value::from_object(PyValue { object: object.clone().unbind(), repr })
+    Value::from_object(PyValue {
+        object: object.clone().unbind(),
+        repr,
+    })
 }
 
 /// A Python value as a template value: plain data converted, everything else wrapped.
@@ -289,7 +314,10 @@ fn to_py(py: Python<'_>, value: &Value) -> PyResult<Py<PyAny>> {
     }
     Ok(match value.kind() {
         ValueKind::None => py.None(),
-        ValueKind::Bool => PyBool::new(py, value.is_true()).to_owned().into_any().unbind(),
+        ValueKind::Bool => PyBool::new(py, value.is_true())
+            .to_owned()
+            .into_any()
+            .unbind(),
         ValueKind::String => {
             let text = value.as_str().unwrap_or_default();
             if value.is_safe() {
@@ -317,14 +345,22 @@ fn to_py(py: Python<'_>, value: &Value) -> PyResult<Py<PyAny>> {
         }
         ValueKind::Map => {
             let map = PyDict::new(py);
-            let keys = value.try_iter().map_err(|error| TemplateError::new_err(error.to_string()))?;
+            let keys = value
+                .try_iter()
+                .map_err(|error| TemplateError::new_err(error.to_string()))?;
             for key in keys {
-                let item = value.get_item(&key).map_err(|error| TemplateError::new_err(error.to_string()))?;
+                let item = value
+                    .get_item(&key)
+                    .map_err(|error| TemplateError::new_err(error.to_string()))?;
                 map.set_item(to_py(py, &key)?, to_py(py, &item)?)?;
             }
             map.into_any().unbind()
         }
-        other => return Err(TemplateError::new_err(format!("a {other} value cannot reach Python"))),
+        other => {
+            return Err(TemplateError::new_err(format!(
+                "a {other} value cannot reach Python"
+            )))
+        }
     })
 }
 
@@ -336,7 +372,10 @@ fn python_text(value: &Value, escaping: bool) -> Result<(String, bool), Error> {
     Ok(match value.kind() {
         ValueKind::Undefined => (String::new(), false),
         ValueKind::None => ("None".to_owned(), false),
-        ValueKind::Bool => ((if value.is_true() { "True" } else { "False" }).to_owned(), false),
+        ValueKind::Bool => (
+            (if value.is_true() { "True" } else { "False" }).to_owned(),
+            false,
+        ),
         ValueKind::String => (value.as_str().unwrap_or_default().to_owned(), false),
         ValueKind::Number if value.is_integer() => (value.to_string(), false),
         ValueKind::Number => (float_repr(f64::try_from(value.clone())?), false),
@@ -344,7 +383,10 @@ fn python_text(value: &Value, escaping: bool) -> Result<(String, bool), Error> {
             let object = to_py(py, value)?;
             let object = object.bind(py);
             if escaping && object.hasattr("__html__")? {
-                return Ok((object.call_method0("__html__")?.str()?.to_str()?.to_owned(), true));
+                return Ok((
+                    object.call_method0("__html__")?.str()?.to_str()?.to_owned(),
+                    true,
+                ));
             }
             Ok((object.str()?.to_str()?.to_owned(), false))
         })
@@ -360,11 +402,21 @@ fn format(out: &mut Output<'_>, state: &mut State<'_, '_>, value: &Value) -> Res
     let escape = escaping(state);
     if let (Some(text), false) = (value.as_str(), value.is_safe()) {
         if value.kind() == ValueKind::String {
-            return if escape { escape_html(out, text) } else { out.write_str(text) }.map_err(Error::from);
+            return if escape {
+                escape_html(out, text)
+            } else {
+                out.write_str(text)
+            }
+            .map_err(Error::from);
         }
     }
     let (text, safe) = python_text(value, escape)?;
-    if escape && !safe { escape_html(out, &text) } else { out.write_str(&text) }.map_err(Error::from)
+    if escape && !safe {
+        escape_html(out, &text)
+    } else {
+        out.write_str(&text)
+    }
+    .map_err(Error::from)
 }
 
 /// Jinja2's `escape`: markup stays as it is, anything else is escaped text.
@@ -409,11 +461,18 @@ fn default_filter(value: Value, args: Rest<Value>) -> Result<Value, Error> {
 fn string_method(value: Value, method: &str, args: &[Value]) -> Result<Value, Error> {
     let (text, safe) = python_text(&value, false)?;
     Python::attach(|py| -> PyResult<Value> {
-        let args = args.iter().map(|arg| to_py(py, arg)).collect::<PyResult<Vec<_>>>()?;
+        let args = args
+            .iter()
+            .map(|arg| to_py(py, arg))
+            .collect::<PyResult<Vec<_>>>()?;
         let result = PyString::new(py, &text).call_method1(method, PyTuple::new(py, args)?)?;
         let result = result.cast_into::<PyString>()?;
         let result = result.to_str()?.to_owned();
-        Ok(if safe { Value::from_safe_string(result) } else { Value::from(result) })
+        Ok(if safe {
+            Value::from_safe_string(result)
+        } else {
+            Value::from(result)
+        })
     })
     .map_err(py_error)
 }
@@ -432,11 +491,15 @@ impl TemplateEngine {
         let mut environment = Environment::new();
         environment.set_auto_reload(false);
         environment.set_loader(move |name: &str| {
-            Python::attach(|py| -> PyResult<Option<String>> { loader.call1(py, (name,))?.extract(py) })
-                .map_err(py_error)
+            Python::attach(|py| -> PyResult<Option<String>> {
+                loader.call1(py, (name,))?.extract(py)
+            })
+            .map_err(py_error)
         });
         environment.set_auto_escape_callback(move |name: &str| {
-            let extension = name.rsplit_once('.').map(|(_, extension)| extension.to_ascii_lowercase());
+            let extension = name
+                .rsplit_once('.')
+                .map(|(_, extension)| extension.to_ascii_lowercase());
             match extension {
                 Some(extension) if autoescape_extensions.contains(&extension) => AutoEscape::Html,
                 _ => AutoEscape::None,
@@ -470,7 +533,10 @@ impl TemplateEngine {
     fn render(&self, name: &str, context: &Bound<'_, PyDict>) -> PyResult<String> {
         let mut variables = Vec::with_capacity(context.len());
         for (key, value) in context.iter() {
-            variables.push((key.cast_into::<PyString>()?.to_str()?.to_owned(), to_value(&value)?));
+            variables.push((
+                key.cast_into::<PyString>()?.to_str()?.to_owned(),
+                to_value(&value)?,
+            ));
         }
         let result = self
             .environment
@@ -480,6 +546,16 @@ impl TemplateEngine {
             return Err(error);
         }
         result.map_err(|error| TemplateError::new_err(format!("{error:#}")))
+    }
+
+    /// Make the filter `name` call the Python function `function(value, *args)`.
+    fn add_filter(&mut self, name: String, function: Py<PyAny>) {
+        self.environment.add_filter(name, move |value: Value, args: Rest<Value>| {
+            let mut arguments = Vec::with_capacity(args.len() + 1);
+            arguments.push(value);
+            arguments.extend(args.iter().cloned());
+            Python::attach(|py| call_python(py, function.bind(py), &arguments))
+        });
     }
 
     /// Forget every compiled template (after a source changed).

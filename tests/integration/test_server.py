@@ -255,3 +255,11 @@ def test_reload_picks_up_an_edited_app(serve) -> None:
             break
         time.sleep(0.3)
     assert answer == "second"
+
+
+def test_the_worker_logs_which_implementation_serves(serve, markers: Path) -> None:
+    from gobstopper.accelerators import implementation
+
+    server = serve(APP, "--log-level", "info", env={"MARKER_DIR": str(markers)})
+    assert httpx.get(server.url + "/").status_code == 200
+    assert f"[INFO] gobstopper: implementation: {implementation()}" in server.log.read_text()

@@ -58,7 +58,7 @@ RULES = [
     "/trail/<path:tail>/",
 ]
 RULES += [f"/api/v{version}/resource{index}" for version in (1, 2) for index in range(60)]
-RULES += [f"/api/v{version}/resource{index}/<int:item>" for version in (1, 2) for index in range(60)]
+RULES += [f"/api/v{major}/resource{index}/<int:item>" for major in (1, 2) for index in range(60)]
 RULES += [f"/api/v1/resource{index}/<int:item>/<sub>" for index in range(40)]
 RULES += [f"/shop/{index}/<path:rest>" for index in range(20)]
 

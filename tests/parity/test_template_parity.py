@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 import pytest
+from jinja2 import pass_context
 from markupsafe import Markup
 
 from gobstopper import Gobstopper
@@ -69,6 +70,23 @@ class User:
     email: str | None
 
 
+def _wrap(value: object, left: str, right: str) -> Markup:
+    return Markup(left) + value + Markup(right)
+
+
+@pass_context
+def _needs_context(context: Any, value: object) -> str:
+    return f"{value} in {context.name}"
+
+
+FILTERS = {
+    "double": lambda value: value * 2,
+    "euros": lambda cents: f"€{cents / 100:.2f}",
+    "wrap": _wrap,
+    "needs_context": _needs_context,
+}
+
+
 def values() -> dict[str, Any]:
     return {
         "text": "Tom & 'Jerry' <b>\"quoted\"</b>",
@@ -83,8 +101,10 @@ def values() -> dict[str, Any]:
         "off": False,
         "nothing": None,
         "subclass": Label("sub<class>"),
-        "floats": [0.1, 1.0, -0.0, 1e16, 1e15, 1.5e-5, 0.0001, 123456.789, 1 / 3, 2.5e-300]
-        + [float("inf"), float("-inf"), float("nan"), 1e22, 100.0],
+        "floats": [
+            *(0.1, 1.0, -0.0, 1e16, 1e15, 1.5e-5, 0.0001, 123456.789, 1 / 3, 2.5e-300),
+            *(float("inf"), float("-inf"), float("nan"), 1e22, 100.0),
+        ],
         "items": [Item("bolt", 0.25, ["m4", "steel"]), Item("nut <&>", 1e-7, [])],
         "users": [User("Ann", True, None), User("Bob <script>", False, "bob@example.com")],
         "mapping": {"a": 1, "b": [1, 2], "c": {"d": "e & f"}},
@@ -120,7 +140,7 @@ def engines(tmp_path: Path, rust_core: ModuleType) -> tuple[Templates, Templates
     jinja_only._rust = None
     both = Templates(app, "templates")
     for templates in (jinja_only, both):
-        templates.environment.filters["double"] = lambda value: value * 2
+        templates.environment.filters.update(FILTERS)
     both._rust = RustTemplates(both.environment, rust_core, _AUTOESCAPED)
     return jinja_only, both
 

@@ -205,7 +205,7 @@ def run_command(args: argparse.Namespace) -> int:
     except (ConfigError, RunError) as error:
         print(f"gobstopper run: error: {error}", file=sys.stderr)
         return 2
-    environment = {**os.environ, **config.env}
+    environment = {**os.environ, **config.env, "GOBSTOPPER_LOG_LEVEL": config.log_level}
     python_path = environment.get("PYTHONPATH")
     environment["PYTHONPATH"] = (
         f"{directory}{os.pathsep}{python_path}" if python_path else str(directory)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
-import importlib.util
 import platform
 import re
+
+from ..accelerators import implementation
 
 __all__ = ["add_parser", "version_report"]
 
@@ -48,12 +49,6 @@ def _version_of(distribution: str) -> str:
         return "not installed"
 
 
-def _rust_core() -> str:
-    if importlib.util.find_spec("gobstopper._core") is None:
-        return "not installed (pure Python)"
-    return "installed"
-
-
 def version_report() -> str:
     """The lines ``gobstopper version`` prints."""
     extras = _installed_extras()
@@ -64,7 +59,7 @@ def version_report() -> str:
             f"granian    {_version_of('granian')}",
             f"msgspec    {_version_of('msgspec')}",
             f"extras     {', '.join(extras) if extras else 'none'}",
-            f"rust core  {_rust_core()}",
+            f"rust core  {implementation()}",
         ]
     )
 
