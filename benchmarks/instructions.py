@@ -50,6 +50,7 @@ async def _drive(path: str, count: int, accept_encoding: str | None) -> None:
 
 def _instructions(path: str, count: int, accept_encoding: str | None, no_rust: bool) -> int:
     environment = {key: value for key, value in os.environ.items() if key != "GOBSTOPPER_NO_RUST"}
+    environment["PYTHONHASHSEED"] = "0"  # the same dict layouts, so the same counts
     if no_rust:
         environment["GOBSTOPPER_NO_RUST"] = "1"
     command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable]

@@ -531,6 +531,7 @@ impl TemplateEngine {
 
     /// Render the template `name` with the variables of `context` (a dict).
     fn render(&self, name: &str, context: &Bound<'_, PyDict>) -> PyResult<String> {
+        PENDING.with(|pending| pending.borrow_mut().take());
         let mut variables = Vec::with_capacity(context.len());
         for (key, value) in context.iter() {
             variables.push((

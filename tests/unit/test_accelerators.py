@@ -29,7 +29,7 @@ def _run(code: str, **env: str) -> str:
 
 
 def test_no_rust_selects_pure_python_even_with_the_core_installed() -> None:
-    code = "from gobstopper.accelerators import implementation, native; print(native(), implementation())"
+    code = "from gobstopper import accelerators as a; print(a.native(), a.implementation())"
     assert _run(code, GOBSTOPPER_NO_RUST="1") == "None python (GOBSTOPPER_NO_RUST is set)"
 
 
