@@ -49,9 +49,10 @@ _RESERVED_NAMES = {"self", "caller", "varargs", "kwargs", "range", "dict", "lips
 _RESERVED_NAMES |= {"cycler", "joiner", "namespace"}
 # `d.items` is the method for Jinja2 but would be the key "items" for a Rust map lookup.
 _DICT_ATTRIBUTES = frozenset(name for name in dir(dict) if not name.startswith("_"))
-_SIMPLE_EXPRESSIONS = (nodes.And, nodes.Or, nodes.Not, nodes.Add, nodes.Sub, nodes.Neg)
-_SIMPLE_EXPRESSIONS += (nodes.CondExpr, nodes.Output, nodes.If, nodes.Template)
-_SIMPLE_EXPRESSIONS += (nodes.Keyword, nodes.Operand)
+# Nodes that are supported when their children are.
+_PLAIN_NODES = (nodes.And, nodes.Or, nodes.Not, nodes.Add, nodes.Sub, nodes.Neg)
+_PLAIN_NODES += (nodes.CondExpr, nodes.Output, nodes.If, nodes.Template)
+_PLAIN_NODES += (nodes.Keyword, nodes.Operand)
 # Environment settings whose default values the Rust engine reproduces.
 _DEFAULT_SETTINGS = {
     "block_start_string": "{%",
@@ -72,7 +73,7 @@ _DEFAULT_SETTINGS = {
 }
 
 
-class Unsupported(Exception):
+class _Unsupported(Exception):
     """The template uses something the Rust engine does not render identically."""
 
 
@@ -110,10 +111,10 @@ class _Checker:
             check(node, found, in_loop)
         elif isinstance(node, (nodes.TemplateData, nodes.Const)):
             self.constant(node)
-        elif isinstance(node, _SIMPLE_EXPRESSIONS):
+        elif isinstance(node, _PLAIN_NODES):
             self.children(node, found, in_loop=in_loop)
         else:
-            raise Unsupported(f"{type(node).__name__} (line {node.lineno})")
+            raise _Unsupported(f"{type(node).__name__} (line {node.lineno})")
 
     def children(self, node: nodes.Node, found: _Checked, *, in_loop: bool) -> None:
         for child in node.iter_child_nodes():
@@ -124,11 +125,11 @@ class _Checker:
         if isinstance(node, nodes.Const) and not isinstance(
             node.value, (str, int, float, bool, type(None))
         ):
-            raise Unsupported(f"a {type(node.value).__name__} constant (line {node.lineno})")
+            raise _Unsupported(f"a {type(node.value).__name__} constant (line {node.lineno})")
 
     def visit_Name(self, node: nodes.Name, found: _Checked, in_loop: bool) -> None:
         if node.name in _RESERVED_NAMES or node.name == "loop":
-            raise Unsupported(f"the name {node.name!r} (line {node.lineno})")
+            raise _Unsupported(f"the name {node.name!r} (line {node.lineno})")
         found.names.add(node.name)
 
     def visit_Getattr(self, node: nodes.Getattr, found: _Checked, in_loop: bool) -> None:
@@ -137,23 +138,23 @@ class _Checker:
     def attribute(self, node: nodes.Getattr, found: _Checked, in_loop: bool, called: bool) -> None:
         where = f"line {node.lineno}"
         if node.attr.startswith("_"):
-            raise Unsupported(f"the private attribute {node.attr!r} ({where})")
+            raise _Unsupported(f"the private attribute {node.attr!r} ({where})")
         if isinstance(node.node, nodes.Name) and node.node.name == "loop":
             if called or not in_loop or node.attr not in _LOOP_ATTRIBUTES:
-                raise Unsupported(f"loop.{node.attr} ({where})")
+                raise _Unsupported(f"loop.{node.attr} ({where})")
             return
         if not called and node.attr in _DICT_ATTRIBUTES:
-            raise Unsupported(f"the attribute {node.attr!r}, a method of dict ({where})")
+            raise _Unsupported(f"the attribute {node.attr!r}, a method of dict ({where})")
         self.node(node.node, found, in_loop=in_loop)
 
     def visit_Getitem(self, node: nodes.Getitem, found: _Checked, in_loop: bool) -> None:
         if isinstance(node.arg, nodes.Slice):
-            raise Unsupported(f"slicing (line {node.lineno})")
+            raise _Unsupported(f"slicing (line {node.lineno})")
         self.children(node, found, in_loop=in_loop)
 
     def visit_Call(self, node: nodes.Call, found: _Checked, in_loop: bool) -> None:
         if node.dyn_args is not None or node.dyn_kwargs is not None:
-            raise Unsupported(f"*args/**kwargs in a call (line {node.lineno})")
+            raise _Unsupported(f"*args/**kwargs in a call (line {node.lineno})")
         if isinstance(node.node, nodes.Getattr):
             self.attribute(node.node, found, in_loop, called=True)
         elif isinstance(node.node, nodes.Name) and node.node.name == "super":
@@ -161,7 +162,7 @@ class _Checker:
         elif isinstance(node.node, nodes.Name):
             self.visit_Name(node.node, found, in_loop)
         else:
-            raise Unsupported(f"calling an expression (line {node.lineno})")
+            raise _Unsupported(f"calling an expression (line {node.lineno})")
         for child in [*node.args, *node.kwargs]:
             self.node(child, found, in_loop=in_loop)
 
@@ -172,9 +173,9 @@ class _Checker:
             return
         # An application's own filter runs in Python, called as Jinja2 calls it.
         if getattr(function, "jinja_pass_arg", None) is not None:
-            raise Unsupported(f"the filter {node.name!r}, which asks for the context")
+            raise _Unsupported(f"the filter {node.name!r}, which asks for the context")
         if node.kwargs or node.dyn_args or node.dyn_kwargs or node.node is None:
-            raise Unsupported(f"this use of the filter {node.name!r} (line {node.lineno})")
+            raise _Unsupported(f"this use of the filter {node.name!r} (line {node.lineno})")
         found.filters[node.name] = function
         for child in [node.node, *node.args]:
             self.node(child, found, in_loop=in_loop)
@@ -195,18 +196,18 @@ class _Checker:
         builtins = jinja2.filters.FILTERS if kind == "filter" else jinja2.tests.TESTS
         name = node.name
         if name not in supported or registered.get(name) is not builtins.get(name):
-            raise Unsupported(f"the {kind} {name!r} (line {node.lineno})")
+            raise _Unsupported(f"the {kind} {name!r} (line {node.lineno})")
         if node.kwargs or node.dyn_args or node.dyn_kwargs or len(node.args) > supported[name]:
-            raise Unsupported(f"these arguments to the {kind} {name!r} (line {node.lineno})")
+            raise _Unsupported(f"these arguments to the {kind} {name!r} (line {node.lineno})")
         if node.node is None:
-            raise Unsupported(f"a {kind} block (line {node.lineno})")
+            raise _Unsupported(f"a {kind} block (line {node.lineno})")
         for child in [node.node, *node.args]:
             self.node(child, found, in_loop=in_loop)
 
     def visit_Compare(self, node: nodes.Compare, found: _Checked, in_loop: bool) -> None:
         for operand in node.ops:
             if operand.op not in _COMPARISONS:
-                raise Unsupported(f"the comparison {operand.op!r} (line {node.lineno})")
+                raise _Unsupported(f"the comparison {operand.op!r} (line {node.lineno})")
         self.children(node, found, in_loop=in_loop)
 
     def visit_List(self, node: nodes.List, found: _Checked, in_loop: bool) -> None:
@@ -216,11 +217,11 @@ class _Checker:
         names = target.items if isinstance(target, nodes.Tuple) else [target]
         for name in names:
             if not isinstance(name, nodes.Name) or name.name in _RESERVED_NAMES:
-                raise Unsupported(f"this assignment target (line {target.lineno})")
+                raise _Unsupported(f"this assignment target (line {target.lineno})")
 
     def visit_For(self, node: nodes.For, found: _Checked, in_loop: bool) -> None:
         if node.recursive or node.test is not None:
-            raise Unsupported(f"a recursive or filtered for loop (line {node.lineno})")
+            raise _Unsupported(f"a recursive or filtered for loop (line {node.lineno})")
         self.targets(node.target)
         self.node(node.iter, found, in_loop=in_loop)
         for child in [*node.body, *node.else_]:
@@ -245,13 +246,13 @@ class _Checker:
     def visit_Block(self, node: nodes.Block, found: _Checked, in_loop: bool) -> None:
         # Jinja2 blocks do not see the variables of an enclosing loop; minijinja's do.
         if node.scoped or node.required or in_loop:
-            raise Unsupported(f"the block {node.name!r} (line {node.lineno})")
+            raise _Unsupported(f"the block {node.name!r} (line {node.lineno})")
         for child in node.body:
             self.node(child, found, in_loop=False)
 
     def dependency(self, template: nodes.Expr, found: _Checked) -> None:
         if not (isinstance(template, nodes.Const) and isinstance(template.value, str)):
-            raise Unsupported(f"a template name that is not a string (line {template.lineno})")
+            raise _Unsupported(f"a template name that is not a string (line {template.lineno})")
         self.template(template.value, found)
 
     def visit_Extends(self, node: nodes.Extends, found: _Checked, in_loop: bool) -> None:
@@ -259,7 +260,7 @@ class _Checker:
 
     def visit_Include(self, node: nodes.Include, found: _Checked, in_loop: bool) -> None:
         if not node.with_context or node.ignore_missing:
-            raise Unsupported(f"this include (line {node.lineno})")
+            raise _Unsupported(f"this include (line {node.lineno})")
         self.dependency(node.template, found)
 
 
@@ -276,7 +277,7 @@ def unsupported_reason(environment: jinja2.Environment, name: str) -> str | None
     """
     try:
         _Checker(environment).template(name, _Checked())
-    except Unsupported as reason:
+    except _Unsupported as reason:
         return str(reason)
     return None
 
@@ -316,7 +317,7 @@ class RustTemplates:
         try:
             self._check_settings()
             checker.template(name, checked)
-        except Unsupported as reason:
+        except _Unsupported as reason:
             verdict = self._verdicts[name] = _Verdict(None, str(reason))
             return verdict
         except jinja2.TemplateError as error:
@@ -335,9 +336,9 @@ class RustTemplates:
         for setting, default in _DEFAULT_SETTINGS.items():
             value = getattr(environment, setting)
             if value != default:
-                raise Unsupported(f"the environment setting {setting}={value!r}")
+                raise _Unsupported(f"the environment setting {setting}={value!r}")
         if environment.autoescape is not self._autoescape:
-            raise Unsupported("a changed autoescape setting")
+            raise _Unsupported("a changed autoescape setting")
 
     def render(self, name: str, context: dict[str, Any]) -> str | None:
         """The output of template ``name``, or ``None`` when Jinja2 must render it."""

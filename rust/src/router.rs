@@ -98,13 +98,16 @@ impl Router {
         let Some(rest) = text.strip_prefix('/') else {
             return Ok(py.None());
         };
-        let segments: Vec<&str> = rest.split('/').collect();
-        let mut params = Params::new();
-        match walk(py, &self.root, &segments, 0, &mut params)? {
+        let mut walk = Walk {
+            py,
+            segments: rest.split('/').collect(),
+            params: Params::new(),
+        };
+        match walk.walk(&self.root, 0)? {
             None => Ok(py.None()),
             Some(endpoints) => {
                 let found = PyDict::new(py);
-                for (name, value) in params {
+                for (name, value) in walk.params {
                     found.set_item(name, value)?;
                 }
                 Ok(PyTuple::new(
@@ -160,87 +163,82 @@ fn child_for<'n>(
     Ok(&mut node.dynamic[at].child)
 }
 
-fn next<'n>(
-    py: Python<'_>,
-    child: &'n Node,
-    segments: &[&str],
-    index: usize,
-    params: &mut Params,
-) -> PyResult<Option<&'n Py<PyAny>>> {
-    if index == segments.len() {
-        Ok(child.endpoints.as_ref())
-    } else {
-        walk(py, child, segments, index, params)
-    }
+/// One lookup: the path's segments and the parameters found so far (pushed on the way
+/// back from a match, deepest first, exactly as the Python walk fills its dict).
+struct Walk<'p, 's> {
+    py: Python<'p>,
+    segments: Vec<&'s str>,
+    params: Params,
 }
 
-fn walk<'n>(
-    py: Python<'_>,
-    node: &'n Node,
-    segments: &[&str],
-    index: usize,
-    params: &mut Params,
-) -> PyResult<Option<&'n Py<PyAny>>> {
-    let segment = segments[index];
-    if let Some(child) = node.fixed.get(segment) {
-        if let Some(found) = next(py, child, segments, index + 1, params)? {
-            return Ok(Some(found));
+type Found<'n> = PyResult<Option<&'n Py<PyAny>>>;
+
+impl Walk<'_, '_> {
+    fn next<'n>(&mut self, child: &'n Node, index: usize) -> Found<'n> {
+        if index == self.segments.len() {
+            Ok(child.endpoints.as_ref())
+        } else {
+            self.walk(child, index)
         }
     }
-    for edge in &node.dynamic {
-        if let Matcher::Path = edge.matcher {
-            if let Some(found) = walk_path(py, edge, segments, index, params)? {
+
+    fn walk<'n>(&mut self, node: &'n Node, index: usize) -> Found<'n> {
+        let py = self.py;
+        let segment = self.segments[index];
+        if let Some(child) = node.fixed.get(segment) {
+            if let Some(found) = self.next(child, index + 1)? {
                 return Ok(Some(found));
             }
-            continue;
         }
-        if let Matcher::Mixed(matcher) = &edge.matcher {
-            let values = matcher.call1(py, (segment,))?;
-            let values = values.bind(py);
-            if values.is_none() {
+        for edge in &node.dynamic {
+            if let Matcher::Path = edge.matcher {
+                if let Some(found) = self.walk_path(edge, index)? {
+                    return Ok(Some(found));
+                }
                 continue;
             }
-            if let Some(found) = next(py, &edge.child, segments, index + 1, params)? {
-                for pair in values.cast::<PyDict>()?.iter() {
-                    params.push((pair.0.unbind(), pair.1.unbind()));
+            if let Matcher::Mixed(matcher) = &edge.matcher {
+                let values = matcher.call1(py, (segment,))?;
+                let values = values.bind(py);
+                if values.is_none() {
+                    continue;
                 }
+                if let Some(found) = self.next(&edge.child, index + 1)? {
+                    for (name, value) in values.cast::<PyDict>()?.iter() {
+                        self.params.push((name.unbind(), value.unbind()));
+                    }
+                    return Ok(Some(found));
+                }
+                continue;
+            }
+            let Some(value) = convert(py, &edge.matcher, segment)? else {
+                continue;
+            };
+            if let Some(found) = self.next(&edge.child, index + 1)? {
+                self.params
+                    .push((edge.name.clone_ref(py).into_any(), value));
                 return Ok(Some(found));
             }
-            continue;
         }
-        let Some(value) = convert(py, &edge.matcher, segment)? else {
-            continue;
-        };
-        if let Some(found) = next(py, &edge.child, segments, index + 1, params)? {
-            params.push((edge.name.clone_ref(py).into_any(), value));
-            return Ok(Some(found));
-        }
+        Ok(None)
     }
-    Ok(None)
-}
 
-fn walk_path<'n>(
-    py: Python<'_>,
-    edge: &'n Edge,
-    segments: &[&str],
-    index: usize,
-    params: &mut Params,
-) -> PyResult<Option<&'n Py<PyAny>>> {
-    // Shortest first, so a rule with a literal suffix (/<path:p>/meta) beats the bare one.
-    for end in index + 1..=segments.len() {
-        let value = segments[index..end].join("/");
-        if value.is_empty() {
-            continue;
+    fn walk_path<'n>(&mut self, edge: &'n Edge, index: usize) -> Found<'n> {
+        // Shortest first, so a rule with a literal suffix (/<path:p>/meta) beats the bare one.
+        for end in index + 1..=self.segments.len() {
+            let value = self.segments[index..end].join("/");
+            if value.is_empty() {
+                continue;
+            }
+            if let Some(found) = self.next(&edge.child, end)? {
+                let name = edge.name.clone_ref(self.py).into_any();
+                let value = PyString::new(self.py, &value).into_any().unbind();
+                self.params.push((name, value));
+                return Ok(Some(found));
+            }
         }
-        if let Some(found) = next(py, &edge.child, segments, end, params)? {
-            params.push((
-                edge.name.clone_ref(py).into_any(),
-                PyString::new(py, &value).into_any().unbind(),
-            ));
-            return Ok(Some(found));
-        }
+        Ok(None)
     }
-    Ok(None)
 }
 
 fn all_digits(text: &str) -> bool {

@@ -247,6 +247,11 @@ fn call_python(
         .call(positional, Some(&keywords))
         .map_err(py_error)?;
     if result.hasattr("__await__").map_err(py_error)? {
+        // Jinja2 would await what the call returned; the render goes to Jinja2, which
+        // calls again, so this one is closed unawaited (without a warning).
+        if result.hasattr("close").map_err(py_error)? {
+            result.call_method0("close").map_err(py_error)?;
+        }
         return Err(Error::new(
             ErrorKind::InvalidOperation,
             "a template called a coroutine function",
@@ -300,6 +305,10 @@ fn to_value(object: &Bound<'_, PyAny>) -> PyResult<Value> {
             return Ok(Value::from_safe_string(text.to_str()?.to_owned()));
         }
         return Ok(Value::from(object.str()?.to_str()?));
+    }
+    if object.hasattr("__await__")? {
+        // Jinja2's async mode awaits it; only Jinja2 can render this.
+        return Err(TemplateError::new_err("an awaitable reached the template"));
     }
     if object.hasattr("__iter__")? {
         return Ok(wrap(object, ObjectRepr::Iterable));
@@ -551,12 +560,13 @@ impl TemplateEngine {
 
     /// Make the filter `name` call the Python function `function(value, *args)`.
     fn add_filter(&mut self, name: String, function: Py<PyAny>) {
-        self.environment.add_filter(name, move |value: Value, args: Rest<Value>| {
-            let mut arguments = Vec::with_capacity(args.len() + 1);
-            arguments.push(value);
-            arguments.extend(args.iter().cloned());
-            Python::attach(|py| call_python(py, function.bind(py), &arguments))
-        });
+        self.environment
+            .add_filter(name, move |value: Value, args: Rest<Value>| {
+                let mut arguments = Vec::with_capacity(args.len() + 1);
+                arguments.push(value);
+                arguments.extend(args.iter().cloned());
+                Python::attach(|py| call_python(py, function.bind(py), &arguments))
+            });
     }
 
     /// Forget every compiled template (after a source changed).

@@ -218,3 +218,36 @@ async def test_an_edited_template_is_rendered_anew(
 
     os.utime(path, (path.stat().st_atime + 5, path.stat().st_mtime + 5))
     assert await both.render("edited.html", values()) == "two 42!"
+
+
+async def test_calls_returning_awaitables_are_left_to_jinja2_which_awaits_them(
+    engines: tuple[Templates, Templates],
+) -> None:
+    jinja_only, both = engines
+
+    async def total() -> int:
+        return 42
+
+    assert both.folder is not None
+    (Path(both.folder) / "awaits.html").write_text("{{ fetch() }} {{ number }}")
+    refused = await both._context({**values(), "fetch": total})
+    assert both._rust.render("awaits.html", refused) is None
+    assert await both.render("awaits.html", {**values(), "fetch": total}) == "42 42"
+    assert await jinja_only.render("awaits.html", {**values(), "fetch": total}) == "42 42"
+
+
+async def test_an_awaitable_value_is_left_to_jinja2(engines: tuple[Templates, Templates]) -> None:
+    _, both = engines
+
+    async def total() -> int:
+        return 42
+
+    assert both.folder is not None
+    (Path(both.folder) / "pending.html").write_text("{{ pending }}")
+    pending = total()
+    try:
+        context = await both._context({"pending": pending})
+        assert both._rust.render("pending.html", context) is None
+        assert (await both.render("pending.html", {"pending": pending})).startswith("&lt;coroutine")
+    finally:
+        pending.close()
