@@ -114,3 +114,55 @@ def test_a_file_replaced_by_a_link_out_of_the_folder_is_refused_by_both(
     target.symlink_to(folder.parent / "outside.txt")
     assert python._lookup("docs/readme.txt", None) is None
     assert rust._lookup("docs/readme.txt", None) is None
+
+
+def _answers(
+    folder: Path, accelerated: bool, requests: list[tuple[str, dict[str, str]]]
+) -> list[object]:
+    from gobstopper import Gobstopper
+    from gobstopper.middleware import StaticFileMiddleware
+    from gobstopper.testing import TestClient
+
+    app = Gobstopper(__name__, static_folder=None)
+    app.add_middleware(StaticFileMiddleware(folder, url_prefix="/assets", accelerated=accelerated))
+    with TestClient(app) as client:
+        answers = []
+        for path, headers in requests:
+            response = client.get("/assets/" + path, headers=headers)
+            raw_headers = response.headers._list
+            answers.append((path, headers, response.status_code, raw_headers, response.content))
+        return answers
+
+
+def test_conditional_range_and_traversal_requests_get_the_same_answers(
+    rust_core: ModuleType, folder: Path
+) -> None:
+    python = StaticFiles(folder, accelerated=False)
+    etag = python._lookup("css/site.css", None).etag
+    modified = dict(python._lookup("css/site.css", None).headers)["last-modified"]
+    variants = [
+        {},
+        {"if-none-match": etag},
+        {"if-none-match": '"other"'},
+        {"if-none-match": "*"},
+        {"if-modified-since": modified},
+        {"if-modified-since": "Thu, 01 Jan 1970 00:00:00 GMT"},
+        {"if-match": '"other"'},
+        {"if-unmodified-since": "Thu, 01 Jan 1970 00:00:00 GMT"},
+        {"range": "bytes=0-1"},
+        {"range": "bytes=2-"},
+        {"range": "bytes=-2"},
+        {"range": "bytes=50-60"},
+        {"range": "bytes=0-1,3-4"},
+        {"range": "bytes=0-1", "if-range": etag},
+        {"range": "bytes=0-1", "if-range": '"stale"'},
+        {"accept-encoding": "gzip"},
+        {"accept-encoding": "br;q=0, gzip", "range": "bytes=0-0"},
+    ]
+    paths = ["css/site.css", "index.html", "../outside.txt", "css/%2e%2e/index.html", ".env"]
+    paths += ["link_outside", "docs", "missing.css"]
+    requests = [(path, headers) for path in paths for headers in variants]
+    expected = _answers(folder, False, requests)
+    assert _answers(folder, True, requests) == expected
+    statuses = {status for _, _, status, _, _ in expected}
+    assert {200, 206, 304, 404, 412, 416} <= statuses
