@@ -5,6 +5,9 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PORT ?= 8000
 DOCS_BUILD := docs/_build/html
+# The tests of the runtime, run a second time on the pure-Python path (the toolkit's
+# own tests do not touch the accelerated components).
+RUNTIME_TESTS := tests/unit tests/integration tests/services tests/parity tests/e2e/test_example_app_browser.py
 
 .PHONY: help uv sync browser demo test lint rust-check format docs unit bench clean
 
@@ -48,9 +51,9 @@ browser: ## Install Debian's Chromium for the browser tests (needs root; skipped
 		&& { apt-get update -qq && apt-get install -y -qq chromium; } \
 		|| echo "chromium missing and not root: browser tests will be skipped"; }
 
-test: lint docs browser rust-check ## Everything CI runs: lint, docs, Rust checks, the suite with and without the Rust core
+test: lint docs browser rust-check ## Everything CI runs: lint, docs, Rust checks, the suite; the runtime's tests again without the Rust core
 	$(UV) run --frozen pytest
-	GOBSTOPPER_NO_RUST=1 $(UV) run --frozen pytest
+	GOBSTOPPER_NO_RUST=1 $(UV) run --frozen pytest $(RUNTIME_TESTS)
 
 bench: sync ## wrk benchmark against a bare RSGI app, as ratios; Rust against Python (installs wrk, valgrind)
 	@command -v wrk >/dev/null 2>&1 && command -v valgrind >/dev/null 2>&1 \

@@ -133,3 +133,15 @@ def test_an_unknown_event_loop_is_refused(capsys) -> None:
         parse("--loop", "trio")
     assert exited.value.code == 2
     assert "invalid choice: 'trio'" in capsys.readouterr().err
+
+
+def test_without_the_cli_extra_toolkit_commands_name_it_and_runtime_commands_work() -> None:
+    hide_yaml = "import sys; sys.modules['yaml'] = None; from gobstopper.cli import main; "
+    command = [sys.executable, "-c", hide_yaml + "sys.exit(main(sys.argv[1:]))"]
+    version = subprocess.run([*command, "version"], capture_output=True, text=True)
+    assert version.returncode == 0
+    assert version.stdout.startswith("gobstopper 0.1.0")
+    init = subprocess.run([*command, "init", "shop", "--defaults"], capture_output=True, text=True)
+    assert init.returncode == 2
+    assert "needs 'yaml'" in init.stderr
+    assert 'pip install "gobstopper[cli]"' in init.stderr
