@@ -2,17 +2,13 @@
 guaranteed to be Jinja2's.
 
 Before a template is rendered in Rust, its Jinja2 syntax tree — and that of every
-template it extends or includes — is checked against the subset whose output the Rust
-engine reproduces exactly: output, ``if``, ``for`` (with ``else`` and ``loop.index`` and
-friends), ``set``, ``with``, macros, ``extends``/``block``/``super()``, ``include``,
-attribute and item lookups, calls of globals, context values and methods, comparisons,
-``and``/``or``/``not``, conditional expressions, ``+``/``-`` and the filters
-``escape``/``e``, ``safe``, ``length``/``count``, ``default``/``d``, ``upper``, ``lower``
-and ``trim`` (and the tests ``defined``, ``undefined``, ``none``), plus the application's
-own filters, called in Python as Jinja2 calls them. Anything else — and any
-template whose Rust render fails — is rendered by Jinja2, with the reason logged once per
-template. Values keep their Python behaviour: attribute lookups, calls and ``str()`` run
-in Python.
+template it extends or includes — is checked by :class:`_Checker` against the subset
+whose output the Rust engine reproduces exactly (the user guide lists it: output, ``if``,
+``for``, ``set``, ``with``, macros, inheritance, includes, lookups, calls, comparisons,
+``+``/``-``, a few built-in filters and tests, and the application's own filters, which
+run in Python). Anything else — and any template whose Rust render fails — is rendered
+by Jinja2, with the reason logged once per template. Values keep their Python behaviour:
+attribute lookups, calls and ``str()`` run in Python.
 """
 
 from __future__ import annotations

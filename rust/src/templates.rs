@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use minijinja::value::{DynObject, Enumerator, Object, ObjectRepr, Rest, Value, ValueKind};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State};
-use pyo3::exceptions::{PyAttributeError, PyIndexError, PyKeyError, PyRuntimeError, PyTypeError};
+use pyo3::exceptions::{PyAttributeError, PyLookupError, PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -68,16 +68,35 @@ impl fmt::Debug for PyValue {
     }
 }
 
-fn is_lookup_error(py: Python<'_>, error: &PyErr) -> bool {
-    error.is_instance_of::<PyAttributeError>(py)
-        || error.is_instance_of::<PyKeyError>(py)
-        || error.is_instance_of::<PyIndexError>(py)
-        || error.is_instance_of::<PyTypeError>(py)
+/// Which exceptions of a lookup step mean "not there" (Jinja2's `Environment.getattr`
+/// and `getitem`); any other exception fails the render.
+#[derive(Clone, Copy)]
+enum Step {
+    /// `getattr(obj, name)`: AttributeError.
+    Attribute,
+    /// `obj[key]` after a failed `getattr`: TypeError, LookupError.
+    ItemAfterAttribute,
+    /// `obj[key]` tried first: AttributeError, TypeError, LookupError.
+    Item,
+}
+
+fn means_missing(py: Python<'_>, error: &PyErr, step: Step) -> bool {
+    let attribute = error.is_instance_of::<PyAttributeError>(py);
+    let item = error.is_instance_of::<PyTypeError>(py) || error.is_instance_of::<PyLookupError>(py);
+    match step {
+        Step::Attribute => attribute,
+        Step::ItemAfterAttribute => item,
+        Step::Item => attribute || item,
+    }
 }
 
 /// `Some(value)`, `None` for a failed lookup Jinja2 would call undefined, or a pending
 /// error for anything else.
-fn looked_up(py: Python<'_>, result: PyResult<Bound<'_, PyAny>>) -> Result<Option<Value>, ()> {
+fn looked_up(
+    py: Python<'_>,
+    result: PyResult<Bound<'_, PyAny>>,
+    step: Step,
+) -> Result<Option<Value>, ()> {
     match result {
         Ok(found) => match to_value(&found) {
             Ok(value) => Ok(Some(value)),
@@ -86,7 +105,7 @@ fn looked_up(py: Python<'_>, result: PyResult<Bound<'_, PyAny>>) -> Result<Optio
                 Err(())
             }
         },
-        Err(error) if is_lookup_error(py, &error) => Ok(None),
+        Err(error) if means_missing(py, &error, step) => Ok(None),
         Err(error) => {
             remember(error);
             Err(())
@@ -103,25 +122,25 @@ impl Object for PyValue {
         Python::attach(|py| {
             let object = self.object.bind(py);
             let name = key.as_str();
-            let by_item = || -> Result<Option<Value>, ()> {
+            let by_item = |step| -> Result<Option<Value>, ()> {
                 let py_key = to_py(py, key).map_err(remember)?;
-                looked_up(py, object.get_item(py_key))
+                looked_up(py, object.get_item(py_key), step)
             };
             let by_attribute = || match name {
-                Some(name) => looked_up(py, object.getattr(name)),
+                Some(name) => looked_up(py, object.getattr(name), Step::Attribute),
                 None => Ok(None),
             };
             // Jinja2's order: mappings by key first, everything else by attribute first.
             let found = match (self.repr, name) {
-                (ObjectRepr::Map, _) => match by_item() {
+                (ObjectRepr::Map, _) => match by_item(Step::Item) {
                     Ok(None) => by_attribute(),
                     other => other,
                 },
                 (_, Some(_)) => match by_attribute() {
-                    Ok(None) => by_item(),
+                    Ok(None) => by_item(Step::ItemAfterAttribute),
                     other => other,
                 },
-                (_, None) => by_item(),
+                (_, None) => by_item(Step::Item),
             };
             found.ok().flatten()
         })

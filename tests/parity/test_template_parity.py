@@ -49,6 +49,23 @@ class Html:
         return "Html()"
 
 
+class Fragile:
+    """Properties that raise: an AttributeError means "undefined", anything else fails."""
+
+    @property
+    def vanishing(self) -> str:
+        raise AttributeError("vanishing")
+
+    @property
+    def broken(self) -> str:
+        raise KeyError("broken")
+
+    def __getitem__(self, key: str) -> str:
+        if key == "listed":
+            return "from getitem"
+        raise KeyError(key)
+
+
 class Color(enum.Enum):
     RED = "red"
 
@@ -121,6 +138,7 @@ def values() -> dict[str, Any]:
         "generator": (n for n in range(3)),
         "counted": range(10, 13),
         "site": "Gobstopper & co",
+        "fragile": Fragile(),
     }
 
 
