@@ -92,7 +92,8 @@ class StaticFiles:
         self.fingerprinted_max_age = fingerprinted_max_age
         self.precompressed = precompressed
         self.allow_hidden = allow_hidden
-        self._cache: dict[str, _Entry] = {}
+        # Keyed by file and coding: app.css.gz is a variant of app.css or a file of its own.
+        self._cache: dict[tuple[str, str | None], _Entry] = {}
         self._lookup = self._lookup_python
         core = select(accelerated)
         if core is not None:
@@ -135,14 +136,14 @@ class StaticFiles:
             return None
         if not stat_module.S_ISREG(result.st_mode):
             return None
-        entry = self._cache.get(path)
+        entry = self._cache.get((path, encoding))
         if entry is not None and entry.identity == _identity(result):
             return entry
         entry = self._build(path, original, encoding, result)
         if entry is not None:
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()
-            self._cache[path] = entry
+            self._cache[path, encoding] = entry
         return entry
 
     def _build(

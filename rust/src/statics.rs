@@ -16,6 +16,7 @@ const ENCODINGS: [(&str, &str); 2] = [("br", ".br"), ("gzip", ".gz")];
 const CACHE_LIMIT: usize = 4096;
 
 type Identity = (u64, u64, i128, u64);
+type Cache = HashMap<String, (Identity, Py<PyAny>)>;
 
 /// Whether `path` (from a URL) is a plain relative path that cannot leave the folder;
 /// the same rules as `gobstopper.http.files.is_safe_relative` on POSIX.
@@ -71,7 +72,9 @@ pub struct StaticFiles {
     precompressed: bool,
     build: Py<PyAny>,
     fallback: Py<PyAny>,
-    cache: Mutex<HashMap<String, (Identity, Py<PyAny>)>>,
+    /// One map per coding (none, then those of `ENCODINGS`): `app.css.gz` is either a
+    /// variant of `app.css` or a file of its own.
+    cache: Mutex<[Cache; 3]>,
 }
 
 #[pymethods]
@@ -92,7 +95,7 @@ impl StaticFiles {
             precompressed,
             build,
             fallback,
-            cache: Mutex::new(HashMap::new()),
+            cache: Mutex::new(Default::default()),
         }
     }
 
@@ -102,9 +105,12 @@ impl StaticFiles {
         &self,
         py: Python<'_>,
         path: &Bound<'_, PyString>,
-        accept_encoding: Option<&str>,
+        accept_encoding: Option<&Bound<'_, PyString>>,
     ) -> PyResult<Py<PyAny>> {
-        let Ok(path) = path.to_str() else {
+        let (Ok(path), Ok(accept_encoding)) = (
+            path.to_str(),
+            accept_encoding.map(|header| header.to_str()).transpose(),
+        ) else {
             return self.fallback.call1(py, (path, accept_encoding));
         };
         if !is_safe_relative(path, self.allow_hidden) {
@@ -113,49 +119,53 @@ impl StaticFiles {
         if self.precompressed {
             if let Some(header) = accept_encoding.filter(|header| !header.is_empty()) {
                 let accepted = accepted_encodings(header);
-                for (coding, suffix) in ENCODINGS {
+                for (slot, (coding, suffix)) in ENCODINGS.into_iter().enumerate() {
                     if accepted.iter().any(|item| item == coding) {
                         let variant = format!("{path}{suffix}");
-                        if let Some(entry) = self.entry(py, &variant, path, Some(coding))? {
+                        if let Some(entry) = self.entry(py, &variant, path, slot + 1)? {
                             return Ok(entry);
                         }
                     }
                 }
             }
         }
-        Ok(self
-            .entry(py, path, path, None)?
-            .unwrap_or_else(|| py.None()))
+        Ok(self.entry(py, path, path, 0)?.unwrap_or_else(|| py.None()))
     }
 
     /// Forget every cached entry.
     fn clear(&self) {
-        self.cache.lock().expect("static cache lock").clear();
+        for cache in self.cache.lock().expect("static cache lock").iter_mut() {
+            cache.clear();
+        }
     }
 }
 
 impl StaticFiles {
+    /// The entry of `path` served with the coding in `slot` (0: none, else `ENCODINGS`).
     fn entry(
         &self,
         py: Python<'_>,
         path: &str,
         original: &str,
-        encoding: Option<&str>,
+        slot: usize,
     ) -> PyResult<Option<Py<PyAny>>> {
         let Some(current) = identity(&format!("{}/{path}", self.root)) else {
             return Ok(None);
         };
-        if let Some((known, entry)) = self.cache.lock().expect("static cache lock").get(path) {
+        if let Some((known, entry)) = self.cache.lock().expect("static cache lock")[slot].get(path)
+        {
             if *known == current {
                 return Ok(Some(entry.clone_ref(py)));
             }
         }
+        let encoding = slot.checked_sub(1).map(|index| ENCODINGS[index].0);
         let built = self.build.call1(py, (path, original, encoding))?;
         if built.is_none(py) {
             return Ok(None);
         }
         let known: Identity = built.getattr(py, "identity")?.extract(py)?;
-        let mut cache = self.cache.lock().expect("static cache lock");
+        let mut caches = self.cache.lock().expect("static cache lock");
+        let cache = &mut caches[slot];
         if cache.len() >= CACHE_LIMIT {
             cache.clear();
         }

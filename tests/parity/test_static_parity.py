@@ -47,7 +47,7 @@ PATHS = [
     "INDEX.HTML",
 ]
 ACCEPT = [None, "", "gzip", "br", "br, gzip", "gzip;q=0, br;q=0", "GZIP", " br ; q=0.5", "*"]
-ACCEPT += ["identity", "gzip;q=0.000", "br;q=0.\t", "deflate, gzip;q=1.0"]
+ACCEPT += ["identity", "gzip;q=0.000", "br;q=0.\t", "deflate, gzip;q=1.0", "gzip\udcff"]
 
 
 @pytest.fixture

@@ -171,6 +171,23 @@ def test_precompressed_sibling_chosen_by_accept_encoding(client: TestClient) -> 
     assert plain.headers["vary"] == "Accept-Encoding"
 
 
+@pytest.mark.parametrize("variant_first", [True, False])
+def test_a_gz_file_asked_for_by_name_is_not_sent_as_an_encoding(
+    client: TestClient, variant_first: bool
+) -> None:
+    def variant() -> None:
+        response = client.get("/assets/big.txt", headers={"Accept-Encoding": "gzip"})
+        assert response.headers["content-encoding"] == "gzip"
+
+    if variant_first:
+        variant()
+    own = client.get("/assets/big.txt.gz", headers={"Accept-Encoding": "gzip"})
+    assert own.status_code == 200
+    assert "content-encoding" not in own.headers, "the browser would unpack the download"
+    assert gzip.decompress(own.content) == b"x" * 5000
+    variant()
+
+
 def test_compressed_variants_have_their_own_etag(client: TestClient) -> None:
     plain = client.get("/assets/big.txt").headers["etag"]
     gz = client.get("/assets/big.txt", headers={"Accept-Encoding": "gzip"}).headers["etag"]
