@@ -340,7 +340,7 @@ class RustTemplates:
         """The output of template ``name``, or ``None`` when Jinja2 must render it."""
         verdict = self._verdict(name)
         if verdict.checked is None:
-            self._log_once(name, f"uses {verdict.reason}")
+            self._log_once(name, "unsupported", f"uses {verdict.reason}")
             return None
         names = verdict.checked.names
         variables = {key: value for key, value in context.items() if key in names}
@@ -350,10 +350,12 @@ class RustTemplates:
         try:
             return self._engine.render(name, variables)
         except Exception as error:
-            self._log_once(name, f"failed in the Rust engine ({type(error).__name__}: {error})")
+            why = f"failed in the Rust engine ({type(error).__name__}: {error})"
+            self._log_once(name, "failed", why)
             return None
 
-    def _log_once(self, name: str, why: str) -> None:
-        if (name, why) not in self._logged:
-            self._logged.add((name, why))
+    def _log_once(self, name: str, kind: str, why: str) -> None:
+        # Once per template and kind: error messages carry data, which would never repeat.
+        if (name, kind) not in self._logged:
+            self._logged.add((name, kind))
             logger.info("template %r is rendered by Jinja2: it %s", name, why)
