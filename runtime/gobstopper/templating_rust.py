@@ -48,7 +48,7 @@ _DICT_ATTRIBUTES = frozenset(name for name in dir(dict) if not name.startswith("
 # Nodes that are supported when their children are.
 _PLAIN_NODES = (nodes.And, nodes.Or, nodes.Not, nodes.Add, nodes.Sub, nodes.Neg)
 _PLAIN_NODES += (nodes.CondExpr, nodes.Output, nodes.If, nodes.Template)
-_PLAIN_NODES += (nodes.Keyword, nodes.Operand)
+_PLAIN_NODES += (nodes.Keyword, nodes.Operand, nodes.List)
 # Environment settings whose default values the Rust engine reproduces.
 _DEFAULT_SETTINGS = {
     "block_start_string": "{%",
@@ -204,9 +204,6 @@ class _Checker:
         for operand in node.ops:
             if operand.op not in _COMPARISONS:
                 raise _Unsupported(f"the comparison {operand.op!r} (line {node.lineno})")
-        self.children(node, found, in_loop=in_loop)
-
-    def visit_List(self, node: nodes.List, found: _Checked, in_loop: bool) -> None:
         self.children(node, found, in_loop=in_loop)
 
     def targets(self, target: nodes.Node) -> None:
