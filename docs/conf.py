@@ -10,7 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runtime"))
 project = "Gobstopper"
 author = "The Gobstopper team"
 copyright = "2026, the Gobstopper team"
-release = "0.1.0"
+from gobstopper import __version__ as release  # noqa: E402
 
 extensions = ["sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.viewcode"]
 autodoc_member_order = "bysource"

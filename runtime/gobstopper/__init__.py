@@ -31,7 +31,7 @@ from .http import (
 )
 from .notifications import get_notifications, notification
 
-__version__ = "0.1.0"
+__version__ = "0.6.0"
 
 __all__ = [
     "Blueprint",

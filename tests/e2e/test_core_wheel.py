@@ -77,4 +77,4 @@ def test_installed_beside_the_runtime_it_serves_requests(
     assert lines[0] == "{'id': 9} True"
     assert lines[1].startswith(purelib)
     version = _run([str(python), "-m", "gobstopper", "version"], tmp_path, environment)
-    assert "rust core  rust 0.1.0" in version
+    assert "rust core  rust 0.6.0" in version

@@ -36,14 +36,14 @@ def test_no_rust_selects_pure_python_even_with_the_core_installed() -> None:
 @pytest.mark.skipif(not HAS_CORE, reason="the Rust core is not installed")
 def test_the_core_is_used_when_installed() -> None:
     code = "from gobstopper.accelerators import implementation; print(implementation())"
-    assert _run(code) == "rust 0.1.0"
-    assert _run("import gobstopper._core as core; print(core.__version__)") == "0.1.0"
+    assert _run(code) == "rust 0.6.0"
+    assert _run("import gobstopper._core as core; print(core.__version__)") == "0.6.0"
 
 
 def test_version_reports_the_active_implementation() -> None:
     command = "from gobstopper.cli import main; main(['version'])"
     assert "rust core  python (GOBSTOPPER_NO_RUST is set)" in _run(command, GOBSTOPPER_NO_RUST="1")
-    expected = "rust core  rust 0.1.0" if HAS_CORE else "rust core  python (gobstopper-core"
+    expected = "rust core  rust 0.6.0" if HAS_CORE else "rust core  python (gobstopper-core"
     assert expected in _run(command)
 
 

@@ -90,7 +90,7 @@ def test_version_reports_versions_and_rust_core() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "gobstopper", "version"], capture_output=True, text=True, check=True
     )
-    assert result.stdout.startswith("gobstopper 0.1.0")
+    assert result.stdout.startswith("gobstopper 0.6.0")
     assert "granian" in result.stdout
     assert "rust core" in result.stdout
 
@@ -140,7 +140,7 @@ def test_without_the_cli_extra_toolkit_commands_name_it_and_runtime_commands_wor
     command = [sys.executable, "-c", hide_yaml + "sys.exit(main(sys.argv[1:]))"]
     version = subprocess.run([*command, "version"], capture_output=True, text=True)
     assert version.returncode == 0
-    assert version.stdout.startswith("gobstopper 0.1.0")
+    assert version.stdout.startswith("gobstopper 0.6.0")
     init = subprocess.run([*command, "init", "shop", "--defaults"], capture_output=True, text=True)
     assert init.returncode == 2
     assert "needs 'yaml'" in init.stderr
