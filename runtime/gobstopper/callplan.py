@@ -42,10 +42,20 @@ def _is_body_type(annotation: Any) -> bool:
     )
 
 
-def _is_request(name: str, annotation: Any) -> bool:
-    if inspect.isclass(annotation):
-        return issubclass(annotation, Request)
-    return name == "request" and annotation is inspect.Parameter.empty
+def _is_request(func: Callable[..., Any], name: str, annotation: Any) -> bool:
+    """Annotated ``Request`` (any name), or a parameter named ``request`` with no
+    annotation (the Flask-like ``async def view(request):``)."""
+    if annotation is inspect.Parameter.empty or annotation is Any:
+        return name == "request"
+    if inspect.isclass(annotation) and issubclass(annotation, Request):
+        return True
+    if name == "request" and not isinstance(annotation, str):
+        raise TypeError(
+            f"{func.__qualname__}: parameter 'request' is annotated {annotation!r}; annotate "
+            "it Request (or leave it unannotated) to receive the request, or rename it to "
+            "read a query argument"
+        )
+    return False
 
 
 class _Missing:
@@ -131,13 +141,25 @@ def compile_call(func: Callable[..., Any], rule: Rule) -> HandlerCall:
         if parameter.kind in (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL):
             continue
         annotation = hints.get(name, parameter.annotation)
+        if parameter.kind is inspect.Parameter.POSITIONAL_ONLY and not (
+            name not in rule.converters and _is_request(func, name, annotation)
+        ):
+            raise TypeError(
+                f"{func.__qualname__}: parameter {name!r} is positional-only; path, query "
+                "and body values are passed by name, so remove the '/' after it"
+            )
         if name in rule.converters:
             produced = rule.converters[name].python_type
             if annotation in (inspect.Parameter.empty, Any, produced):
                 path_plain.append(name)
             else:
                 path_typed[name] = _path_converter(name, annotation)
-        elif _is_request(name, annotation):
+        elif _is_request(func, name, annotation):
+            if request_name is not None:
+                raise TypeError(
+                    f"{func.__qualname__} asks for the request twice ({request_name!r} and "
+                    f"{name!r}); keep one"
+                )
             request_name = name
         elif _is_body_type(annotation):
             if body is not None:
@@ -161,9 +183,12 @@ def compile_call(func: Callable[..., Any], rule: Rule) -> HandlerCall:
     simple = not (body or path_typed or queries)
     if simple and request_name is None:
         return _call_with_params(target) if rule.param_names else _call_without_args(target)
-    if simple and request_name == next(iter(signature.parameters), None):
+    request_first = request_name is not None and request_name == next(
+        iter(signature.parameters), None
+    )
+    if simple and request_first:
         return _call_with_request_and_params(target)
-    return _call_general(target, request_name, body, path_typed, queries)
+    return _call_general(target, request_name, request_first, body, path_typed, queries)
 
 
 def _in_thread(func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
@@ -201,6 +226,7 @@ def _call_with_request_and_params(target: Callable[..., Awaitable[Any]]) -> Hand
 def _call_general(
     target: Callable[..., Awaitable[Any]],
     request_name: str | None,
+    request_first: bool,
     body: tuple[str, Any] | None,
     path_typed: dict[str, Callable[[Any], Any]],
     queries: dict[str, Callable[[Request], Any]],
@@ -216,7 +242,7 @@ def _call_general(
             kwargs[name] = convert(kwargs[name])
         for name, read in query_items:
             kwargs[name] = read(request)
-        if request_name is not None:
+        if request_name is not None and not request_first:
             kwargs[request_name] = request
         if body_decoder is not None:
             request._require_json()
@@ -233,6 +259,8 @@ def _call_general(
                         raise disconnected() from error
                     request._body = raw
             kwargs[body_name] = request._decode_json(raw, body_decoder)
+        if request_first:
+            return await target(request, **kwargs)
         return await target(**kwargs)
 
     return call

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from .callplan import compile_call
 from .http.request import Request
 from .http.response import Response
 from .routing.router import Rule
@@ -170,7 +171,9 @@ class Scaffold:
         """Register ``view_func`` for ``rule`` (what the route decorators call)."""
         if view_func is None:
             raise TypeError("add_url_rule() needs a view_func")
-        Rule(rule)  # Validate the pattern now, where the mistake was made.
+        # Validate the pattern and the signature now, where a mistake was made; the call
+        # plan is built again with the full prefix when the application starts.
+        compile_call(view_func, Rule(rule))
         wanted = frozenset(m.upper() for m in (methods or ("GET",)))
         unknown = wanted - _HTTP_METHODS
         if unknown:

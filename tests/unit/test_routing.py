@@ -201,12 +201,11 @@ def test_duplicate_method_on_same_path_is_an_error() -> None:
 def test_handler_missing_a_path_parameter_fails_loudly() -> None:
     app = Gobstopper(__name__)
 
-    @app.get("/users/<user_id>")
-    async def show():
-        return "?"
+    with pytest.raises(TypeError, match=r"show does not accept path parameter\(s\) \['user_id'\]"):
 
-    with pytest.raises(TypeError, match="does not accept path parameter"):
-        TestClient(app).get("/users/1")
+        @app.get("/users/<user_id>")
+        async def show():
+            return "?"
 
 
 def test_explicit_head_handler_wins_over_implicit_head() -> None:

@@ -136,15 +136,14 @@ def test_path_parameter_of_the_wrong_type_gets_404(client: TestClient) -> None:
     assert client.get("/accounts/twelve").status_code == 404
 
 
-def test_two_body_parameters_are_refused_at_startup() -> None:
+def test_two_body_parameters_are_refused_at_registration() -> None:
     app = Gobstopper(__name__)
 
-    @app.post("/x")
-    async def both(user: User, note: Note):
-        return "?"
+    with pytest.raises(TypeError, match="both declares two body parameters"):
 
-    with pytest.raises(TypeError, match="two body parameters"):
-        TestClient(app).post("/x", json={})
+        @app.post("/x")
+        async def both(user: User, note: Note):
+            return "?"
 
 
 def test_a_guard_refuses_before_the_body_is_read() -> None:
