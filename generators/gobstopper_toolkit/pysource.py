@@ -16,7 +16,8 @@ class SourceError(ValueError):
 
 
 def _ruff(arguments: list[str], source: str, path: Path, root: Path) -> str:
-    from ruff.__main__ import find_ruff_bin
+    # ruff is a binary; its Python wrapper ships no py.typed.
+    from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]
 
     done = subprocess.run(
         [find_ruff_bin(), *arguments, "--stdin-filename", str(path), "-"],

@@ -123,9 +123,9 @@ class Endpoint:
             logger.exception("after_request hook failed on %s %s", request.method, request.path)
             response = internal_error_response(request, error, self.settings.debug)
         finally:
-            for hook in self.teardown:
+            for teardown in self.teardown:
                 try:
-                    await hook(request, failure)
+                    await teardown(request, failure)
                 except Exception:
                     logger.exception(
                         "teardown_request hook failed on %s %s", request.method, request.path

@@ -59,7 +59,7 @@ def _failing_line(error: BaseException, filename: str | None) -> int | None:
     """The template line being executed when ``error`` was raised (Jinja2 rewrites
     tracebacks so template frames carry the template's file name and line)."""
     lineno = getattr(error, "lineno", None)
-    if lineno:
+    if isinstance(lineno, int) and lineno:
         return lineno
     tb = error.__traceback__
     found = None
@@ -160,6 +160,7 @@ class Templates:
         """A response that sends the template ``name`` as it renders, chunk by chunk."""
         template = self._template(name)
         context = await self._context(values)
+        chunks: AsyncIterator[str]
         if self.enable_async:
             chunks = template.generate_async(context)
         else:

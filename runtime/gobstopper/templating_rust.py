@@ -16,10 +16,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from jinja2 import nodes
+
+if TYPE_CHECKING:
+    from ._core import TemplateEngine
 
 __all__ = ["RustTemplates", "unsupported_reason"]
 
@@ -46,11 +50,11 @@ _RESERVED_NAMES |= {"cycler", "joiner", "namespace"}
 # `d.items` is the method for Jinja2 but would be the key "items" for a Rust map lookup.
 _DICT_ATTRIBUTES = frozenset(name for name in dir(dict) if not name.startswith("_"))
 # Nodes that are supported when their children are.
-_PLAIN_NODES = (nodes.And, nodes.Or, nodes.Not, nodes.Add, nodes.Sub, nodes.Neg)
-_PLAIN_NODES += (nodes.CondExpr, nodes.Output, nodes.If, nodes.Template)
+_PLAIN_NODES: tuple[type[nodes.Node], ...] = (nodes.And, nodes.Or, nodes.Not, nodes.Neg)
+_PLAIN_NODES += (nodes.Add, nodes.Sub, nodes.CondExpr, nodes.Output, nodes.If, nodes.Template)
 _PLAIN_NODES += (nodes.Keyword, nodes.Operand, nodes.List)
 # Environment settings whose default values the Rust engine reproduces.
-_DEFAULT_SETTINGS = {
+_DEFAULT_SETTINGS: dict[str, object] = {
     "block_start_string": "{%",
     "block_end_string": "%}",
     "variable_start_string": "{{",
@@ -288,11 +292,13 @@ class RustTemplates:
     """Renders the templates of one Jinja2 environment with the Rust engine, when the
     check says the output is identical; :meth:`render` returns ``None`` otherwise."""
 
-    def __init__(self, environment: jinja2.Environment, core: Any, escaped: tuple[str, ...]):
+    def __init__(
+        self, environment: jinja2.Environment, core: ModuleType, escaped: tuple[str, ...]
+    ) -> None:
         self.environment = environment
         self._autoescape = environment.autoescape
         self._sources: dict[str, str] = {}
-        self._engine = core.TemplateEngine(self._sources.get, list(escaped))
+        self._engine: TemplateEngine = core.TemplateEngine(self._sources.get, list(escaped))
         self._verdicts: dict[str, _Verdict] = {}
         self._filters: dict[str, Callable[..., Any]] = {}
         self._logged: set[tuple[str, str]] = set()

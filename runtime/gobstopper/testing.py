@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from urllib.parse import unquote, urlencode, urlsplit
 
 import msgspec
@@ -38,6 +38,8 @@ __all__ = [
 ]
 
 _BODY_CHUNK = 64 * 1024
+
+_T = TypeVar("_T")
 
 #: One upload for ``files=``: content, ``(filename, content)`` or
 #: ``(filename, content, content_type)``.
@@ -249,10 +251,10 @@ def _multipart(
             if isinstance(upload, bytes):
                 filename, payload, content_type = name, upload, "application/octet-stream"
             elif len(upload) == 2:
-                filename, payload = upload  # type: ignore[misc]
+                filename, payload = upload
                 content_type = "application/octet-stream"
             else:
-                filename, payload, content_type = upload  # type: ignore[misc]
+                filename, payload, content_type = upload
             head = (
                 f"--{boundary}\r\nContent-Disposition: form-data; "
                 f'name="{name}"; filename="{filename}"\r\n'
@@ -413,6 +415,12 @@ class AsyncWebSocketSession:
         await self.close()
 
 
+class _Runner(Protocol):
+    """Runs an awaitable to completion on the test client's event loop."""
+
+    def __call__(self, awaitable: Awaitable[_T], /) -> _T: ...
+
+
 class WebSocketSession:
     """The synchronous twin of :class:`AsyncWebSocketSession`, from :class:`TestClient`.
 
@@ -423,7 +431,7 @@ class WebSocketSession:
 
     __test__ = False
 
-    def __init__(self, session: AsyncWebSocketSession, run: Callable[[Any], Any]) -> None:
+    def __init__(self, session: AsyncWebSocketSession, run: _Runner) -> None:
         self._session = session
         self._run = run
 
@@ -657,7 +665,7 @@ class TestClient:
         """The cookie jar shared by all requests of this client."""
         return self._async.cookies
 
-    def _run(self, awaitable: Awaitable[Any]) -> Any:
+    def _run(self, awaitable: Awaitable[_T]) -> _T:
         return self._loop.run_until_complete(awaitable)
 
     def __enter__(self) -> TestClient:

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 try:
-    import asyncpg
+    import asyncpg  # type: ignore[import-untyped]  # asyncpg ships neither stubs nor py.typed
 except ImportError as error:  # pragma: no cover - the extra is not installed
     raise ImportError("this feature needs asyncpg: pip install 'gobstopper[postgres]'") from error
 
@@ -130,6 +130,7 @@ class PostgresPool:
     async def aclose(self) -> None:
         """Close the running loop's pool."""
         creating = self._pools.take()
-        finished = creating is not None and creating.done() and not creating.cancelled()
-        if finished and creating.exception() is None:
+        if creating is None or not creating.done() or creating.cancelled():
+            return
+        if creating.exception() is None:
             await creating.result().close()

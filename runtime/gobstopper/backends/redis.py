@@ -19,7 +19,9 @@ except ImportError as error:  # pragma: no cover - the extra is not installed
 from .errors import BackendUnavailable
 from .looplocal import LoopLocal
 
-__all__ = ["REDIS_ERRORS", "RedisClient", "redis_unavailable"]
+# ``redis`` (the ``redis.asyncio`` module) is re-exported so that stores import it from here
+# and a missing extra is reported by the message above.
+__all__ = ["REDIS_ERRORS", "RedisClient", "redis", "redis_unavailable"]
 
 logger = logging.getLogger("gobstopper")
 

@@ -8,7 +8,9 @@ list a :class:`~gobstopper.http.response.Response` sends.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, Protocol, TypeVar, overload
+from typing import Any, TypeVar, overload
+
+from .rsgi import RSGIHeaders
 
 __all__ = ["Headers", "MultiDict", "MutableHeaders"]
 
@@ -84,14 +86,6 @@ class MultiDict(Mapping[str, str]):
         return {key: list(values) for key, values in self._lists.items()}
 
 
-class _RawHeaders(Protocol):
-    def get(self, key: str, default: Any = None) -> Any: ...
-    def get_all(self, key: str) -> list[str]: ...
-    def items(self) -> list[tuple[str, str]]: ...
-    def keys(self) -> list[str]: ...
-    def __contains__(self, key: str) -> bool: ...
-
-
 class Headers(Mapping[str, str]):
     """Case-insensitive, read-only view of the request headers.
 
@@ -101,7 +95,7 @@ class Headers(Mapping[str, str]):
 
     __slots__ = ("_raw",)
 
-    def __init__(self, raw: _RawHeaders) -> None:
+    def __init__(self, raw: RSGIHeaders) -> None:
         self._raw = raw
 
     def __getitem__(self, key: str) -> str:
@@ -109,6 +103,11 @@ class Headers(Mapping[str, str]):
         if value is None:
             raise KeyError(key)
         return value
+
+    @overload
+    def get(self, key: str) -> str | None: ...
+    @overload
+    def get(self, key: str, default: str | _T) -> str | _T: ...
 
     def get(self, key: str, default: Any = None) -> Any:
         """Return the first value of header ``key`` (any case), or ``default``."""
@@ -157,6 +156,11 @@ class MutableHeaders:
             if header == name:
                 return value
         raise KeyError(key)
+
+    @overload
+    def get(self, key: str) -> str | None: ...
+    @overload
+    def get(self, key: str, default: str | _T) -> str | _T: ...
 
     def get(self, key: str, default: Any = None) -> Any:
         """Return the first value of header ``key``, or ``default``."""

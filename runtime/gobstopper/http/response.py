@@ -10,13 +10,17 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import msgspec
 
 from .cookies import SameSite, build_set_cookie, cookie_policy
 from .datastructures import MutableHeaders
+from .rsgi import HTTPProtocol
+
+if TYPE_CHECKING:
+    from .request import Request
 
 __all__ = [
     "HTMLResponse",
@@ -141,7 +145,7 @@ class Response:
         """Tell the client to drop cookie ``key`` (same path and domain as when set)."""
         self.set_cookie(key, "", max_age=0, expires=0, path=path, domain=domain)
 
-    def _send(self, protocol: Any) -> None:
+    def _send(self, protocol: HTTPProtocol) -> None:
         body = self.body
         if not body or self.status in _NO_BODY_STATUSES:
             protocol.response_empty(self.status, self._raw_headers)
@@ -149,6 +153,9 @@ class Response:
             protocol.response_bytes(self.status, self._raw_headers, body)
         elif type(body) is str:
             protocol.response_str(self.status, self._raw_headers, body)
+        elif isinstance(body, str):
+            # A str subclass such as markupsafe.Markup: sent as the plain text it holds.
+            protocol.response_str(self.status, self._raw_headers, str(body))
         else:
             protocol.response_bytes(self.status, self._raw_headers, bytes(body))
 
@@ -228,7 +235,7 @@ class StreamResponse(Response):
         super().__init__(b"", status, headers, content_type)
         self.chunks = chunks
 
-    async def _send_deferred(self, request: Any, protocol: Any) -> None:
+    async def _send_deferred(self, request: Request, protocol: HTTPProtocol) -> None:
         transport = protocol.response_stream(self.status, self._raw_headers)
         iterator: AsyncIterator[str | bytes] = aiter(self.chunks)
         try:

@@ -180,10 +180,13 @@ _RUST_KINDS: dict[type[Converter], int] = {
     FloatConverter: _RUST_FLOAT,
 }
 
+# ``(kind, text, name, priority, callback)``: one segment as the Rust trie takes it.
+_RustSegment = tuple[int, str, str, int, Callable[[str], Any] | None]
 
-def _rust_segments(rule: Rule) -> list[tuple[int, str, str, int, Any]]:
-    """``rule`` as the Rust trie takes it: ``(kind, text, name, priority, callback)``."""
-    described = []
+
+def _rust_segments(rule: Rule) -> list[_RustSegment]:
+    """``rule`` as the Rust trie takes it, one :data:`_RustSegment` per segment."""
+    described: list[_RustSegment] = []
     for segment in rule.segments:
         if segment.is_static:
             described.append((_RUST_STATIC, segment.text, "", 0, None))

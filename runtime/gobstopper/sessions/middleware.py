@@ -110,11 +110,13 @@ class SessionMiddleware:
                 response.delete_cookie(self.cookie_name, path=self.path, domain=self.domain)
             return
         if old_id is None or session._regenerate:
-            session.id = secrets.token_urlsafe(32)
-        await self.store.save(session.id, session.to_dict(), self.max_age)
-        if old_id is not None and old_id != session.id:
+            session_id = session.id = secrets.token_urlsafe(32)
+        else:
+            session_id = old_id
+        await self.store.save(session_id, session.to_dict(), self.max_age)
+        if old_id is not None and old_id != session_id:
             await self.store.delete(old_id)
-        self._set_cookie(request, response, session.id)
+        self._set_cookie(request, response, session_id)
 
     def _set_cookie(self, request: Request, response: Response, session_id: str) -> None:
         response.set_cookie(

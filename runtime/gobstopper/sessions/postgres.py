@@ -52,7 +52,7 @@ class PostgresSessionStore(SessionStore):
         )
         self._cleanup_interval = cleanup_interval
         self._next_cleanup = time.monotonic() + cleanup_interval
-        self._cleanups: set[asyncio.Task[None]] = set()
+        self._cleanups: set[asyncio.Task[int]] = set()
         self._select = f"SELECT data FROM {table} WHERE id = $1 AND expires_at > now()"
         self._upsert = (
             f"INSERT INTO {table} (id, data, expires_at) "
