@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import inspect
+import io
+import tempfile
+from collections.abc import Awaitable
 from pathlib import Path
 
 import pytest
@@ -192,6 +198,90 @@ def test_get_files_on_a_urlencoded_form_is_empty(client: TestClient) -> None:
 def test_json_is_not_a_form(client: TestClient) -> None:
     response = client.post("/upload", json={"a": 1})
     assert response.status_code == 415
+
+
+def _stored(data: bytes, spool: int = 1024) -> FileStorage:
+    # Owned by the FileStorage, as the multipart parser's temporary files are.
+    stream = tempfile.SpooledTemporaryFile(max_size=spool)  # noqa: SIM115
+    stream.write(data)
+    stream.seek(0)
+    return FileStorage("doc", "doc.bin", "application/octet-stream", {}, stream, len(data))
+
+
+def _unawaited(recwarn: pytest.WarningsRecorder) -> list[str]:
+    gc.collect()
+    return [str(w.message) for w in recwarn if "never awaited" in str(w.message)]
+
+
+@pytest.mark.parametrize("size", [10, 4096], ids=["in-memory", "spooled-to-disk"])
+def test_save_without_await_has_written_the_file_when_it_returns(
+    tmp_path: Path, size: int, recwarn: pytest.WarningsRecorder
+) -> None:
+    upload = _stored(b"x" * size)
+    upload.save(tmp_path / "out.bin")
+    assert (tmp_path / "out.bin").read_bytes() == b"x" * size
+    assert _unawaited(recwarn) == []
+
+
+async def test_awaited_save_writes_the_file(
+    tmp_path: Path, recwarn: pytest.WarningsRecorder
+) -> None:
+    upload = _stored(b"quart style")
+    assert await upload.save(str(tmp_path / "out.txt")) is None
+    assert (tmp_path / "out.txt").read_bytes() == b"quart style"
+    assert _unawaited(recwarn) == []
+
+
+def test_save_returns_a_finished_awaitable_not_a_coroutine(tmp_path: Path) -> None:
+    result = _stored(b"a").save(tmp_path / "a")
+    assert inspect.isawaitable(result)
+    assert not inspect.iscoroutine(result)
+    assert asyncio.run(_await(result)) is None
+
+
+async def _await(awaitable: Awaitable[None]) -> None:
+    return await awaitable
+
+
+def test_save_into_a_binary_file_object() -> None:
+    target = io.BytesIO()
+    _stored(b"into a buffer").save(target)
+    assert target.getvalue() == b"into a buffer"
+
+
+def test_save_copies_the_whole_file_and_keeps_the_read_position(tmp_path: Path) -> None:
+    upload = _stored(b"hello world")
+    assert upload.stream.read(5) == b"hello"
+    upload.save(tmp_path / "whole.txt")
+    assert (tmp_path / "whole.txt").read_bytes() == b"hello world"
+    assert upload.stream.read() == b" world"
+
+
+def test_save_into_a_missing_folder_raises_at_the_call(tmp_path: Path) -> None:
+    upload = _stored(b"x")
+    with pytest.raises(FileNotFoundError):
+        upload.save(tmp_path / "missing" / "x.bin")
+    assert upload.stream.tell() == 0
+
+
+def test_werkzeug_style_handler_stores_the_upload(
+    tmp_path: Path, recwarn: pytest.WarningsRecorder
+) -> None:
+    app = Gobstopper(__name__, static_folder=None)
+
+    @app.post("/upload")
+    async def upload_file(request):
+        files = await request.get_files()
+        file = files["document"]
+        file.save(tmp_path / secure_filename(file.filename))
+        return {"exists": (tmp_path / secure_filename(file.filename)).exists()}
+
+    payload = bytes(range(256)) * 8192  # 2 MiB: spooled to disk
+    with TestClient(app) as client:
+        response = client.post("/upload", files={"document": ("report.pdf", payload)})
+    assert response.json() == {"exists": True}
+    assert (tmp_path / "report.pdf").read_bytes() == payload
+    assert _unawaited(recwarn) == []
 
 
 @pytest.mark.parametrize(

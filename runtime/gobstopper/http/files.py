@@ -107,6 +107,11 @@ class _ConditionalResponse(Response):
     __slots__ = ("conditional", "etag", "last_modified", "size")
     _deferred = True
 
+    conditional: bool
+    etag: str | None
+    last_modified: float
+    size: int
+
     def _init_validators(
         self, etag: str | None, modified: float, size: int, max_age: int | None
     ) -> None:
