@@ -9,6 +9,7 @@
 
 from .app import Gobstopper, url_for
 from .blueprints import Blueprint
+from .globals import g, render_template, request, session
 from .guards import guard
 from .http import (
     FileResponse,
@@ -48,14 +49,18 @@ __all__ = [
     "StreamResponse",
     "__version__",
     "abort",
+    "g",
     "get_notifications",
     "guard",
     "jsonify",
     "make_response",
     "notification",
     "redirect",
+    "render_template",
+    "request",
     "secure_filename",
     "send_file",
     "send_from_directory",
+    "session",
     "url_for",
 ]

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .accelerators import log_implementation
 from .callplan import compile_call
 from .endpoint import Endpoint, handle_exception
+from .globals import reads_context
 from .http.cookies import cookie_policy
 from .http.error_pages import internal_error_response
 from .http.errors import HTTPException
@@ -42,6 +43,7 @@ from .websocket.connection import CloseCode, WebSocket, WebSocketDisconnect
 from .websocket.rooms import leave_all
 
 if TYPE_CHECKING:
+    from .cli.appgroup import AppGroup
     from .http.response import StreamResponse
     from .tasks.queue import TaskQueue
     from .templating import Templates
@@ -79,6 +81,10 @@ class Gobstopper(TaskMixin, Scaffold):
         (``GOBSTOPPER_TASK_DATABASE``), used when there is no ``task_broker``.
     :param task_broker: a ``redis://`` URL (``GOBSTOPPER_TASK_BROKER``): background tasks
         then go through Redis Streams, shared by every process and machine.
+    :param request_context: whether :data:`gobstopper.request`, ``session``, ``g`` and
+        :func:`gobstopper.render_template` follow each request. By default they do when
+        templates are used or a module defining a handler, hook or error handler imports
+        one of them; ``True`` turns it on for code elsewhere, ``False`` off.
     """
 
     def __init__(
@@ -98,6 +104,7 @@ class Gobstopper(TaskMixin, Scaffold):
         secret_key: str | None = None,
         task_database: str | os.PathLike[str] | None = None,
         task_broker: str | None = None,
+        request_context: bool | None = None,
     ) -> None:
         super().__init__(
             import_name,
@@ -132,9 +139,12 @@ class Gobstopper(TaskMixin, Scaffold):
         self._template_globals: dict[str, Any] = {}
         self._context_processors: list[Callable[[], Any]] = []
         self._blueprint_templates: list[str] = []
-        # Setting the current-request context variable costs about 0.3 µs, so it is done
-        # only for applications that render templates (the only reader).
+        # Setting the current-request context variable costs about 0.2 µs, so it is done
+        # only for applications with a reader (templates, or code importing the context
+        # locals of gobstopper.globals).
+        self._request_context = request_context
         self._track_request = False
+        self._cli: AppGroup | None = None
         self._ephemeral_key: str | None = None
         self._signers: dict[str, Signer] = {}
         self._sessions: SessionMiddleware | None = None
@@ -167,6 +177,45 @@ class Gobstopper(TaskMixin, Scaffold):
     def debug(self) -> bool:
         """Whether debug mode is on."""
         return self.settings.debug
+
+    @property
+    def cli(self) -> AppGroup:
+        """The project's own commands, run as ``gobstopper <command>`` (a click group).
+
+        >>> @app.cli.command("seed")
+        ... def seed():
+        ...     \"\"\"Fill the database with sample data.\"\"\"
+        """
+        if self._cli is None:
+            from .cli.appgroup import AppGroup
+
+            self._cli = AppGroup(name=self.import_name)
+        return self._cli
+
+    def run(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        debug: bool | None = None,
+        *,
+        reload: bool | None = None,
+        workers: int = 1,
+        log_level: str = "info",
+    ) -> None:
+        """Serve the application on Granian, for development (``gobstopper run`` is the
+        command for everything else).
+
+        ``debug`` turns on debug mode in the server's workers; ``reload`` (default: as
+        ``debug``) restarts them when a file beside the application changes (needs
+        ``gobstopper[dev]``). The application must be a module-level variable, as Granian
+        imports it again in each worker.
+
+        >>> if __name__ == "__main__":
+        ...     app.run(port=8000, debug=True)
+        """
+        from .devserver import serve
+
+        serve(self, host, port, debug=debug, reload=reload, workers=workers, log_level=log_level)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -250,12 +299,35 @@ class Gobstopper(TaskMixin, Scaffold):
                 if blueprint.template_folder is not None
             )
         )
-        self._track_request = self._templates is not None or any(
-            os.path.isdir(folder)
-            for folder in [self.template_folder or "", *self._blueprint_templates]
+        self._track_request = (
+            self._request_context
+            if self._request_context is not None
+            else self._templates is not None
+            or any(
+                os.path.isdir(folder)
+                for folder in [self.template_folder or "", *self._blueprint_templates]
+            )
+            or any(reads_context(func) for func in self._user_functions(endpoints, sockets))
         )
         self._built_generation = Scaffold.generation
         _current_app = self
+
+    def _user_functions(
+        self,
+        endpoints: list[tuple[Endpoint, frozenset[str]]],
+        sockets: list[tuple[Rule, WebSocketSpec]],
+    ) -> Iterable[Callable[..., Any]]:
+        """Every handler, hook and error handler the application will call."""
+        for endpoint, _ in endpoints:
+            yield endpoint.view_func
+        for _, socket in sockets:
+            yield socket.handler
+        for scaffold in (self, *self._mounted_blueprints()):
+            registry = scaffold._registry
+            yield from registry.before
+            yield from registry.after
+            yield from registry.teardown
+            yield from registry.error_handlers.values()
 
     def _collect(
         self,
@@ -350,6 +422,8 @@ class Gobstopper(TaskMixin, Scaffold):
         specs, params = found
         spec = specs["WS"]
         websocket = WebSocket(scope, protocol, self, params)
+        if self._track_request:
+            current_request.set(websocket.request)
         if spec.origins is not None and scope.headers.get("origin") not in spec.origins:
             websocket._reject(403)
             return
@@ -374,7 +448,13 @@ class Gobstopper(TaskMixin, Scaffold):
             if websocket.connected:
                 websocket._finish(CloseCode.NORMAL)
             elif not websocket.accepted and not websocket.rejected:
-                # The handler returned without accepting: refuse the upgrade.
+                logger.warning(
+                    "WebSocket handler %s returned without accepting, sending or receiving: "
+                    "the upgrade to %s is refused with 403 (call websocket.close() to refuse "
+                    "on purpose)",
+                    spec.endpoint,
+                    scope.path,
+                )
                 websocket._reject(403)
 
     def view_function_for(self, method: str, path: str) -> Callable[..., Any] | None:
@@ -554,11 +634,14 @@ class Gobstopper(TaskMixin, Scaffold):
 
 
 def url_for(endpoint: str, **values: Any) -> str:
-    """Build a URL with the application serving in this process.
+    """Build a URL with the application serving the current request (else the one that
+    started last in this process).
 
-    Equivalent to ``app.url_for(...)``; with several applications in one process, call
-    the method on the one you mean.
+    Equivalent to ``app.url_for(...)``; outside a request, with several applications in
+    one process, call the method on the one you mean.
     """
-    if _current_app is None:
+    request = current_request.get(None)
+    app = request.app if request is not None else _current_app
+    if app is None:
         raise RuntimeError("url_for() needs an application that has started; use app.url_for()")
-    return _current_app.url_for(endpoint, **values)
+    return app.url_for(endpoint, **values)

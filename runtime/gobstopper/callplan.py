@@ -192,12 +192,12 @@ def compile_call(func: Callable[..., Any], rule: Rule) -> HandlerCall:
 
 
 def _in_thread(func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
-    """Run a plain ``def`` handler in the default thread pool so it cannot block the loop."""
+    """Run a plain ``def`` handler in the default thread pool so it cannot block the loop;
+    it sees the request's context variables (``gobstopper.request``, ``g``...)."""
 
     @functools.wraps(func)
     async def run(*args: Any, **kwargs: Any) -> Any:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(None, functools.partial(func, *args, **kwargs))
+        return await asyncio.to_thread(func, *args, **kwargs)
 
     return run
 

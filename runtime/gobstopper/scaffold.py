@@ -102,6 +102,41 @@ def _positional_count(func: Callable[..., Any]) -> int:
     return sum(1 for p in parameters if p.kind in kinds)
 
 
+def _required_count(func: Callable[..., Any]) -> int:
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    parameters = inspect.signature(func).parameters.values()
+    return sum(1 for p in parameters if p.kind in kinds and p.default is inspect.Parameter.empty)
+
+
+def _hook(func: Callable[..., Any], kind: str, ours: str) -> Callable[..., Awaitable[Any]]:
+    """``func`` as a hook called with the request first, whichever of Gobstopper's
+    signature (``ours``) or Flask's (the same without the request) it was written with;
+    decided once, at registration."""
+    arity = ours.count(",") + 1
+    given = _positional_count(func)
+    required = _required_count(func)
+    hook = _as_async(func)
+    if required <= arity <= given:
+        return hook
+    if required <= arity - 1 <= given:
+        first = next(iter(inspect.signature(func).parameters), None)
+        if first == "request" and arity > 1:
+            raise TypeError(
+                f"{kind} hook {func.__qualname__} takes only the request; it is called with "
+                f"({ours}), or in Flask's form without the request"
+            )
+
+        async def flask_style(request: Request, *rest: Any) -> Any:
+            return await hook(*rest)
+
+        flask_style.__wrapped__ = func  # type: ignore[attr-defined]
+        return flask_style
+    raise TypeError(
+        f"{kind} hook {func.__qualname__} takes {given} arguments; it is called with ({ours}), "
+        "or in Flask's form without the request"
+    )
+
+
 def _check_error_key(code_or_exception: object) -> None:
     if isinstance(code_or_exception, int):
         if not 400 <= code_or_exception <= 599:
@@ -266,20 +301,31 @@ class Scaffold:
 
     def before_request(self, func: F) -> F:
         """Run ``func(request)`` before each handler; a non-``None`` return value is sent
-        instead of calling the handler (useful for auth checks)."""
-        self._registry.before.append(_as_async(func))
+        instead of calling the handler (useful for auth checks).
+
+        Flask's form without arguments works too; it reads the request through
+        :data:`gobstopper.request`.
+
+        >>> @app.before_request
+        ... async def require_token(request):
+        ...     if "Authorization" not in request.headers:
+        ...         return {"error": "token required"}, 401
+        """
+        self._registry.before.append(_hook(func, "before_request", "request"))
         self._touch()
         return func
 
     def after_request(self, func: F) -> F:
-        """Run ``func(request, response)`` after each handler; it returns the response to send."""
-        self._registry.after.append(_as_async(func))
+        """Run ``func(request, response)`` after each handler; it returns the response to
+        send. Flask's ``func(response)`` works too."""
+        self._registry.after.append(_hook(func, "after_request", "request, response"))
         self._touch()
         return func
 
     def teardown_request(self, func: F) -> F:
-        """Run ``func(request, exc)`` once the response is built, even after an error."""
-        self._registry.teardown.append(_as_async(func))
+        """Run ``func(request, exc)`` once the response is built, even after an error
+        (``exc`` is ``None`` after a success). Flask's ``func(exc)`` works too."""
+        self._registry.teardown.append(_hook(func, "teardown_request", "request, exc"))
         self._touch()
         return func
 
@@ -314,6 +360,8 @@ class Scaffold:
 
             async def normalised(request: Request, error: BaseException) -> Any:
                 return await handler(error)
+
+            normalised.__wrapped__ = func  # type: ignore[attr-defined]
 
         self._registry.error_handlers[code_or_exception] = normalised
         self._touch()

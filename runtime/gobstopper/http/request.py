@@ -23,6 +23,7 @@ from .uploads import parse_multipart
 
 if TYPE_CHECKING:
     from ..app import Gobstopper
+    from ..globals import RequestGlobals
     from ..sessions.session import Session
     from .response import Response
 
@@ -48,6 +49,7 @@ class Request:
         "_cookies",
         "_files",
         "_form",
+        "_g",
         "_headers",
         "_json",
         "_max_body_bytes",
@@ -239,6 +241,18 @@ class Request:
                 "request.session needs a session middleware: "
                 "app.add_middleware(SessionMiddleware(store))"
             ) from None
+
+    @property
+    def g(self) -> RequestGlobals:
+        """A namespace for this request only (Flask's ``g``): hooks leave values there
+        for the handler. Also reachable as :data:`gobstopper.g`."""
+        try:
+            return self._g
+        except AttributeError:
+            from ..globals import RequestGlobals
+
+            self._g: RequestGlobals = RequestGlobals()
+            return self._g
 
     @property
     def has_session(self) -> bool:

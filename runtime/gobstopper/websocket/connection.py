@@ -182,9 +182,14 @@ class WebSocket:
     # -- receiving ------------------------------------------------------------------------
 
     async def receive(self) -> Message:
-        """Wait for the next message; raises :class:`WebSocketDisconnect` once closed."""
+        """Wait for the next message; raises :class:`WebSocketDisconnect` once closed.
+
+        A connection not yet accepted is accepted first (as in Quart)."""
         if self._state is not _State.CONNECTED:
-            raise WebSocketDisconnect(self.close_code or CloseCode.NORMAL)
+            if self._state is _State.CONNECTING:
+                await self.accept()
+            else:
+                raise WebSocketDisconnect(self.close_code or CloseCode.NORMAL)
         try:
             raw = await self._transport.receive()
         except RuntimeError:
@@ -240,23 +245,38 @@ class WebSocket:
     # -- sending --------------------------------------------------------------------------
 
     async def send_text(self, data: str) -> None:
-        """Send a text message; each send waits until the server has written it."""
+        """Send a text message; each send waits until the server has written it.
+
+        A connection not yet accepted is accepted first (as in Quart)."""
+        if not isinstance(data, str):
+            raise TypeError(_wrong_payload("send_text", data))
+        if self._state is _State.CONNECTING:
+            await self.accept()
         await self._send(self._transport_or_raise().send_str, data)
 
-    async def send_bytes(self, data: bytes) -> None:
-        """Send a binary message."""
+    async def send_bytes(self, data: bytes | bytearray | memoryview) -> None:
+        """Send a binary message (accepting the connection first if needed)."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(_wrong_payload("send_bytes", data))
+        if self._state is _State.CONNECTING:
+            await self.accept()
         await self._send(self._transport_or_raise().send_bytes, bytes(data))
 
     async def send_json(self, data: Any) -> None:
         """Send ``data`` encoded as JSON (msgspec) in a text message."""
         await self.send_text(_json_encode(data).decode())
 
-    async def send(self, data: str | bytes) -> None:
-        """Send text or bytes, whichever ``data`` is."""
+    async def send(self, data: str | bytes | Message) -> None:
+        """Send text or bytes, whichever ``data`` is; a received :class:`Message` is sent
+        back as it came (its data, as text or bytes)."""
+        if isinstance(data, Message):
+            data = data.data
         if isinstance(data, str):
             await self.send_text(data)
-        else:
+        elif isinstance(data, (bytes, bytearray, memoryview)):
             await self.send_bytes(data)
+        else:
+            raise TypeError(_wrong_payload("send", data))
 
     def send_nowait(self, data: str | bytes) -> asyncio.Future[None]:
         """Start sending ``data`` and return a future that completes once it is written
@@ -294,3 +314,10 @@ class WebSocket:
 
     def __repr__(self) -> str:
         return f"<WebSocket {self.request.path} {self._state.name.lower()}>"
+
+
+def _wrong_payload(method: str, data: object) -> str:
+    return (
+        f"websocket.{method}() cannot send a {type(data).__name__}: send_text() takes str, "
+        "send_bytes() takes bytes, send_json() takes anything JSON can encode"
+    )
