@@ -28,7 +28,7 @@ from .http.request import Request, current_request
 if TYPE_CHECKING:
     from .sessions.session import Session
 
-__all__ = ["RequestGlobals", "g", "render_template", "request", "reads_context", "session"]
+__all__ = ["RequestGlobals", "g", "reads_context", "render_template", "request", "session"]
 
 
 class RequestGlobals:

@@ -328,7 +328,8 @@ def test_a_handler_returning_without_accepting_is_refused_and_logged(caplog) -> 
         return None
 
     caplog.set_level(logging.WARNING, logger="gobstopper")
-    with pytest.raises(WebSocketRejected) as rejected, TestClient(app).websocket_connect("/ws/lazy"):
+    client = TestClient(app)
+    with pytest.raises(WebSocketRejected) as rejected, client.websocket_connect("/ws/lazy"):
         pass
     assert rejected.value.status == 403
     assert "lazy returned without accepting" in caplog.text
