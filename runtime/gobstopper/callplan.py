@@ -233,7 +233,7 @@ def _call_general(
 ) -> HandlerCall:
     typed_items = tuple(path_typed.items())
     query_items = tuple(queries.items())
-    body_name = body[0] if body is not None else None
+    body_name = body[0] if body is not None else ""
     body_decoder = decoder_for(body[1]) if body is not None else None
 
     async def call(request: Request, params: dict[str, Any]) -> Any:
@@ -247,18 +247,19 @@ def _call_general(
         if body_decoder is not None:
             request._require_json()
             raw = request._body
-            if raw is None:
+            protocol = request._protocol
+            if raw is None and protocol is not None:
                 # Awaiting the protocol here rather than through request.body() keeps the
                 # await chain short: a suspended read resumes through every frame above it.
                 if request._declared_length() is None:
                     raw = await request.body()
                 else:
                     try:
-                        raw = await request._protocol()
+                        raw = await protocol()
                     except Exception as error:
                         raise disconnected() from error
                     request._body = raw
-            kwargs[body_name] = request._decode_json(raw, body_decoder)
+            kwargs[body_name] = request._decode_json(raw or b"", body_decoder)
         if request_first:
             return await target(request, **kwargs)
         return await target(**kwargs)

@@ -88,7 +88,7 @@ def _as_async(func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
 
 def _root_of(import_name: str) -> str:
     module = sys.modules.get(import_name)
-    filename = getattr(module, "__file__", None)
+    filename: str | None = getattr(module, "__file__", None)
     if filename is None:
         return os.getcwd()
     return os.path.dirname(os.path.abspath(filename))

@@ -19,6 +19,7 @@ from .cookies import parse_cookie_header
 from .datastructures import Headers, MultiDict
 from .errors import HTTPException
 from .jsonbody import decode_json, decoder_for, is_json_content_type
+from .rsgi import HTTPProtocol, RSGIScope
 from .uploads import parse_multipart
 
 if TYPE_CHECKING:
@@ -64,7 +65,23 @@ class Request:
         "path_params",
     )
 
-    def __init__(self, scope: Any, protocol: Any, app: Gobstopper) -> None:
+    # Slots filled on first use (each property catches AttributeError until then).
+    _args: MultiDict
+    _cookies: dict[str, str]
+    _files: MultiDict
+    _form: MultiDict
+    _g: RequestGlobals
+    _headers: Headers
+    _json: Any
+    _max_upload_bytes: int | None
+    _session: Session
+    _state: SimpleNamespace
+    #: The matched endpoint's name (``"api.show_user"``), set before the handler runs.
+    endpoint: str
+    #: The converted path parameters of the matched route.
+    path_params: dict[str, Any]
+
+    def __init__(self, scope: RSGIScope, protocol: HTTPProtocol | None, app: Gobstopper) -> None:
         self._scope = scope
         self._protocol = protocol
         self.app = app
@@ -251,7 +268,7 @@ class Request:
         except AttributeError:
             from ..globals import RequestGlobals
 
-            self._g: RequestGlobals = RequestGlobals()
+            self._g = RequestGlobals()
             return self._g
 
     @property
@@ -315,6 +332,8 @@ class Request:
         """
         if self._body is not None:
             return self._body
+        if self._protocol is None:  # a WebSocket upgrade request has no body
+            return b""
         if self._declared_length() is not None:
             try:
                 body = await self._protocol()
@@ -348,6 +367,8 @@ class Request:
         """Yield the body's chunks, answering 413 once more than ``limit`` bytes arrive
         (before reading anything when ``Content-Length`` already says so)."""
         self._declared_length(limit)
+        if self._protocol is None:
+            return
         received = 0
         iterator = aiter(self._protocol)
         while True:

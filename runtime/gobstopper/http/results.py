@@ -7,14 +7,15 @@ The common return types are dispatched by exact type through one dict lookup; th
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+import inspect
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 import msgspec
 
 from .response import HTMLResponse, JSONResponse, Response, StreamResponse
 
-__all__ = ["RESULT_CONVERTERS", "make_response", "to_response"]
+__all__ = ["RESULT_CONVERTERS", "make_response", "not_awaited", "to_response"]
 
 
 def _from_bytes(body: bytes) -> Response:
@@ -67,10 +68,28 @@ def to_response(value: Any) -> Response:
         return JSONResponse(value)
     if isinstance(value, str):
         return HTMLResponse(str(value))
+    if inspect.iscoroutine(value):
+        raise TypeError(not_awaited(value))
     raise TypeError(
         f"a handler returned {type(value).__name__!r}, which Gobstopper cannot turn into a "
         "response; return a str, bytes, dict, list, msgspec Struct, tuple or Response"
     )
+
+
+def not_awaited(coroutine: Coroutine[Any, Any, Any]) -> str:
+    """Explain a coroutine found where its result was meant (and close it, so Python
+    adds no "never awaited" warning to the error that names the fix)."""
+    name: str = getattr(coroutine, "__qualname__", type(coroutine).__name__)
+    coroutine.close()
+    return (
+        f"{name}() was called without await, so a coroutine reached the response instead of "
+        f"its result: write `await {_call_site(name)}(...)`"
+    )
+
+
+def _call_site(qualname: str) -> str:
+    owner, _, method = qualname.rpartition(".")
+    return f"{owner.lower()}.{method}" if owner and "<" not in owner else qualname
 
 
 def _from_tuple(value: tuple[Any, ...]) -> Response:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import msgspec
 
 from ..http.request import Request
+from ..http.rsgi import RSGIScope, WebSocketProtocol, WebSocketTransport
 
 if TYPE_CHECKING:
     from ..app import Gobstopper
@@ -90,10 +91,14 @@ class WebSocket:
     )
 
     def __init__(
-        self, scope: Any, protocol: Any, app: Gobstopper, path_params: dict[str, Any]
+        self,
+        scope: RSGIScope,
+        protocol: WebSocketProtocol,
+        app: Gobstopper,
+        path_params: dict[str, Any],
     ) -> None:
         self._protocol = protocol
-        self._transport: Any = None
+        self._transport: WebSocketTransport | None = None
         self._state = _State.CONNECTING
         self.app = app
         self.request = Request(scope, None, app)
@@ -185,13 +190,11 @@ class WebSocket:
         """Wait for the next message; raises :class:`WebSocketDisconnect` once closed.
 
         A connection not yet accepted is accepted first (as in Quart)."""
-        if self._state is not _State.CONNECTED:
-            if self._state is _State.CONNECTING:
-                await self.accept()
-            else:
-                raise WebSocketDisconnect(self.close_code or CloseCode.NORMAL)
+        if self._state is _State.CONNECTING:
+            await self.accept()
+        transport = self._transport_or_raise()
         try:
-            raw = await self._transport.receive()
+            raw = await transport.receive()
         except RuntimeError:
             # Granian raises RSGIProtocolClosed when the peer is gone or broke the protocol
             # (an invalid UTF-8 text frame, for instance).
@@ -204,6 +207,8 @@ class WebSocket:
             self.close_code = CloseCode.NORMAL
             raise WebSocketDisconnect(CloseCode.NORMAL)
         data = raw.data
+        if data is None:  # only a closing frame carries no data
+            data = b""
         if len(data) > self.max_message_bytes:
             self._finish(CloseCode.MESSAGE_TOO_BIG)
             raise WebSocketDisconnect(CloseCode.MESSAGE_TOO_BIG, "message too big")
@@ -300,8 +305,8 @@ class WebSocket:
         self._state = _State.CLOSED
         self.close_code = self.close_code or CloseCode.GOING_AWAY
 
-    def _transport_or_raise(self) -> Any:
-        if self._state is not _State.CONNECTED:
+    def _transport_or_raise(self) -> WebSocketTransport:
+        if self._state is not _State.CONNECTED or self._transport is None:
             raise WebSocketDisconnect(self.close_code or CloseCode.NORMAL)
         return self._transport
 
