@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .callplan import HandlerCall
+from .http.awaiting import add_await_hint
 from .http.error_pages import error_response, internal_error_response
 from .http.errors import HTTPException
 from .http.request import Request
@@ -59,6 +60,7 @@ async def handle_exception(
             return internal_error_response(request, inner, settings.debug)
     if isinstance(error, HTTPException):
         return error_response(request, error)
+    add_await_hint(error)
     logger.exception("unhandled error on %s %s", request.method, request.path, exc_info=error)
     return internal_error_response(request, error, settings.debug)
 

@@ -368,3 +368,44 @@ def test_app_cli_is_a_click_group_owned_by_the_app() -> None:
     assert isinstance(app.cli, click.Group)
     assert app.cli is app.cli
     assert "seed" in app.cli.commands
+
+
+# -- a forgotten await ----------------------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_returning_an_unawaited_get_json_names_the_missing_await() -> None:
+    app = Gobstopper(__name__, debug=True)
+
+    @app.post("/returned")
+    async def returned(request):
+        return request.get_json()
+
+    @app.post("/nested")
+    async def nested(request):
+        return {"received": request.get_json()}
+
+    client = TestClient(app)
+    for path in ("/returned", "/nested"):
+        response = client.post(path, json={"x": 1})
+        assert response.status_code == 500
+        assert response.json()["traceback"].splitlines()[-1] == (
+            "TypeError: Request.get_json() was called without await, so a coroutine reached "
+            "the response instead of its result: write `await request.get_json(...)`"
+        )
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="exception notes need Python 3.11")
+def test_using_an_unawaited_coroutine_as_a_value_gets_a_hint(recwarn) -> None:
+    app = Gobstopper(__name__, debug=True)
+
+    @app.post("/indexed")
+    async def indexed(request):
+        data = request.get_json()
+        return {"x": data["x"]}
+
+    response = TestClient(app).post("/indexed", json={"x": 1})
+    assert response.status_code == 500
+    last_lines = response.json()["traceback"].splitlines()[-2:]
+    assert last_lines[0] == "TypeError: 'coroutine' object is not subscriptable"
+    assert "write `data = await request.get_json()`" in last_lines[1]

@@ -272,3 +272,17 @@ def test_stream_error_after_start_is_logged_not_swallowed(caplog) -> None:
     asyncio.run(StreamResponse(chunks())._send_deferred(None, Protocol()))
     assert sent == ["first"]
     assert "generator broke" in caplog.text
+
+
+def test_a_str_subclass_body_is_sent_as_text() -> None:
+    from markupsafe import Markup
+
+    app = Gobstopper(__name__)
+
+    @app.get("/markup")
+    async def markup():
+        return Response(Markup("<b>x</b>"))
+
+    response = TestClient(app).get("/markup")
+    assert response.status_code == 200
+    assert response.text == "<b>x</b>"

@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 import msgspec
 
+from .awaiting import explain_unencodable
 from .cookies import SameSite, build_set_cookie, cookie_policy
 from .datastructures import MutableHeaders
 from .rsgi import HTTPProtocol
@@ -36,7 +37,7 @@ __all__ = [
 HeadersLike = Mapping[str, str] | Iterable[tuple[str, str]]
 
 logger = logging.getLogger("gobstopper")
-_json_encode = msgspec.json.Encoder().encode
+_json_encode = msgspec.json.Encoder(enc_hook=explain_unencodable).encode
 _NO_BODY_STATUSES = frozenset({204, 304}) | frozenset(range(100, 200))
 
 

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import msgspec
 
+from .awaiting import not_awaited
 from .response import HTMLResponse, JSONResponse, Response, StreamResponse
 
-__all__ = ["RESULT_CONVERTERS", "make_response", "not_awaited", "to_response"]
+__all__ = ["RESULT_CONVERTERS", "make_response", "to_response"]
 
 
 def _from_bytes(body: bytes) -> Response:
@@ -74,22 +75,6 @@ def to_response(value: Any) -> Response:
         f"a handler returned {type(value).__name__!r}, which Gobstopper cannot turn into a "
         "response; return a str, bytes, dict, list, msgspec Struct, tuple or Response"
     )
-
-
-def not_awaited(coroutine: Coroutine[Any, Any, Any]) -> str:
-    """Explain a coroutine found where its result was meant (and close it, so Python
-    adds no "never awaited" warning to the error that names the fix)."""
-    name: str = getattr(coroutine, "__qualname__", type(coroutine).__name__)
-    coroutine.close()
-    return (
-        f"{name}() was called without await, so a coroutine reached the response instead of "
-        f"its result: write `await {_call_site(name)}(...)`"
-    )
-
-
-def _call_site(qualname: str) -> str:
-    owner, _, method = qualname.rpartition(".")
-    return f"{owner.lower()}.{method}" if owner and "<" not in owner else qualname
 
 
 def _from_tuple(value: tuple[Any, ...]) -> Response:
