@@ -1,4 +1,4 @@
-"""The toolkit's sub-commands, added to ``gobstopper`` through the ``gobstopper.commands``
+"""The toolkit's commands, added to ``gobstopper`` through the ``gobstopper.commands``
 entry point.
 
 The toolkit ships in the ``gobstopper`` wheel, but its dependencies come with the
@@ -8,38 +8,47 @@ what to install, and the runtime's own commands keep working.
 
 from __future__ import annotations
 
-import argparse
-import sys
-from functools import partial
+import click
+
+from gobstopper.cli import CommandError
 
 __all__ = ["register"]
 
 _COMMANDS = {
-    "init": "create a new project from the Copier template",
-    "generate": "add a model, endpoint, task or websocket to a project",
-    "upgrade": "move a project to a newer template with copier update",
+    "init": "Create a new project from the Gobstopper template.",
+    "generate": "Add a model, endpoint, task or WebSocket handler to this project.",
+    "upgrade": "Update this project to a newer template version (copier update).",
 }
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``init``, ``generate`` and ``upgrade`` to the ``gobstopper`` command line."""
+def register(group: click.Group) -> None:
+    """Add ``init``, ``generate`` and ``upgrade`` to the ``gobstopper`` group."""
     try:
-        from . import generate, init, upgrade
+        from .generate import generate
+        from .init import init
+        from .upgrade import upgrade
     except ImportError as missing:
         for name, summary in _COMMANDS.items():
-            parser = subparsers.add_parser(name, help=f"{summary} (needs gobstopper[cli])")
-            parser.add_argument("arguments", nargs=argparse.REMAINDER)
-            parser.set_defaults(handler=partial(_needs_extra, name, missing.name or "?"))
+            group.add_command(_needs_extra(name, summary, missing.name or "?"))
         return
-    init.add_parser(subparsers)
-    generate.add_parser(subparsers)
-    upgrade.add_parser(subparsers)
+    group.add_command(init)
+    group.add_command(generate)
+    group.add_command(upgrade)
 
 
-def _needs_extra(command: str, module: str, args: argparse.Namespace) -> int:
-    print(
-        f"gobstopper {command}: error: the toolkit needs {module!r}, which is not installed: "
-        'pip install "gobstopper[cli]"',
-        file=sys.stderr,
+def _needs_extra(name: str, summary: str, module: str) -> click.Command:
+    """A stand-in for ``name`` that accepts anything and says what to install."""
+
+    def refuse(arguments: tuple[str, ...]) -> None:
+        raise CommandError(
+            f'the toolkit needs {module!r}, which is not installed: pip install "gobstopper[cli]"'
+        )
+
+    return click.Command(
+        name,
+        callback=refuse,
+        params=[click.Argument(["arguments"], nargs=-1, type=click.UNPROCESSED)],
+        help=f"{summary} (needs gobstopper[cli])",
+        epilog=f'\b\nExample:\n  pip install "gobstopper[cli]" && gobstopper {name} --help',
+        context_settings={"ignore_unknown_options": True, "help_option_names": []},
     )
-    return 2

@@ -3,18 +3,23 @@ structure keeps it, wired in so it works at once, with a test for it."""
 
 from __future__ import annotations
 
-import argparse
 import ast
 import re
-import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from gobstopper.cli import CommandError
+from gobstopper.cli.params import Choice
 
 from .changes import Changes
 from .fields import Field, FieldError, parse_field, to_snake
 from .project import Project, ProjectError
 from .pysource import SourceError, defined_names
 
-__all__ = ["add_parser"]
+__all__ = ["generate"]
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _BODY_METHODS = ("POST", "PUT", "PATCH")
@@ -22,10 +27,11 @@ _MODEL_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 _PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
 _CATEGORY = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
-EXAMPLES = """\
-examples:
+EXAMPLES = """\b
+Examples:
   gobstopper generate model User -f name:str -f email:str -f created_at:datetime -f age:int?
   gobstopper generate endpoint /api/users -m POST --model User --auth
+  gobstopper generate endpoint /api/users -m GET -m POST --model User
   gobstopper generate endpoint /api/users/<int:user_id> -m GET --auth
   gobstopper generate task process_data --category data
   gobstopper generate websocket /ws/live --room-based
@@ -91,28 +97,36 @@ def _test_header(doc: str) -> str:
 # -- model ---------------------------------------------------------------------------------
 
 
-def _model(args: argparse.Namespace, project: Project, changes: Changes) -> None:
-    if not _MODEL_NAME.match(args.name):
-        raise GenerateError(f"model name {args.name!r} must be CamelCase, e.g. User or BlogPost")
-    if not args.field:
+def _model(
+    project: Project,
+    changes: Changes,
+    *,
+    name: str,
+    field: tuple[str, ...],
+    module: str | None,
+    service: str | None,
+) -> None:
+    if not _MODEL_NAME.match(name):
+        raise GenerateError(f"model name {name!r} must be CamelCase, e.g. User or BlogPost")
+    if not field:
         raise GenerateError("a model needs at least one field: -f NAME:TYPE")
-    fields = [parse_field(spec) for spec in args.field]
-    names = [field.name for field in fields]
+    fields = [parse_field(spec) for spec in field]
+    names = [item.name for item in fields]
     if len(set(names)) != len(names):
         raise GenerateError(f"fields repeat a name: {', '.join(names)}")
-    feature = args.module or f"{to_snake(args.name)}s"
-    place = project.models(feature, args.service)
+    feature = module or f"{to_snake(name)}s"
+    place = project.models(feature, service)
     for path, text in project.feature_package(feature).items():
         changes.ensure(path, text)
-    lines = [f"class {args.name}(msgspec.Struct, kw_only=True):", f'    """A {args.name}."""', ""]
-    for field in fields:
-        default = " = None" if field.optional else ""
-        lines.append(f"    {field.name}: {field.annotation}{default}")
-    imports = [("msgspec", "")] + [pair for field in fields for pair in field.imports]
-    changes.put(place.path, place.header, imports, args.name, "\n".join(lines) + "\n")
+    lines = [f"class {name}(msgspec.Struct, kw_only=True):", f'    """A {name}."""', ""]
+    for item in fields:
+        default = " = None" if item.optional else ""
+        lines.append(f"    {item.name}: {item.annotation}{default}")
+    imports = [("msgspec", "")] + [pair for item in fields for pair in item.imports]
+    changes.put(place.path, place.header, imports, name, "\n".join(lines) + "\n")
     changes.create(
-        _test_path(project, "model", to_snake(args.name)),
-        _model_test(args.name, place.module, fields),
+        _test_path(project, "model", to_snake(name)),
+        _model_test(name, place.module, fields),
     )
 
 
@@ -171,71 +185,102 @@ def _find_model(project: Project, name: str, service: str | None) -> tuple[str, 
     raise GenerateError(f"no model {name!r} in this project; create it with generate model first")
 
 
-def _endpoint(args: argparse.Namespace, project: Project, changes: Changes) -> None:
-    method = args.method.upper()
-    parameters = _check_path(args.path)
-    feature = args.module or _feature_of(args.path)
-    place = project.routes(feature, args.service)
-    function = f"{method.lower()}_{_slug(args.path)}"
-    imports: list[tuple[str, str]] = list(place.owner_imports)
-    signature = [f"{name}: {_python_type(converter)}" for converter, name in parameters]
-    if any(converter == "uuid" for converter, _ in parameters):
-        imports.append(("uuid", "UUID"))
-    body_lines: list[str] = []
-    guard = ""
-    if args.auth:
-        imports.append(("auth", "token_required"))
-        guard = "@token_required\n"
-    model = _find_model(project, args.model, args.service) if args.model else None
-    if model:
-        imports.append((model[0], args.model))
-    echo = ", ".join(f'"{name}": {name}' for _, name in parameters)
-    if args.model and method in _BODY_METHODS:
-        variable = to_snake(args.model)
-        signature.append(f"{variable}: {args.model}")
-        status = 201 if method == "POST" else 200
-        returns = f"tuple[{args.model}, int]"
-        body_lines.append(f"    return {variable}, {status}")
-    elif args.model:
-        returns = f"list[{args.model}]"
-        body_lines.append("    return []")
-    else:
-        returns = "dict[str, object]"
-        extra = f", {echo}" if echo else ""
-        body_lines.append(f'    return {{"message": "{method} {args.path}"{extra}}}')
-    block = (
-        f'@{place.owner}.{method.lower()}("{args.path}")\n'
-        + guard
-        + f"async def {function}({', '.join(signature)}) -> {returns}:\n"
-        f'    """{method} {args.path}{" (bearer token required)" if args.auth else ""}."""\n'
-        + "\n".join(body_lines)
-        + "\n"
-    )
-    for path, text in project.feature_package(feature).items():
-        changes.ensure(path, text)
-    changes.put(place.path, place.header, imports, function, block)
-    url = _PARAMETER.sub(lambda m: _sample(m.group(1) or "string"), args.path)
-    changes.create(
-        _test_path(project, "endpoint", function),
-        _endpoint_test(args, project, function, url, model[1] if model else None),
-    )
-
-
-def _endpoint_test(
-    args: argparse.Namespace,
+def _endpoint(
     project: Project,
-    function: str,
-    url: str,
-    model: ast.ClassDef | None,
-) -> str:
-    method = args.method.upper()
-    verb = method.lower()
-    app_module = project.app_module(args.service)
-    auth = ", headers=auth_headers" if args.auth else ""
-    fixture = "auth_headers: dict[str, str]" if args.auth else ""
-    text = _test_header(f"{method} {args.path}")
+    changes: Changes,
+    *,
+    path: str,
+    method: tuple[str, ...],
+    model: str | None,
+    auth: bool,
+    module: str | None,
+    service: str | None,
+) -> None:
+    """One handler per method (``-m GET -m POST``), each with its own test."""
+    parameters = _check_path(path)
+    feature = module or _feature_of(path)
+    place = project.routes(feature, service)
+    found = _find_model(project, model, service) if model else None
+    for new_path, text in project.feature_package(feature).items():
+        changes.ensure(new_path, text)
+    for verb in dict.fromkeys(name.upper() for name in method or ("GET",)):
+        handler = _Handler(path, verb, parameters, model, found, auth)
+        imports = [*place.owner_imports, *handler.imports()]
+        changes.put(place.path, place.header, imports, handler.function, handler.code(place.owner))
+        changes.create(
+            _test_path(project, "endpoint", handler.function),
+            _endpoint_test(handler, project.app_module(service)),
+        )
+
+
+class _Handler:
+    """What one generated HTTP handler is: its route, method, parameters and result."""
+
+    def __init__(
+        self,
+        path: str,
+        method: str,
+        parameters: list[tuple[str, str]],
+        model: str | None,
+        found: tuple[str, ast.ClassDef] | None,
+        auth: bool,
+    ) -> None:
+        self.path, self.method, self.parameters = path, method, parameters
+        self.model, self.found, self.auth = model, found, auth
+        self.function = f"{method.lower()}_{_slug(path)}"
+        self.takes_body = model is not None and method in _BODY_METHODS
+        self.status = 201 if method == "POST" else 200
+        self.url = _PARAMETER.sub(lambda m: _sample(m.group(1) or "string"), path)
+
+    def imports(self) -> list[tuple[str, str]]:
+        """What the handler's module must import for it."""
+        imports: list[tuple[str, str]] = []
+        if any(converter == "uuid" for converter, _ in self.parameters):
+            imports.append(("uuid", "UUID"))
+        if self.auth:
+            imports.append(("auth", "token_required"))
+        if self.found and self.model:
+            imports.append((self.found[0], self.model))
+        return imports
+
+    def code(self, owner: str) -> str:
+        """The decorated handler function."""
+        signature = [f"{name}: {_python_type(converter)}" for converter, name in self.parameters]
+        if self.takes_body and self.model:
+            variable = to_snake(self.model)
+            signature.append(f"{variable}: {self.model}")
+            returns = f"tuple[{self.model}, int]"
+            body = f"    return {variable}, {self.status}"
+        elif self.model:
+            returns = f"list[{self.model}]"
+            body = "    return []"
+        else:
+            echo = "".join(f', "{name}": {name}' for _, name in self.parameters)
+            message = f'{{"message": "{self.method} {self.path}"{echo}}}'
+            if self.status == 201:
+                returns = "tuple[dict[str, object], int]"
+                body = f"    return {message}, 201"
+            else:
+                returns = "dict[str, object]"
+                body = f"    return {message}"
+        guard = "@token_required\n" if self.auth else ""
+        note = " (bearer token required)" if self.auth else ""
+        return (
+            f'@{owner}.{self.method.lower()}("{self.path}")\n'
+            + guard
+            + f"async def {self.function}({', '.join(signature)}) -> {returns}:\n"
+            f'    """{self.method} {self.path}{note}."""\n' + body + "\n"
+        )
+
+
+def _endpoint_test(handler: _Handler, app_module: str) -> str:
+    verb, function, url = handler.method.lower(), handler.function, handler.url
+    auth = ", headers=auth_headers" if handler.auth else ""
+    fixture = "auth_headers: dict[str, str]" if handler.auth else ""
+    text = _test_header(f"{handler.method} {handler.path}")
     text += f"\nfrom gobstopper.testing import TestClient\n\nfrom {app_module} import app\n"
-    if model and method in _BODY_METHODS:
+    if handler.takes_body and handler.found:
+        model = handler.found[1]
         fields = _fields_of(model)
         required = [  # fields without a default
             item.target.id
@@ -244,7 +289,6 @@ def _endpoint_test(
             and isinstance(item.target, ast.Name)
             and item.value is None
         ]
-        status = 201 if method == "POST" else 200
         text += f"""
 
 VALID = {_payload(fields)}
@@ -253,7 +297,7 @@ VALID = {_payload(fields)}
 def test_{function}_accepts_a_valid_body({fixture}) -> None:
     with TestClient(app) as client:
         response = client.{verb}("{url}", json=VALID{auth})
-    assert response.status_code == {status}, response.text
+    assert response.status_code == {handler.status}, response.text
     assert response.json() == VALID
 """
         if required:
@@ -267,20 +311,20 @@ def test_{function}_refuses_a_body_without_{required[0]}({fixture}) -> None:
     assert "{required[0]}" in response.text
 """
     else:
-        expected = "[]" if model else None
         check = (
-            f"    assert response.json() == {expected}\n"
-            if expected
-            else f'    assert response.json()["message"] == "{method} {args.path}"\n'
+            "    assert response.json() == []\n"
+            if handler.model
+            else f'    assert response.json()["message"] == "{handler.method} {handler.path}"\n'
         )
+        status = 200 if handler.model else handler.status
         text += f"""
 
 def test_{function}_answers({fixture}) -> None:
     with TestClient(app) as client:
         response = client.{verb}("{url}"{auth})
-    assert response.status_code == 200, response.text
+    assert response.status_code == {status}, response.text
 {check}"""
-    if args.auth:
+    if handler.auth:
         text += f"""
 
 def test_{function}_needs_a_bearer_token() -> None:
@@ -323,35 +367,41 @@ def _field_from(item: ast.AnnAssign) -> Field:
 # -- task ----------------------------------------------------------------------------------
 
 
-def _task(args: argparse.Namespace, project: Project, changes: Changes) -> None:
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.name):
-        raise GenerateError(f"task name {args.name!r} must be a lowercase identifier")
-    if not _CATEGORY.match(args.category):
-        raise GenerateError(
-            f"category {args.category!r} must be 1-64 letters, digits, '_', '-' or '.'"
-        )
-    feature = args.module or _identifier(args.category)
-    place = project.tasks(feature, args.service)
+def _task(
+    project: Project,
+    changes: Changes,
+    *,
+    name: str,
+    category: str,
+    module: str | None,
+    service: str | None,
+) -> None:
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        raise GenerateError(f"task name {name!r} must be a lowercase identifier")
+    if not _CATEGORY.match(category):
+        raise GenerateError(f"category {category!r} must be 1-64 letters, digits, '_', '-' or '.'")
+    feature = module or _identifier(category)
+    place = project.tasks(feature, service)
     block = (
-        f'@{place.owner}.task(category="{args.category}")\n'
-        f"async def {args.name}(payload: dict[str, object]) -> dict[str, object]:\n"
-        f'    """Background task in category {args.category!r}: runs in a worker."""\n'
+        f'@{place.owner}.task(category="{category}")\n'
+        f"async def {name}(payload: dict[str, object]) -> dict[str, object]:\n"
+        f'    """Background task in category {category!r}: runs in a worker."""\n'
         '    return {"processed": payload}\n'
     )
     for path, text in project.feature_package(feature).items():
         changes.ensure(path, text)
-    changes.put(place.path, place.header, list(place.owner_imports), args.name, block)
-    app_module = project.app_module(args.service)
-    text = _test_header(f"The {args.name} task runs in a worker and keeps its result.")
+    changes.put(place.path, place.header, list(place.owner_imports), name, block)
+    app_module = project.app_module(service)
+    text = _test_header(f"The {name} task runs in a worker and keeps its result.")
     text += f"""
 import asyncio
 
 from {app_module} import app
 
 
-async def test_{args.name}_runs_in_a_worker() -> None:
-    task_id = await app.add_background_task("{args.name}", payload={{"n": 1}})
-    await app.start_task_workers("{args.category}", worker_count=1)
+async def test_{name}_runs_in_a_worker() -> None:
+    task_id = await app.add_background_task("{name}", payload={{"n": 1}})
+    await app.start_task_workers("{category}", worker_count=1)
     try:
         for _ in range(200):
             info = await app.get_task(task_id)
@@ -364,35 +414,45 @@ async def test_{args.name}_runs_in_a_worker() -> None:
     assert info.status.value == "success", info.error
     assert info.result == {{"processed": {{"n": 1}}}}
 """
-    changes.create(_test_path(project, "task", args.name), text)
+    changes.create(_test_path(project, "task", name), text)
 
 
 # -- websocket -----------------------------------------------------------------------------
 
 
-def _websocket(args: argparse.Namespace, project: Project, changes: Changes) -> None:
-    parameters = _check_path(args.path)
-    path = args.path
-    if args.room_based and "room" not in {name for _, name in parameters}:
-        path = f"{path.rstrip('/')}/<room>"
-        parameters.append(("string", "room"))
-    feature = args.module or _feature_of(args.path)
-    place = project.routes(feature, args.service)
-    slug = _slug(args.path)
+def _websocket(
+    project: Project,
+    changes: Changes,
+    *,
+    path: str,
+    room_based: bool,
+    module: str | None,
+    service: str | None,
+) -> None:
+    """An echo handler, or with ``--room-based`` a room broadcast at the path as typed:
+    the room is the path's ``<room>`` parameter when it has one, else the ``room``
+    query parameter (``/ws/live?room=lobby``)."""
+    parameters = _check_path(path)
+    room_in_path = "room" in {name for _, name in parameters}
+    feature = module or _feature_of(path)
+    place = project.routes(feature, service)
+    slug = _slug(path)
     function = slug if slug.startswith("ws_") else f"ws_{slug}"
     signature = ["websocket: WebSocket", *(f"{n}: {_python_type(c)}" for c, n in parameters)]
     imports = [*place.owner_imports, ("gobstopper.websocket", "WebSocket")]
-    if args.room_based:
+    if room_based:
         imports.append(("gobstopper.websocket", "RoomManager"))
         key = f'("{function}", room)'
+        choose = "" if room_in_path else '    room = websocket.args.get("room", "lobby")\n'
         body = (
-            "    await websocket.accept()\n"
+            choose + "    await websocket.accept()\n"
             f"    await rooms.join({key}, websocket)\n"
             '    await websocket.send_json({"joined": room})\n'
             "    async for message in websocket:\n"
             f"        await rooms.broadcast({key}, message.data)\n"
         )
-        doc = "Everyone in the room receives what each member sends."
+        where = "the room in the path" if room_in_path else "the room named by ?room= (lobby)"
+        doc = f"Everyone in {where} receives what each member sends."
     else:
         body = (
             "    await websocket.accept()\n"
@@ -411,14 +471,16 @@ def _websocket(args: argparse.Namespace, project: Project, changes: Changes) -> 
     for new_path, text in project.feature_package(feature).items():
         changes.ensure(new_path, text)
     source = changes.current(place.path, place.header)
-    if args.room_based and "rooms" not in defined_names(source, place.path):
+    if room_based and "rooms" not in defined_names(source, place.path):
         changes.put(place.path, place.header, imports, "rooms", "rooms = RoomManager()\n")
     changes.put(place.path, place.header, imports, function, block)
     url = _PARAMETER.sub(lambda m: _sample(m.group(1) or "string"), path)
-    app_module = project.app_module(args.service)
+    if room_based and not room_in_path:
+        url += "?room=sample"
+    app_module = project.app_module(service)
     text = _test_header(f"The WebSocket at {path}.")
     text += f"\nfrom gobstopper.testing import AsyncTestClient\n\nfrom {app_module} import app\n"
-    if args.room_based:
+    if room_based:
         text += f"""
 
 async def test_{function}_broadcasts_to_the_room() -> None:
@@ -447,91 +509,122 @@ async def test_{function}_echoes_messages() -> None:
 
 # -- command line --------------------------------------------------------------------------
 
-_GENERATORS = {"model": _model, "endpoint": _endpoint, "task": _task, "websocket": _websocket}
+Generator = Callable[..., None]
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``generate`` and its four kinds."""
-    parser = subparsers.add_parser(
-        "generate",
-        help="add a model, endpoint, task or WebSocket handler to this project",
-        description="Add code to the project in the working directory where its structure "
-        "keeps it (read from .copier-answers.yml), wired in, with a test.",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    kinds = parser.add_subparsers(dest="kind", required=True, metavar="KIND")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--force", action="store_true", help="overwrite or replace existing code")
-    common.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
-    common.add_argument("--module", help="feature module (blueprints, modular structures)")
-    common.add_argument("--service", help="service to add to (microservices structure)")
-
-    def kind(name: str, help_text: str, example: str) -> argparse.ArgumentParser:
-        sub = kinds.add_parser(
-            name,
-            parents=[common],
-            help=help_text,
-            description=help_text,
-            epilog=f"example:\n  {example}",
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        sub.set_defaults(handler=generate_command)
-        return sub
-
-    model = kind(
-        "model",
-        "a msgspec Struct for request and response bodies",
-        "gobstopper generate model User -f name:str -f email:str -f tags:list[str] -f age:int?",
-    )
-    model.add_argument("name", help="CamelCase class name")
-    model.add_argument(
-        "-f",
-        "--field",
-        action="append",
-        default=[],
-        metavar="NAME:TYPE",
-        help="str, int, float, bool, datetime, date, uuid, decimal, list[TYPE]; ? = optional",
-    )
-    endpoint = kind(
-        "endpoint",
-        "an HTTP route",
-        "gobstopper generate endpoint /api/users -m POST --model User --auth",
-    )
-    endpoint.add_argument("path", help="route path, e.g. /api/users/<int:user_id>")
-    endpoint.add_argument("-m", "--method", default="GET", type=str.upper, choices=METHODS)
-    endpoint.add_argument("--model", help="bind this model as the JSON body (POST/PUT/PATCH)")
-    endpoint.add_argument("--auth", action="store_true", help="require the API bearer token")
-    task = kind(
-        "task", "a background task", "gobstopper generate task process_data --category data"
-    )
-    task.add_argument("name", help="task name (a lowercase identifier)")
-    task.add_argument("--category", default="default", help="worker category (default: default)")
-    websocket = kind(
-        "websocket", "a WebSocket handler", "gobstopper generate websocket /ws/live --room-based"
-    )
-    websocket.add_argument("path", help="route path, e.g. /ws/live")
-    websocket.add_argument(
-        "--room-based", action="store_true", help="add a <room> and broadcast to its members"
-    )
-
-
-def generate_command(args: argparse.Namespace) -> int:
-    """Entry point of ``gobstopper generate KIND``."""
+def _generate(
+    generator: Generator, force: bool, dry_run: bool, service: str | None, **options: Any
+) -> None:
+    """Plan ``generator``'s changes in the project here, then write them or show the diff."""
     try:
         project = Project.find(Path.cwd())
-        if args.service and project.structure != "microservices":
+        if service and project.structure != "microservices":
             raise GenerateError("--service is for the microservices structure")
-        changes = Changes(project.root, args.force)
-        _GENERATORS[args.kind](args, project, changes)
+        changes = Changes(project.root, force)
+        generator(project, changes, service=service, **options)
         planned = changes.finish()
     except (GenerateError, ProjectError, FieldError, SourceError, FileExistsError) as error:
-        print(f"gobstopper generate: error: {error}", file=sys.stderr)
-        return 2
-    if args.dry_run:
-        sys.stdout.write(changes.diff(planned))
-        print(f"dry run: {len(planned)} file(s) would change; nothing written")
-        return 0
+        raise CommandError(str(error)) from None
+    if dry_run:
+        click.echo(changes.diff(planned), nl=False)
+        click.echo(f"dry run: {len(planned)} file(s) would change; nothing written")
+        return
     for line in changes.write(planned):
-        print(line)
-    return 0
+        click.echo(line)
+
+
+def _common_options(command: F) -> F:
+    """The options every kind of ``generate`` takes."""
+    for option in (
+        click.option("--service", help="Service to add to (microservices structure)."),
+        click.option("--module", help="Feature module (blueprints, modular structures)."),
+        click.option("--dry-run", is_flag=True, help="Print the diff, write nothing."),
+        click.option("--force", is_flag=True, help="Overwrite or replace existing code."),
+    ):
+        command = option(command)
+    return command
+
+
+def _example(text: str) -> str:
+    return f"\b\nExample:\n  {text}"
+
+
+@click.group(
+    "generate",
+    epilog=EXAMPLES,
+    short_help="Add a model, endpoint, task or WebSocket handler.",
+)
+def generate() -> None:
+    """Add code to the project in the working directory where its structure keeps it
+    (read from .copier-answers.yml), wired in, with a test."""
+
+
+@generate.command(
+    "model",
+    epilog=_example(
+        "gobstopper generate model User -f name:str -f email:str -f tags:list[str] -f age:int?"
+    ),
+)
+@click.argument("name")
+@click.option(
+    "-f",
+    "--field",
+    multiple=True,
+    metavar="NAME:TYPE",
+    help="str, int, float, bool, datetime, date, uuid, decimal, list[TYPE]; ? = optional.",
+)
+@_common_options
+def model(force: bool, dry_run: bool, service: str | None, **options: Any) -> None:
+    """A msgspec Struct for request and response bodies. NAME is its CamelCase class
+    name."""
+    _generate(_model, force, dry_run, service, **options)
+
+
+@generate.command(
+    "endpoint",
+    epilog=_example("gobstopper generate endpoint /api/users -m GET -m POST --model User --auth"),
+)
+@click.argument("path")
+@click.option(
+    "-m",
+    "--method",
+    multiple=True,
+    type=Choice(METHODS, case_sensitive=False),
+    help="HTTP method; repeat for several, one handler each (default GET).",
+)
+@click.option("--model", help="Bind this model as the JSON body (POST/PUT/PATCH).")
+@click.option("--auth", is_flag=True, help="Require the API bearer token.")
+@_common_options
+def endpoint(force: bool, dry_run: bool, service: str | None, **options: Any) -> None:
+    """An HTTP route at PATH, e.g. /api/users/<int:user_id>. POST handlers answer 201."""
+    _generate(_endpoint, force, dry_run, service, **options)
+
+
+@generate.command("task", epilog=_example("gobstopper generate task process_data --category data"))
+@click.argument("name")
+@click.option("--category", default="default", show_default=True, help="The workers' category.")
+@_common_options
+def task(force: bool, dry_run: bool, service: str | None, **options: Any) -> None:
+    """A background task. NAME is a lowercase identifier."""
+    _generate(_task, force, dry_run, service, **options)
+
+
+@generate.command(
+    "websocket", epilog=_example("gobstopper generate websocket /ws/live --room-based")
+)
+@click.argument("path")
+@click.option(
+    "--room-based",
+    is_flag=True,
+    help="Broadcast to a room: the path's <room>, else the room query parameter.",
+)
+@_common_options
+def websocket(
+    force: bool, dry_run: bool, service: str | None, path: str, room_based: bool, **options: Any
+) -> None:
+    """A WebSocket handler at PATH, e.g. /ws/live; it echoes, or with --room-based
+    broadcasts to the members of a room."""
+    _generate(_websocket, force, dry_run, service, path=path, room_based=room_based, **options)
+    if room_based and "<room>" not in path and not path.endswith(":room>") and not dry_run:
+        click.echo(f"{path} takes the room from its query: {path}?room=NAME (default lobby)")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import keyword
 import os
 import re
@@ -12,10 +11,15 @@ import sys
 import tempfile
 from pathlib import Path
 
+import click
+
+from gobstopper.cli import CommandError, CommandFailed
+from gobstopper.cli.params import Choice
+
 __all__ = [
     "InitError",
-    "add_parser",
     "check_answers",
+    "init",
     "package_name_problem",
     "project_answers",
     "project_name_problem",
@@ -34,8 +38,8 @@ CHOICES = {
     "discovery": DISCOVERY,
 }
 
-EXAMPLES = """\
-examples:
+EXAMPLES = """\b
+Examples:
   gobstopper init orders --usecase microservice --structure single
   gobstopper init orders --defaults --data session_backend=redis --dest ~/src/orders
 """
@@ -47,53 +51,23 @@ class InitError(Exception):
     """The project cannot be made as asked: the message says why."""
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``init``."""
-    parser = subparsers.add_parser(
-        "init",
-        help="create a new project from the Gobstopper template",
-        description="Create a new Gobstopper project with Copier. On a terminal, without "
-        "any answer given as a flag, a wizard asks the questions; otherwise answers not "
-        "given as flags or --data take the template's defaults and nothing is asked.",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("name", nargs="?", help="project name (default: my-service)")
-    parser.add_argument("--usecase", choices=USE_CASES, help="what the project is for")
-    parser.add_argument("--structure", choices=STRUCTURES, help="how the code is laid out")
-    parser.add_argument("--defaults", action="store_true", help="take defaults, never ask")
-    parser.add_argument(
-        "--data", action="append", default=[], metavar="KEY=VALUE", help="a template answer"
-    )
-    parser.add_argument("--dest", help="directory to create (default: ./NAME)")
-    parser.add_argument(
-        "--template",
-        metavar="SRC",
-        help="render another Copier template (a path or git URL) instead of the built-in one",
-    )
-    parser.add_argument("--vcs-ref", metavar="REF", help="git tag or commit of --template")
-    parser.add_argument("--force", action="store_true", help="write into a non-empty directory")
-    parser.add_argument(
-        "--no-git", action="store_true", help="do not run git init and the first commit"
-    )
-    parser.set_defaults(handler=init_command)
-
-
-def project_answers(args: argparse.Namespace) -> dict[str, str]:
+def project_answers(
+    name: str | None, usecase: str | None, structure: str | None, data: tuple[str, ...]
+) -> dict[str, str]:
     """The answers the flags give, checked; raises :class:`InitError`."""
     answers: dict[str, str] = {}
-    for item in args.data:
+    for item in data:
         key, separator, value = item.partition("=")
         if not separator or not key.strip():
             raise InitError(f"--data takes KEY=VALUE, got {item!r}")
         answers[key.strip()] = value
-    if args.name is not None:
-        answers["project_name"] = args.name
-    for key in ("usecase", "structure"):
-        if getattr(args, key) is not None:
-            answers[key] = getattr(args, key)
-    name = answers.setdefault("project_name", "my-service")
-    answers.setdefault("package_name", re.sub(r"[- ]", "_", name.lower()))
+    if name is not None:
+        answers["project_name"] = name
+    for key, given in (("usecase", usecase), ("structure", structure)):
+        if given is not None:
+            answers[key] = given
+    project_name = answers.setdefault("project_name", "my-service")
+    answers.setdefault("package_name", re.sub(r"[- ]", "_", project_name.lower()))
     return check_answers(answers)
 
 
@@ -127,11 +101,11 @@ def check_answers(answers: dict[str, str]) -> dict[str, str]:
     return answers
 
 
-def _destination(args: argparse.Namespace, answers: dict[str, str]) -> Path:
-    destination = Path(args.dest or answers["project_name"]).expanduser().resolve()
+def _destination(dest: str | None, answers: dict[str, str], force: bool) -> Path:
+    destination = Path(dest or answers["project_name"]).expanduser().resolve()
     if destination.exists() and not destination.is_dir():
         raise InitError(f"{destination} exists and is not a directory")
-    if destination.is_dir() and any(destination.iterdir()) and not args.force:
+    if destination.is_dir() and any(destination.iterdir()) and not force:
         raise InitError(f"{destination} is not empty (use --force to write into it)")
     parent = destination.parent
     if not parent.is_dir() or not os.access(parent, os.W_OK):
@@ -185,42 +159,71 @@ def _git_commit(destination: Path) -> str:
     return "git repository created with a first commit"
 
 
-def _wants_wizard(args: argparse.Namespace) -> bool:
-    """On a terminal, with no answer given as a flag and no --defaults."""
-    given = (args.name, args.usecase, args.structure, args.data or None, args.defaults or None)
-    return all(value is None for value in given) and sys.stdin.isatty() and sys.stdout.isatty()
+def _on_a_terminal() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def init_command(args: argparse.Namespace) -> int:
-    """Entry point of ``gobstopper init``."""
+@click.command("init", epilog=EXAMPLES)
+@click.argument("name", required=False)
+@click.option("--usecase", type=Choice(USE_CASES), help="What the project is for.")
+@click.option("--structure", type=Choice(STRUCTURES), help="How the code is laid out.")
+@click.option("--defaults", is_flag=True, help="Take the defaults, never ask.")
+@click.option("--data", multiple=True, metavar="KEY=VALUE", help="A template answer.")
+@click.option("--dest", help="Directory to create (default: ./NAME).")
+@click.option(
+    "--template",
+    metavar="SRC",
+    help="Render another Copier template (a path or git URL) instead of the built-in one.",
+)
+@click.option("--vcs-ref", metavar="REF", help="Git tag or commit of --template.")
+@click.option("--force", is_flag=True, help="Write into a non-empty directory.")
+@click.option("--no-git", is_flag=True, help="Do not run git init and the first commit.")
+def init(
+    name: str | None,
+    usecase: str | None,
+    structure: str | None,
+    defaults: bool,
+    data: tuple[str, ...],
+    dest: str | None,
+    template: str | None,
+    vcs_ref: str | None,
+    force: bool,
+    no_git: bool,
+) -> None:
+    """Create a new Gobstopper project with Copier.
+
+    On a terminal, without any answer given as a flag, a wizard asks the questions;
+    otherwise answers not given as flags or --data take the template's defaults and
+    nothing is asked. NAME defaults to my-service.
+    """
+    asked_nothing = not (name or usecase or structure or data or defaults)
     try:
-        if _wants_wizard(args):
+        if asked_nothing and _on_a_terminal():
             from .wizard import ask
 
             problems = {"project_name": project_name_problem, "package_name": package_name_problem}
             asked = ask(problems, CHOICES)
             if asked is None:
-                print("gobstopper init: cancelled; nothing written", file=sys.stderr)
-                return 1
+                click.echo("gobstopper init: cancelled; nothing written", err=True)
+                raise click.exceptions.Exit(1)
             answers, git = asked
-            args.no_git = not git
+            no_git = not git
             check_answers(answers)
         else:
-            answers = project_answers(args)
-        destination = _destination(args, answers)
-        _render(answers, destination, args.template, args.vcs_ref)
+            answers = project_answers(name, usecase, structure, data)
+        destination = _destination(dest, answers, force)
+        _render(answers, destination, template, vcs_ref)
     except InitError as error:
-        print(f"gobstopper init: error: {error}", file=sys.stderr)
-        return 2
+        raise CommandError(str(error)) from None
+    except click.exceptions.Exit:
+        raise
     except Exception as error:  # Copier's own validation and I/O errors
-        print(f"gobstopper init: error: {type(error).__name__}: {error}", file=sys.stderr)
-        return 1
-    git = "git skipped (--no-git)" if args.no_git else _git_commit(destination)
-    print(f"created {destination} ({git})")
+        raise CommandFailed(f"{type(error).__name__}: {error}") from None
+    git_note = "git skipped (--no-git)" if no_git else _git_commit(destination)
+    click.echo(f"created {destination} ({git_note})")
     serve = (
         "python -m services"
         if answers.get("structure") == "microservices"
-        else ("gobstopper run --config dev")
+        else "gobstopper run --config dev"
     )
-    print(f"next:\n  cd {destination}\n  {serve}\n  python -m pytest")
-    return 0
+    click.echo(f"next:\n  cd {destination}\n  {serve}\n  python -m pytest")

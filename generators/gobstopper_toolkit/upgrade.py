@@ -3,39 +3,28 @@
 
 from __future__ import annotations
 
-import argparse
 import subprocess
-import sys
 from pathlib import Path
+
+import click
+
+from gobstopper.cli import CommandError, CommandFailed
 
 from .project import ANSWERS_FILE, Project, ProjectError
 from .templates import TemplateError, cache_repository, template_source
 
-__all__ = ["add_parser"]
+__all__ = ["upgrade"]
 
-EXAMPLES = """\
-examples:
+EXAMPLES = """\b
+Examples:
   gobstopper upgrade                   # to the template of the installed gobstopper
   gobstopper upgrade --to v2.0.0       # a tag of the project's template repository
 
+\b
 The project must be a git repository with nothing uncommitted, so the upgrade is one
 reviewable change. Where the template and your edits touch the same lines, both are
 kept between conflict markers (<<<<<<< / >>>>>>>) and the command exits with 1.
 """
-
-
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``upgrade``."""
-    parser = subparsers.add_parser(
-        "upgrade",
-        help="update this project to a newer template version (copier update)",
-        description="Re-apply the project's template at a newer version, merging the "
-        "template's changes with yours.",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--to", metavar="REF", help="template tag or commit (default: newest)")
-    parser.set_defaults(handler=upgrade_command)
 
 
 def _uncommitted(root: Path) -> str | None:
@@ -68,8 +57,22 @@ def _conflicted(root: Path) -> list[str]:
     return sorted(names)
 
 
-def upgrade_command(args: argparse.Namespace) -> int:
-    """Entry point of ``gobstopper upgrade``."""
+def _template_version(root: Path) -> str:
+    """The template version the project is at (``_commit`` of its answers file)."""
+    answers = (root / ANSWERS_FILE).read_text()
+    line = next((line for line in answers.splitlines() if line.startswith("_commit:")), "")
+    return line.partition(":")[2].strip()
+
+
+@click.command(
+    "upgrade",
+    epilog=EXAMPLES,
+    short_help="Move this project to a newer template (copier update).",
+)
+@click.option("--to", metavar="REF", help="Template tag or commit (default: newest).")
+def upgrade(to: str | None) -> None:
+    """Update this project to a newer template version (copier update), merging the
+    template's changes with yours."""
     import copier
 
     try:
@@ -77,8 +80,9 @@ def upgrade_command(args: argparse.Namespace) -> int:
         problem = _uncommitted(project.root)
         if problem:
             raise ProjectError(f"cannot upgrade {project.root}: {problem}")
+        before = _template_version(project.root)
         source = project.answers.get("_src_path", "")
-        ref = args.to
+        ref = to
         if Path(source).expanduser() == cache_repository():
             _, current = template_source()
             ref = ref or current
@@ -91,19 +95,20 @@ def upgrade_command(args: argparse.Namespace) -> int:
             quiet=True,
         )
     except (ProjectError, TemplateError) as error:
-        print(f"gobstopper upgrade: error: {error}", file=sys.stderr)
-        return 2
+        raise CommandError(str(error)) from None
     except Exception as error:  # Copier's own errors: unknown ref, missing old version...
-        print(f"gobstopper upgrade: error: {type(error).__name__}: {error}", file=sys.stderr)
-        return 1
-    answers = (project.root / ANSWERS_FILE).read_text()
-    version = next((line for line in answers.splitlines() if line.startswith("_commit:")), "")
+        raise CommandFailed(f"{type(error).__name__}: {error}") from None
+    after = _template_version(project.root)
     conflicts = _conflicted(project.root)
     if conflicts:
-        print("gobstopper upgrade: conflicts to resolve in:", file=sys.stderr)
+        click.echo("gobstopper upgrade: conflicts to resolve in:", err=True)
         for name in conflicts:
-            print(f"  {name}", file=sys.stderr)
-        return 1
-    print(f"upgraded {project.root} to {version.partition(':')[2].strip() or 'the template'}")
-    print("review with git diff, run the tests, then commit")
-    return 0
+            click.echo(f"  {name}", err=True)
+        raise click.exceptions.Exit(1)
+    if after == before and _uncommitted(project.root) is None:
+        click.echo(f"{project.root} is already up to date (template {after or 'unversioned'})")
+        return
+    click.echo(
+        f"upgraded {project.root} from {before or 'the template'} to {after or 'the template'}"
+    )
+    click.echo("review with git diff, run the tests, then commit")

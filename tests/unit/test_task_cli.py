@@ -98,11 +98,18 @@ def test_cleanup_refuses_bad_input(
     assert message in capsys.readouterr().err
 
 
-def test_cleanup_needs_an_age(capsys) -> None:
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ([], "one of --days and --months is required"),
+        (["--days", "1", "--months", "1"], "--days and --months cannot be combined"),
+    ],
+)
+def test_cleanup_needs_one_age(arguments: list[str], message: str, capsys) -> None:
     with pytest.raises(SystemExit) as exited:
-        main(["cleanup-tasks"])
+        main(["cleanup-tasks", *arguments])
     assert exited.value.code == 2
-    assert "one of the arguments --days --months is required" in capsys.readouterr().err
+    assert message in capsys.readouterr().err
 
 
 def test_months_are_calendar_months() -> None:

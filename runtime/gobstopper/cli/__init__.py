@@ -1,47 +1,43 @@
-"""The ``gobstopper`` command line.
+"""The ``gobstopper`` command line, on click.
 
 The runtime provides ``run``, ``run-tasks``, ``cleanup-tasks`` and ``version``. Other
 packages add commands through the ``gobstopper.commands`` entry-point group: each entry
-point names a function ``register(subparsers)`` that adds its sub-commands (this is how
-the scaffolding toolkit adds ``init`` and ``generate`` without the runtime depending on
-it).
+point names a function ``register(group: click.Group)`` that adds its commands (this is
+how the scaffolding toolkit adds ``init``, ``generate`` and ``upgrade`` without the
+runtime depending on it). A project adds its own with ``@app.cli.command()`` (see
+:class:`AppGroup`).
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib.metadata
-import sys
 from collections.abc import Sequence
 
-from . import run, tasks, version
+import click
 
-__all__ = ["build_parser", "main"]
+from .appgroup import AppCommand, AppGroup
+from .errors import CommandError, CommandFailed
+from .group import cli
 
-
-def build_parser() -> argparse.ArgumentParser:
-    """The top-level parser with every available sub-command."""
-    parser = argparse.ArgumentParser(
-        prog="gobstopper",
-        description="Gobstopper: a Flask-like async web framework on Granian.",
-        epilog="examples:\n  gobstopper run --config dev\n  gobstopper version",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
-    run.add_parser(subparsers)
-    tasks.add_parsers(subparsers)
-    version.add_parser(subparsers)
-    for entry_point in importlib.metadata.entry_points(group="gobstopper.commands"):
-        entry_point.load()(subparsers)
-    return parser
+__all__ = ["AppCommand", "AppGroup", "CommandError", "CommandFailed", "cli", "main"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    handler = getattr(args, "handler", None)
-    if handler is None:
-        parser.print_help(sys.stderr)
-        return 2
-    return int(handler(args) or 0)
+    """Run the command line on ``argv`` (default ``sys.argv[1:]``); returns the exit
+    status: 0 done, 1 failed, 2 not done as asked (the reason on one line of stderr).
+
+    As with argparse, what fails while the command line is parsed (an unknown option, a
+    bad choice, a missing argument, an unknown command) prints the usage and the reason
+    and raises ``SystemExit(2)``.
+    """
+    try:
+        status = cli.main(args=argv, prog_name="gobstopper", standalone_mode=False)
+    except click.UsageError as error:
+        error.show()
+        raise SystemExit(error.exit_code) from None
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    except click.Abort:
+        click.echo("Aborted!", err=True)
+        return 1
+    return status if isinstance(status, int) else 0

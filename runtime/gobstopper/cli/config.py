@@ -10,6 +10,7 @@ win. Unknown keys and wrong types are errors that name the key.
     port = 8080
     workers = 4
     log_level = "warning"
+    env_file = false        # read no .env (default: .env when it exists)
 
     [env]
     ENV = "production"
@@ -46,6 +47,9 @@ class RunConfig(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     backlog: int = 16384
     loop: EventLoop = "auto"
     env: dict[str, str] = {}
+    env_file: str | bool = True
+    """The variables file to read (never over the real environment): ``true`` for
+    ``.env`` when it exists, a path, or ``false`` for none."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:

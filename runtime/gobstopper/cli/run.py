@@ -1,95 +1,150 @@
 """``gobstopper run``: serve an application with Granian over RSGI.
 
 The command works out Granian's arguments (interface, runtime mode for the CPU, event
-loop, backlog, worker respawning) and then replaces itself with the Granian process, so
-signals and the process id belong to the server.
+loop, backlog, worker respawning), prints the address to open, and then replaces itself
+with the Granian process, so signals and the process id belong to the server.
 """
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import os
 import platform
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+import click
 import msgspec
 
 from .config import ConfigError, RunConfig, find_config_file, load_run_config
+from .envfile import apply_env_file, env_file_to_read
+from .errors import CommandError
+from .params import Choice
+from .project import project_options
 
 __all__ = [
-    "add_parser",
+    "RunError",
     "check_workers_can_share",
     "granian_arguments",
     "resolve_app_target",
     "resolve_config",
+    "run",
+    "url_to_open",
 ]
 
-EXAMPLES = """\
-examples:
+EXAMPLES = """\b
+Examples:
   gobstopper run                       serve app.py:app on 127.0.0.1:8000
+  gobstopper run app.py:app            the same, named
   gobstopper run myproject.main:app -w 4 -h 0.0.0.0 -p 8080
   gobstopper run --config dev          read dev.toml (or dev.json); flags still win
+  gobstopper run --env-file .env.test  variables from another file
+
+\b
+.env in the working directory is read by every run, production included: a variable
+already set in the environment (by a shell or a process manager) always wins. Turn it
+off with --no-env-file, or with env_file = false in a config file.
 """
+
+_SETTINGS = ("app", "workers", "threads", "host", "port", "reload", "log_level")
+_SETTINGS += ("access_log", "backlog", "loop", "env_file")
 
 
 class RunError(Exception):
     """``gobstopper run`` cannot start: the message says why and what to do."""
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register the ``run`` sub-command."""
-    parser = subparsers.add_parser(
-        "run",
-        help="serve an application with Granian (RSGI)",
-        description="Serve a Gobstopper application with Granian over RSGI.",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        add_help=False,
+@click.command("run", epilog=EXAMPLES)
+@click.argument("app", required=False)
+@click.option("-w", "--workers", type=int, help="Worker processes (default 1).")
+@click.option("-t", "--threads", type=int, help="Runtime threads per worker (default 1).")
+@click.option("-h", "--host", help="Address to bind (default 127.0.0.1).")
+@click.option("-p", "--port", type=int, help="Port to bind (default 8000).")
+@click.option("--reload/--no-reload", default=None, help="Restart on code changes (extra: dev).")
+@click.option(
+    "--log-level",
+    type=Choice(["critical", "error", "warning", "info", "debug"]),
+    help="Granian's log level (default error).",
+)
+@click.option("--access-log/--no-access-log", default=None, help="Log each request.")
+@click.option("--backlog", type=int, help="Pending connections to queue (default 16384).")
+@click.option(
+    "--loop",
+    type=Choice(["auto", "asyncio", "rloop"]),
+    help="Event loop (default auto: rloop when installed, else asyncio).",
+)
+@click.option("--config", metavar="NAME", help="NAME.toml / NAME.json with these settings.")
+@click.option(
+    "--env-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read variables from this file instead of .env.",
+)
+@click.option("--no-env-file", is_flag=True, help="Read no .env file.")
+@click.pass_context
+def run(ctx: click.Context, **options: Any) -> None:
+    """Serve a Gobstopper application with Granian over RSGI.
+
+    APP is MODULE:ATTRIBUTE, FILE.py or FILE.py:ATTRIBUTE (default: app.py:app, or the
+    --app given to gobstopper).
+    """
+    directory = Path.cwd()
+    given = project_options(ctx)
+    options["app"] = options["app"] or given.app
+    if options.pop("no_env_file") or not given.load_env:
+        options["env_file"] = False
+    else:
+        options["env_file"] = options["env_file"] or given.env_file
+    try:
+        config = resolve_config(options, directory, options.pop("config"))
+        env_file = env_file_to_read(_env_file_choice(config.env_file), directory)
+        target = resolve_app_target(config.app, directory)
+        arguments = granian_arguments(config, target, directory)
+        apply_env_file(env_file)
+        os.environ.update(config.env)
+        check_workers_can_share(config, target, directory)
+    except (ConfigError, RunError) as error:
+        raise CommandError(str(error)) from None
+    environment = {**os.environ, "GOBSTOPPER_LOG_LEVEL": config.log_level}
+    python_path = environment.get("PYTHONPATH")
+    environment["PYTHONPATH"] = (
+        f"{directory}{os.pathsep}{python_path}" if python_path else str(directory)
     )
-    parser.add_argument("--help", action="help", help="show this help message and exit")
-    parser.add_argument("app", nargs="?", help="MODULE:ATTRIBUTE or FILE.py (default: app.py:app)")
-    parser.add_argument("-w", "--workers", type=int, help="worker processes (default 1)")
-    parser.add_argument("-t", "--threads", type=int, help="runtime threads per worker (default 1)")
-    parser.add_argument("-h", "--host", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("-p", "--port", type=int, help="port to bind (default 8000)")
-    parser.add_argument(
-        "--reload", action="store_true", default=None, help="restart on code changes (extra: dev)"
-    )
-    parser.add_argument("--log-level", choices=["critical", "error", "warning", "info", "debug"])
-    parser.add_argument("--access-log", action="store_true", default=None, help="log each request")
-    parser.add_argument("--backlog", type=int, help="pending connections to queue (default 16384)")
-    parser.add_argument(
-        "--loop",
-        choices=["auto", "asyncio", "rloop"],
-        help="event loop (default auto: rloop when installed, else asyncio)",
-    )
-    parser.add_argument(
-        "--config", metavar="NAME", help="NAME.toml / NAME.json with these settings"
-    )
-    parser.set_defaults(handler=run_command)
+    read = f", variables from {env_file.name}" if env_file else ""
+    click.echo(f"serving {url_to_open(config)} ({target}, {_workers(config.workers)}{read})")
+    command = [sys.executable, "-m", "granian", *arguments]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, command, environment)
 
 
-def resolve_config(args: argparse.Namespace, directory: Path) -> RunConfig:
-    """Merge the config file (if any) with the flags given on the command line."""
-    base = load_run_config(find_config_file(args.config, directory)) if args.config else RunConfig()
-    overrides = {
-        field: getattr(args, field)
-        for field in (
-            "app",
-            "workers",
-            "threads",
-            "host",
-            "port",
-            "reload",
-            "log_level",
-            "access_log",
-            "backlog",
-            "loop",
-        )
-        if getattr(args, field) is not None
-    }
+def _workers(count: int) -> str:
+    return f"{count} worker{'s' if count != 1 else ''}"
+
+
+def _env_file_choice(setting: str | bool | Path) -> Path | bool:
+    return Path(setting) if isinstance(setting, str) else setting
+
+
+def url_to_open(config: RunConfig) -> str:
+    """The address a browser on this machine opens: a wildcard bind (``0.0.0.0``,
+    ``::``) is reached through loopback."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(config.host, config.host)
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{config.port}"
+
+
+def resolve_config(
+    options: Mapping[str, Any], directory: Path, config_name: str | None = None
+) -> RunConfig:
+    """Merge the config file ``config_name`` (if any) with the options given on the
+    command line (those that are not ``None``)."""
+    base = load_run_config(find_config_file(config_name, directory)) if config_name else RunConfig()
+    overrides = {field: options[field] for field in _SETTINGS if options.get(field) is not None}
+    if isinstance(overrides.get("env_file"), Path):
+        overrides["env_file"] = str(overrides["env_file"])
     merged = {**msgspec.structs.asdict(base), **overrides}
     try:
         return msgspec.convert(merged, RunConfig)
@@ -98,14 +153,17 @@ def resolve_config(args: argparse.Namespace, directory: Path) -> RunConfig:
 
 
 def resolve_app_target(target: str | None, directory: Path) -> str:
-    """Turn ``APP`` into Granian's ``module:attribute`` and check the module exists."""
+    """Turn ``APP`` into Granian's ``module:attribute`` and check the module exists.
+
+    ``app.py``, ``app.py:app``, ``pkg/main.py:api`` and ``pkg.main:api`` are accepted.
+    """
     if target is None:
         if not (directory / "app.py").is_file():
             raise RunError(f"no APP given and no app.py in {directory}; pass MODULE:ATTRIBUTE")
         target = "app:app"
-    if target.endswith(".py"):
-        target = target[:-3].replace("/", ".").replace(os.sep, ".") + ":app"
     module, _, attribute = target.partition(":")
+    if module.endswith(".py"):
+        module = module[:-3].removeprefix("./").replace(os.sep, ".").replace("/", ".")
     if not module or (not attribute.isidentifier() and attribute):
         raise RunError(f"APP must look like module:attribute, got {target!r}")
     sys.path.insert(0, str(directory))
@@ -132,10 +190,10 @@ def _event_loop(choice: str) -> str:
         return choice
     if importlib.util.find_spec("rloop") is not None:
         return "rloop"
-    print(
+    click.echo(
         "gobstopper: rloop is not installed, using asyncio "
         "(pip install 'gobstopper[speed]' for the faster loop)",
-        file=sys.stderr,
+        err=True,
     )
     return "asyncio"
 
@@ -192,26 +250,3 @@ def check_workers_can_share(config: RunConfig, target: str, directory: Path) -> 
             "it. Use the Redis Streams broker (pip install 'gobstopper[redis]'; "
             "GOBSTOPPER_TASK_BROKER=redis://host:6379/0), or serve with -w 1."
         )
-
-
-def run_command(args: argparse.Namespace) -> int:
-    """Entry point of ``gobstopper run``: validate, then become the Granian server."""
-    directory = Path.cwd()
-    try:
-        config = resolve_config(args, directory)
-        target = resolve_app_target(config.app, directory)
-        arguments = granian_arguments(config, target, directory)
-        check_workers_can_share(config, target, directory)
-    except (ConfigError, RunError) as error:
-        print(f"gobstopper run: error: {error}", file=sys.stderr)
-        return 2
-    environment = {**os.environ, **config.env, "GOBSTOPPER_LOG_LEVEL": config.log_level}
-    python_path = environment.get("PYTHONPATH")
-    environment["PYTHONPATH"] = (
-        f"{directory}{os.pathsep}{python_path}" if python_path else str(directory)
-    )
-    command = [sys.executable, "-m", "granian", *arguments]
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.execve(sys.executable, command, environment)
-    return 0  # pragma: no cover - execve does not return

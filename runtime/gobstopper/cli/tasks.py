@@ -3,17 +3,18 @@ their own, and pruning the history of finished tasks."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import calendar
 import os
 import signal
-import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .appload import load_app
+import click
+
+from .errors import CommandError, CommandFailed
+from .project import load_project_app, prepare_environment
 from .run import RunError
 
 if TYPE_CHECKING:
@@ -21,10 +22,10 @@ if TYPE_CHECKING:
     from ..tasks.models import TaskStatus
     from ..tasks.queue import TaskStore
 
-__all__ = ["add_parsers", "months_before", "parse_statuses"]
+__all__ = ["cleanup_tasks", "months_before", "parse_statuses", "run_tasks"]
 
-RUN_EXAMPLES = """\
-examples:
+RUN_EXAMPLES = """\b
+Examples:
   gobstopper run-tasks                  every category of app.py:app, 2 workers each
   gobstopper run-tasks myproject.main:app --categories data,notifications --workers 3
 
@@ -32,8 +33,8 @@ SIGTERM or Ctrl-C stops taking tasks and lets running ones finish (up to --grace
 seconds); a second signal puts them back at once for another worker.
 """
 
-CLEANUP_EXAMPLES = """\
-examples:
+CLEANUP_EXAMPLES = """\b
+Examples:
   gobstopper cleanup-tasks --days 7     delete tasks that finished over a week ago
   gobstopper cleanup-tasks --months 1 --status failed,cancelled
   gobstopper cleanup-tasks myproject.main:app --days 30
@@ -42,50 +43,6 @@ examples:
 
 class TaskCommandError(Exception):
     """A task command cannot do what was asked: the message says why."""
-
-
-def add_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``run-tasks`` and ``cleanup-tasks``."""
-    run = subparsers.add_parser(
-        "run-tasks",
-        help="run background task workers in this process",
-        description="Run workers for an application's background tasks, in this process.",
-        epilog=RUN_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    run.add_argument("app", nargs="?", help="MODULE:ATTRIBUTE or FILE.py (default: app.py:app)")
-    run.add_argument(
-        "--categories", help="comma-separated categories (default: every declared one)"
-    )
-    run.add_argument("--workers", type=int, default=2, help="workers per category (default 2)")
-    run.add_argument(
-        "--grace",
-        type=float,
-        default=30.0,
-        help="seconds running tasks get to finish when stopping (default 30)",
-    )
-    run.set_defaults(handler=run_tasks_command)
-
-    cleanup = subparsers.add_parser(
-        "cleanup-tasks",
-        help="delete finished background tasks older than a given age",
-        description="Delete finished (success, failed, cancelled) tasks that finished "
-        "longer ago than --days or --months, and print how many. The store is the one APP "
-        "uses, else --database / --broker, else GOBSTOPPER_TASK_BROKER or "
-        "GOBSTOPPER_TASK_DATABASE.",
-        epilog=CLEANUP_EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    cleanup.add_argument("app", nargs="?", help="MODULE:ATTRIBUTE or FILE.py whose store to use")
-    age = cleanup.add_mutually_exclusive_group(required=True)
-    age.add_argument("--days", type=int, help="finished more than this many days ago")
-    age.add_argument("--months", type=int, help="finished more than this many months ago")
-    cleanup.add_argument(
-        "--status", help="comma-separated: success, failed, cancelled (default: all three)"
-    )
-    cleanup.add_argument("--database", help="the DuckDB task file")
-    cleanup.add_argument("--broker", help="the redis:// URL of the task broker")
-    cleanup.set_defaults(handler=cleanup_tasks_command)
 
 
 # -- run-tasks ----------------------------------------------------------------------------
@@ -107,19 +64,39 @@ def _categories(app: Gobstopper, chosen: str | None) -> list[str]:
     return names
 
 
-def run_tasks_command(args: argparse.Namespace) -> int:
-    """Entry point of ``gobstopper run-tasks``."""
+@click.command(
+    "run-tasks", epilog=RUN_EXAMPLES, short_help="Run background task workers in this process."
+)
+@click.argument("app", required=False)
+@click.option("--categories", help="Comma-separated categories (default: every declared one).")
+@click.option("--workers", type=int, default=2, show_default=True, help="Workers per category.")
+@click.option(
+    "--grace",
+    type=float,
+    default=30.0,
+    show_default=True,
+    help="Seconds running tasks get to finish when stopping.",
+)
+@click.pass_context
+def run_tasks(
+    ctx: click.Context, app: str | None, categories: str | None, workers: int, grace: float
+) -> None:
+    """Run workers for an application's background tasks, in this process.
+
+    APP is MODULE:ATTRIBUTE or FILE.py (default: app.py:app).
+    """
     try:
-        if args.workers < 1:
-            raise TaskCommandError(f"--workers must be at least 1, got {args.workers}")
-        if args.grace < 0:
-            raise TaskCommandError(f"--grace must not be negative, got {args.grace:g}")
-        app = load_app(args.app, Path.cwd())
-        categories = _categories(app, args.categories)
+        if workers < 1:
+            raise TaskCommandError(f"--workers must be at least 1, got {workers}")
+        if grace < 0:
+            raise TaskCommandError(f"--grace must not be negative, got {grace:g}")
+        application = load_project_app(ctx, app)
+        chosen = _categories(application, categories)
     except (RunError, TaskCommandError) as error:
-        print(f"gobstopper run-tasks: error: {error}", file=sys.stderr)
-        return 2
-    return asyncio.run(_serve_tasks(app, categories, args.workers, args.grace))
+        raise CommandError(str(error)) from None
+    status = asyncio.run(_serve_tasks(application, chosen, workers, grace))
+    if status:
+        ctx.exit(status)
 
 
 async def _serve_tasks(app: Gobstopper, categories: list[str], workers: int, grace: float) -> int:
@@ -136,21 +113,19 @@ async def _serve_tasks(app: Gobstopper, categories: list[str], workers: int, gra
         for category in categories:
             await app.start_task_workers(category, workers)
     except Exception as error:
-        print(f"gobstopper run-tasks: error: {error}", file=sys.stderr)
+        click.echo(f"gobstopper run-tasks: error: {error}", err=True)
         await app.shutdown()
         return 1
-    print(
+    click.echo(
         f"gobstopper run-tasks: {workers} worker(s) each for {', '.join(categories)} "
         f"(pid {os.getpid()})",
-        file=sys.stderr,
-        flush=True,
+        err=True,
     )
     await stop.wait()
-    print(
+    click.echo(
         f"gobstopper run-tasks: stopping; running tasks get {grace:g}s "
         "(signal again to put them back now)",
-        file=sys.stderr,
-        flush=True,
+        err=True,
     )
     stopping = asyncio.ensure_future(app.tasks.stop(grace))
     forced = asyncio.ensure_future(force.wait())
@@ -160,7 +135,7 @@ async def _serve_tasks(app: Gobstopper, categories: list[str], workers: int, gra
     await stopping
     forced.cancel()
     await app.shutdown()
-    print("gobstopper run-tasks: stopped", file=sys.stderr, flush=True)
+    click.echo("gobstopper run-tasks: stopped", err=True)
     return 0
 
 
@@ -193,55 +168,86 @@ def parse_statuses(text: str | None) -> tuple[TaskStatus, ...] | None:
     return tuple(chosen)
 
 
-def _store(args: argparse.Namespace) -> TaskStore:
+def _store(
+    ctx: click.Context, app: str | None, database: str | None, broker: str | None
+) -> TaskStore:
     from ..settings import Settings
 
-    if args.app and not (args.database or args.broker):
-        store = load_app(args.app, Path.cwd()).tasks.store
+    if app and not (database or broker):
+        store = load_project_app(ctx, app).tasks.store
     else:
-        settings = Settings.resolve(task_broker=None if args.database else args.broker)
-        if settings.task_broker and not args.database:
+        prepare_environment(ctx, Path.cwd())
+        settings = Settings.resolve(task_broker=None if database else broker)
+        if settings.task_broker and not database:
             from ..tasks.redis_store import RedisTaskStore
 
             store = RedisTaskStore(settings.task_broker)
         else:
             from ..tasks.duckdb_store import DuckDBTaskStore
 
-            store = DuckDBTaskStore(args.database or settings.task_database)
+            store = DuckDBTaskStore(database or settings.task_database)
     path = getattr(store, "path", None)
     if path is not None and not os.path.isfile(path):
         raise TaskCommandError(f"there is no task database at {os.path.abspath(path)}")
     return store
 
 
-def cleanup_tasks_command(args: argparse.Namespace) -> int:
-    """Entry point of ``gobstopper cleanup-tasks``."""
+@click.command(
+    "cleanup-tasks",
+    epilog=CLEANUP_EXAMPLES,
+    short_help="Delete finished background tasks older than an age.",
+)
+@click.argument("app", required=False)
+@click.option("--days", type=int, help="Finished more than this many days ago.")
+@click.option("--months", type=int, help="Finished more than this many months ago.")
+@click.option("--status", help="Comma-separated: success, failed, cancelled (default: all three).")
+@click.option("--database", help="The DuckDB task file.")
+@click.option("--broker", help="The redis:// URL of the task broker.")
+@click.pass_context
+def cleanup_tasks(
+    ctx: click.Context,
+    app: str | None,
+    days: int | None,
+    months: int | None,
+    status: str | None,
+    database: str | None,
+    broker: str | None,
+) -> None:
+    """Delete finished (success, failed, cancelled) tasks that finished longer ago than
+    --days or --months (one of the two), and print how many.
+
+    The store is the one APP uses, else --database / --broker, else
+    GOBSTOPPER_TASK_BROKER or GOBSTOPPER_TASK_DATABASE.
+    """
+    if days is not None and months is not None:
+        raise click.UsageError("--days and --months cannot be combined")
+    if days is not None:
+        flag, age = "--days", days
+    elif months is not None:
+        flag, age = "--months", months
+    else:
+        raise click.UsageError("one of --days and --months is required")
     try:
-        age = args.days if args.days is not None else args.months
         if age < 0:
-            flag = "--days" if args.days is not None else "--months"
             raise TaskCommandError(f"{flag} must not be negative, got {age}")
         now = datetime.now(timezone.utc)
-        if args.days is not None:
-            before, described = now - timedelta(days=args.days), f"{args.days} day(s)"
+        if flag == "--days":
+            before, described = now - timedelta(days=age), f"{age} day(s)"
         else:
-            before, described = months_before(now, args.months), f"{args.months} month(s)"
-        statuses = parse_statuses(args.status)
-        store = _store(args)
+            before, described = months_before(now, age), f"{age} month(s)"
+        statuses = parse_statuses(status)
+        store = _store(ctx, app, database, broker)
     except (RunError, TaskCommandError, ValueError) as error:
-        print(f"gobstopper cleanup-tasks: error: {error}", file=sys.stderr)
-        return 2
+        raise CommandError(str(error)) from None
     try:
         deleted = asyncio.run(_delete(store, before, statuses))
     except Exception as error:
-        print(f"gobstopper cleanup-tasks: error: {error}", file=sys.stderr)
-        return 1
-    print(
+        raise CommandFailed(str(error)) from None
+    click.echo(
         f"deleted {deleted} finished task(s) older than {described} "
         f"(finished before {before:%Y-%m-%d %H:%M} UTC) from "
         f"{getattr(store, 'path', None) or 'the Redis broker'}"
     )
-    return 0
 
 
 async def _delete(

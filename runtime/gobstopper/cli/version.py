@@ -2,34 +2,65 @@
 
 from __future__ import annotations
 
-import argparse
 import importlib.metadata
 import platform
 import re
 
+import click
+
 from ..accelerators import implementation
 
-__all__ = ["add_parser", "version_report"]
+__all__ = ["installed_extras", "version", "version_report"]
+
+_EXTRA_MARKER = re.compile(r"extra\s*==\s*['\"]([^'\"]+)['\"]")
+_NAME_AND_EXTRAS = re.compile(r"\s*([A-Za-z0-9._-]+)\s*(?:\[([^\]]*)\])?")
 
 
-def _installed_extras() -> list[str]:
-    """Extras whose requirements are all importable in this environment."""
+def _requirements(distribution: str) -> dict[str, list[str]]:
+    """``distribution``'s requirements by the extra that brings them."""
     try:
-        requirements = importlib.metadata.requires("gobstopper") or []
+        requirements = importlib.metadata.requires(distribution) or []
     except importlib.metadata.PackageNotFoundError:
-        return []
-    extras: dict[str, list[str]] = {}
+        return {}
+    by_extra: dict[str, list[str]] = {}
     for requirement in requirements:
-        marker = re.search(r"extra\s*==\s*['\"]([^'\"]+)['\"]", requirement)
-        if not marker:
-            continue
-        name = re.split(r"[\s\[<>=!~;]", requirement, maxsplit=1)[0]
-        extras.setdefault(marker.group(1), []).append(name)
+        marker = _EXTRA_MARKER.search(requirement)
+        if marker:
+            by_extra.setdefault(marker.group(1), []).append(requirement.partition(";")[0])
+    return by_extra
+
+
+def _name_of(requirement: str) -> str:
+    found = _NAME_AND_EXTRAS.match(requirement)
+    return found.group(1).lower() if found else ""
+
+
+def _satisfied(requirement: str, seen: frozenset[str] = frozenset()) -> bool:
+    """Whether ``requirement`` (``name`` or ``name[extra,...]``) is installed, with the
+    packages each of its extras brings: ``granian[reload]`` needs watchfiles too."""
+    found = _NAME_AND_EXTRAS.match(requirement)
+    if found is None:
+        return False
+    name, extras = found.group(1), found.group(2)
+    if not _distribution_installed(name):
+        return False
+    if not extras or name in seen:
+        return True
+    brought = _requirements(name)
+    return all(
+        _satisfied(inner, seen | {name})
+        for extra in extras.split(",")
+        for inner in brought.get(extra.strip(), [])
+    )
+
+
+def installed_extras() -> list[str]:
+    """Gobstopper's extras whose packages are all installed, nested extras included
+    (platform conditions of those packages are not evaluated)."""
     present = []
-    for extra, names in sorted(extras.items()):
-        if extra == "all" or not names:
-            continue
-        if all(_distribution_installed(name) for name in names if name != "gobstopper"):
+    for extra, requirements in sorted(_requirements("gobstopper").items()):
+        wanted = [item for item in requirements if _name_of(item) != "gobstopper"]
+        if extra != "all" and wanted and all(_satisfied(item) for item in wanted):
             present.append(extra)
     return present
 
@@ -51,7 +82,7 @@ def _version_of(distribution: str) -> str:
 
 def version_report() -> str:
     """The lines ``gobstopper version`` prints."""
-    extras = _installed_extras()
+    extras = installed_extras()
     return "\n".join(
         [
             f"gobstopper {_version_of('gobstopper')}",
@@ -64,20 +95,12 @@ def version_report() -> str:
     )
 
 
-def version_command(args: argparse.Namespace) -> int:
-    """Print the version report."""
-    print(version_report())
-    return 0
-
-
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register the ``version`` sub-command."""
-    parser = subparsers.add_parser(
-        "version",
-        help="show the versions of gobstopper, Python and Granian",
-        description="Show the versions of Gobstopper, Python, Granian and msgspec, the "
-        "installed extras and whether the Rust core is active.",
-        epilog="example:\n  gobstopper version",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.set_defaults(handler=version_command)
+@click.command(
+    "version",
+    epilog="\b\nExample:\n  gobstopper version",
+    short_help="Show the versions of Gobstopper, Python and Granian.",
+)
+def version() -> None:
+    """Show the versions of Gobstopper, Python, Granian and msgspec, the installed
+    extras and whether the Rust core is active."""
+    click.echo(version_report())
