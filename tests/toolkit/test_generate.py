@@ -4,6 +4,7 @@ with nothing written."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,11 +24,14 @@ GENERATED = [
     ["endpoint", "/api/users", "-m", "GET", "--auth"],
     ["endpoint", "/api/users", "-m", "POST", "--model", "User"],
     ["endpoint", "/api/users/<int:user_id>", "--auth"],
+    ["endpoint", "/api/orders", "-m", "get", "-m", "POST"],
     ["task", "process_data", "--category", "data"],
     ["websocket", "/ws/live", "--room-based"],
     ["websocket", "/ws/echo"],
 ]
 TESTS = [
+    "tests/test_endpoint_get_api_orders.py",
+    "tests/test_endpoint_post_api_orders.py",
     "tests/test_endpoint_get_api_users.py",
     "tests/test_endpoint_get_api_users_by_user_id.py",
     "tests/test_endpoint_post_api_users.py",
@@ -39,12 +43,12 @@ TESTS = [
 CODE = {
     "single": ["models.py"],
     "blueprints": [
-        *("blueprints/data.py", "blueprints/echo.py", "blueprints/live.py"),
+        *("blueprints/data.py", "blueprints/echo.py", "blueprints/live.py", "blueprints/orders.py"),
         *("blueprints/users.py", "models.py"),
     ],
     "modular": [
         f"modules/{feature}/{part}.py"
-        for feature in ("data", "echo", "live", "users")
+        for feature in ("data", "echo", "live", "orders", "users")
         for part in ("__init__", "routes", "services")
     ]
     + ["modules/data/tasks.py", "modules/users/models.py"],
@@ -154,6 +158,57 @@ def test_dry_run_prints_the_diff_and_writes_nothing(
 
 def test_generate_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
     for arguments in (["generate"], ["generate", "model"], ["generate", "websocket"]):
-        with pytest.raises(SystemExit):
-            main([*arguments, "--help"])
-        assert "gobstopper generate" in capsys.readouterr().out
+        assert main([*arguments, "--help"]) == 0
+        assert re.search(r"Examples?:\n +gobstopper generate ", capsys.readouterr().out)
+
+
+def _in_project(project: Path, script: str) -> list[str]:
+    """Run ``script`` with the project's app importable; returns the lines it prints."""
+    done = _run([sys.executable, "-c", script], project)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+def test_several_methods_make_one_handler_each_and_post_creates(project: Path) -> None:
+    assert main(["generate", "endpoint", "/api/orders", "-m", "GET", "-m", "post"]) == 0
+    routes = (project / "modules" / "orders" / "routes.py").read_text()
+    assert '@bp.get("/api/orders")\nasync def get_api_orders() -> dict[str, object]:' in routes
+    assert (
+        '@bp.post("/api/orders")\nasync def post_api_orders() -> tuple[dict[str, object], int]:'
+        in routes
+    )
+    answers = _in_project(
+        project,
+        "from gobstopper.testing import TestClient\nfrom app import app\n"
+        "with TestClient(app) as client:\n"
+        "    for method in ('GET', 'POST'):\n"
+        "        response = client.request(method, '/api/orders')\n"
+        "        print(method, response.status_code, response.json()['message'])\n",
+    )
+    assert answers == ["GET 200 GET /api/orders", "POST 201 POST /api/orders"]
+    assert "== 201" in (project / "tests" / "test_endpoint_post_api_orders.py").read_text()
+
+
+def test_a_room_based_websocket_keeps_the_path_typed(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["generate", "websocket", "/ws/live", "--room-based"]) == 0
+    assert "/ws/live takes the room from its query: /ws/live?room=NAME" in capsys.readouterr().out
+    assert '@bp.websocket("/ws/live")\n' in (project / "modules/live/routes.py").read_text()
+    joined = _in_project(
+        project,
+        "from gobstopper.testing import TestClient\nfrom app import app\n"
+        "with TestClient(app) as client:\n"
+        "    for url in ('/ws/live?room=kitchen', '/ws/live'):\n"
+        "        with client.websocket_connect(url) as socket:\n"
+        "            print(socket.receive_json()['joined'])\n",
+    )
+    assert joined == ["kitchen", "lobby"]
+
+
+def test_a_room_in_the_path_is_the_room(project: Path) -> None:
+    assert main(["generate", "websocket", "/ws/rooms/<room>", "--room-based"]) == 0
+    routes = (project / "modules/rooms/routes.py").read_text()
+    assert '@bp.websocket("/ws/rooms/<room>")\n' in routes
+    assert "websocket.args" not in routes
+    assert "/ws/rooms/sample" in (project / "tests/test_websocket_ws_rooms_by_room.py").read_text()

@@ -65,7 +65,7 @@ def _make_project(tmp_path: Path, repository: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_an_upgrade_brings_template_changes_and_keeps_user_edits(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repository = _template_repository(tmp_path)
     project = _make_project(tmp_path, repository, monkeypatch)
@@ -76,7 +76,9 @@ def test_an_upgrade_brings_template_changes_and_keeps_user_edits(
     _git(project, "commit", "-qam", "my route")
     _release_v2(repository)
 
+    capsys.readouterr()
     assert main(["upgrade"]) == 0
+    assert capsys.readouterr().out.startswith(f"upgraded {project} from v1.0.0 to v2.0.0\n")
     assert "_commit: v2.0.0" in (project / ".copier-answers.yml").read_text()
     assert (project / "CHANGELOG.md").read_text() == "# shop changes\n"
     assert "## Layout of the code" in (project / "README.md").read_text()
@@ -134,3 +136,17 @@ def test_a_newer_installed_template_reaches_projects_through_the_cache(
     assert old_tag not in (project / ".copier-answers.yml").read_text()
     tags = _git(tmp_path / "cache", "tag", "--list").split()
     assert len(tags) == 2
+
+
+def test_an_upgrade_at_the_current_version_says_it_is_up_to_date(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = _make_project(tmp_path, _template_repository(tmp_path), monkeypatch)
+    head = _git(project, "rev-parse", "HEAD")
+    capsys.readouterr()
+    assert main(["upgrade"]) == 0
+    output = capsys.readouterr().out
+    assert output == f"{project} is already up to date (template v1.0.0)\n"
+    assert "upgraded" not in output
+    assert _git(project, "status", "--porcelain") == ""
+    assert _git(project, "rev-parse", "HEAD") == head
