@@ -22,25 +22,24 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .accelerators import log_implementation
 from .callplan import compile_call
+from .concurrency import as_async
 from .endpoint import Endpoint, handle_exception
 from .globals import reads_context
-from .http.cookies import cookie_policy
-from .http.error_pages import internal_error_response
+from .http.cookies import CookiePolicy
 from .http.errors import HTTPException
 from .http.request import Request, current_request
 from .http.response import RedirectResponse, Response
-from .http.results import RESULT_CONVERTERS, to_response
+from .http.results import RESULT_CONVERTERS, result_converters, to_response
 from .logconfig import configure_default_logging
 from .middleware.base import CallNext, Middleware, build_chain
 from .routing.router import BuildError, Router, Rule
-from .scaffold import Scaffold, WebSocketSpec, _as_async
+from .scaffold import Scaffold, WebSocketSpec
 from .security.signing import Signer
+from .serving import serve
 from .sessions.middleware import SessionMiddleware
 from .settings import Settings
 from .tasks.mixin import TaskMixin
 from .tasks.registry import TaskRegistry
-from .websocket.connection import CloseCode, WebSocket, WebSocketDisconnect
-from .websocket.rooms import leave_all
 
 if TYPE_CHECKING:
     from .cli.appgroup import AppGroup
@@ -106,6 +105,8 @@ class Gobstopper(TaskMixin, Scaffold):
         task_broker: str | None = None,
         request_context: bool | None = None,
     ) -> None:
+        #: Whether the application has served a request (its setup is then frozen).
+        self.serving = False
         super().__init__(
             import_name,
             static_folder=static_folder,
@@ -124,16 +125,19 @@ class Gobstopper(TaskMixin, Scaffold):
             task_database=None if task_database is None else os.fspath(task_database),
             task_broker=task_broker,
         )
-        cookie_policy.configure(self.settings)
+        #: How this application completes the cookies it sends (production rules).
+        self.cookie_policy = CookiePolicy(self.settings)
         self._middleware: list[Middleware] = []
         self._startup_hooks: list[Callable[[], Awaitable[Any]]] = []
         self._shutdown_hooks: list[Callable[[], Awaitable[Any]]] = []
         self._router: Router[Endpoint] = Router()
-        self._socket_router: Router[WebSocketSpec] = Router()
-        self._static_routes: dict[str, dict[str, Endpoint]] = {}
+        #: The WebSocket routes, as built at startup.
+        self.websocket_router: Router[WebSocketSpec] = Router()
         self._rules_by_endpoint: dict[str, Rule] = {}
-        self._entry: CallNext = self._dispatch
-        self._built_generation = -1
+        self._converters: dict[type, Callable[[Any], Response]] = dict(RESULT_CONVERTERS)
+        #: The middleware chain ending in the router, as built at startup.
+        self.entry: CallNext = self._dispatch
+        self._built_revision = -1
         self._templates: Templates | None = None
         self._template_filters: dict[str, Callable[..., Any]] = {}
         self._template_globals: dict[str, Any] = {}
@@ -143,11 +147,13 @@ class Gobstopper(TaskMixin, Scaffold):
         # only for applications with a reader (templates, or code importing the context
         # locals of gobstopper.globals).
         self._request_context = request_context
-        self._track_request = False
+        #: Whether each request is made current for the context locals (decided at build).
+        self.uses_request_context = False
         self._cli: AppGroup | None = None
         self._ephemeral_key: str | None = None
         self._signers: dict[str, Signer] = {}
-        self._sessions: SessionMiddleware | None = None
+        #: The session middleware, which WebSocket connections share, or ``None``.
+        self.sessions: SessionMiddleware | None = None
         self._task_registry = TaskRegistry()
         self._task_queue: TaskQueue | None = None
 
@@ -221,12 +227,12 @@ class Gobstopper(TaskMixin, Scaffold):
 
     def on_startup(self, func: F) -> F:
         """Run ``func()`` (sync or async) when a worker starts, before it serves requests."""
-        self._startup_hooks.append(_as_async(func))
+        self._startup_hooks.append(as_async(func))
         return func
 
     def on_shutdown(self, func: F) -> F:
         """Run ``func()`` (sync or async) when a worker stops."""
-        self._shutdown_hooks.append(_as_async(func))
+        self._shutdown_hooks.append(as_async(func))
         return func
 
     async def startup(self) -> None:
@@ -266,6 +272,11 @@ class Gobstopper(TaskMixin, Scaffold):
         self._middleware.append(instance)
         self._touch()
 
+    @property
+    def middleware(self) -> tuple[Middleware, ...]:
+        """The middleware added so far, outermost first."""
+        return tuple(self._middleware)
+
     # -- building -------------------------------------------------------------------------
 
     def _build(self) -> None:
@@ -276,7 +287,7 @@ class Gobstopper(TaskMixin, Scaffold):
         socket_router: Router[WebSocketSpec] = Router()
         for rule, spec in sockets:
             socket_router.add(rule, ["WS"], spec)
-        self._socket_router = socket_router
+        self.websocket_router = socket_router
         router: Router[Endpoint] = Router()
         rules: dict[str, Rule] = {}
         for endpoint, methods in endpoints:
@@ -286,10 +297,15 @@ class Gobstopper(TaskMixin, Scaffold):
             if "GET" in methods:
                 router.add(endpoint.rule, ["HEAD"], endpoint, implicit=True)
         self._router = router
-        self._static_routes = router.static_routes
+        self._match = router.match
         self._rules_by_endpoint = rules
-        self._entry = build_chain(self._middleware, self._dispatch)
-        self._sessions = next(
+        self._converters = result_converters(endpoint.view_func for endpoint, _ in endpoints)
+        for middleware in self._middleware:
+            check = getattr(middleware, "check_app", None)
+            if check is not None:
+                check(self)
+        self.entry = build_chain(self._middleware, self._dispatch)
+        self.sessions = next(
             (m for m in self._middleware if isinstance(m, SessionMiddleware)), None
         )
         self._blueprint_templates = list(
@@ -299,7 +315,7 @@ class Gobstopper(TaskMixin, Scaffold):
                 if blueprint.template_folder is not None
             )
         )
-        self._track_request = (
+        self.uses_request_context = (
             self._request_context
             if self._request_context is not None
             else self._templates is not None
@@ -309,8 +325,25 @@ class Gobstopper(TaskMixin, Scaffold):
             )
             or any(reads_context(func) for func in self._user_functions(endpoints, sockets))
         )
-        self._built_generation = Scaffold.generation
+        self._built_revision = self.revision
         _current_app = self
+
+    def _ensure_built(self) -> None:
+        if self._built_revision != self.revision:
+            self._build()
+
+    def start_serving(self) -> None:
+        """Build what changed since startup and freeze the setup: from the first request
+        on, registering routes, hooks, blueprints or middleware raises an error."""
+        self._ensure_built()
+        self.serving = True
+
+    def _check_open(self) -> None:
+        if self.serving:
+            raise RuntimeError(
+                f"{self!r} has already served a request, so its setup is frozen: register "
+                "routes, hooks, error handlers, blueprints and middleware before it starts"
+            )
 
     def _user_functions(
         self,
@@ -380,107 +413,24 @@ class Gobstopper(TaskMixin, Scaffold):
 
     # -- serving --------------------------------------------------------------------------
 
-    async def __rsgi__(self, scope: Any, protocol: Any) -> None:
-        if self._built_generation != Scaffold.generation:
-            self._build()
-        if scope.proto != "http":
-            await self._serve_websocket(scope, protocol)
-            return
-        request = Request(scope, protocol, self)
-        if self._track_request:
-            current_request.set(request)
-        try:
-            response = await self._entry(request)
-        except HTTPException as error:  # raised by a middleware (CSRF, sessions, limits)
-            response = await self._app_error(request, error)
-        except Exception as error:
-            logger.exception("middleware failed on %s %s", scope.method, scope.path)
-            response = internal_error_response(request, error, self.settings.debug)
-        if request._after is not None:
-            response = self._after_this_request(request, request._after, response)
-        if response._deferred:
-            await response._send_deferred(request, protocol)  # type: ignore[attr-defined]
-        else:
-            response._send(protocol)
-
-    def _after_this_request(
-        self, request: Request, funcs: list[Callable[[Response], Any]], response: Response
-    ) -> Response:
-        for func in funcs:
-            try:
-                response = to_response(func(response) or response)
-            except Exception as error:
-                logger.exception("after_this_request %r failed on %s", func, request.path)
-                response = internal_error_response(request, error, self.settings.debug)
-        return response
-
-    async def _serve_websocket(self, scope: Any, protocol: Any) -> None:
-        found = self._socket_router.match(scope.path)
-        if found is None:
-            protocol.close(404)
-            return
-        specs, params = found
-        spec = specs["WS"]
-        websocket = WebSocket(scope, protocol, self, params)
-        if self._track_request:
-            current_request.set(websocket.request)
-        if spec.origins is not None and scope.headers.get("origin") not in spec.origins:
-            websocket._reject(403)
-            return
-        if self._sessions is not None:
-            try:
-                websocket.request._session = await self._sessions.load(websocket.request)
-            except HTTPException as error:  # the session store is unavailable
-                websocket._reject(error.status)
-                return
-        try:
-            await spec.handler(websocket, **params)
-        except WebSocketDisconnect:
-            pass
-        except Exception:
-            logger.exception("WebSocket handler %s failed on %s", spec.endpoint, scope.path)
-            if websocket.accepted:
-                websocket._finish(CloseCode.INTERNAL_ERROR)
-            else:
-                websocket._reject(500)
-        finally:
-            leave_all(websocket)
-            if websocket.connected:
-                websocket._finish(CloseCode.NORMAL)
-            elif not websocket.accepted and not websocket.rejected:
-                logger.warning(
-                    "WebSocket handler %s returned without accepting, sending or receiving: "
-                    "the upgrade to %s is refused with 403 (call websocket.close() to refuse "
-                    "on purpose)",
-                    spec.endpoint,
-                    scope.path,
-                )
-                websocket._reject(403)
+    __rsgi__ = serve
 
     def view_function_for(self, method: str, path: str) -> Callable[..., Any] | None:
         """The handler that would serve ``method path``, or ``None`` (for middleware that
         honours per-handler markers such as ``@csrf_exempt``)."""
-        if self._built_generation != Scaffold.generation:
-            self._build()
-        endpoints = self._static_routes.get(path)
-        if endpoints is None:
-            found = self._router.match_dynamic(path)
-            if found is None:
-                return None
-            endpoints = found[0]
-        endpoint = endpoints.get(method)
+        self._ensure_built()
+        found = self._router.match(path)
+        if found is None:
+            return None
+        endpoint = found[0].get(method)
         return None if endpoint is None else endpoint.view_func
 
     async def _dispatch(self, request: Request) -> Response:
         scope = request._scope
-        endpoints = self._static_routes.get(scope.path)
-        if endpoints is None:
-            found = self._router.match_dynamic(scope.path)
-            if found is None:
-                return await self._not_found(request)
-            endpoints, params = found
-        else:
-            params = {}
+        found = self._match(scope.path)
+        if found is None:
+            return await self._not_found(request)
+        endpoints, params = found
         endpoint = endpoints.get(scope.method)
         if endpoint is None:
             return await self._method_not_allowed(request, endpoints)
@@ -491,7 +441,7 @@ class Gobstopper(TaskMixin, Scaffold):
         request.endpoint = endpoint.name
         try:
             result = await endpoint.call(request, params)
-            convert = RESULT_CONVERTERS.get(type(result))
+            convert = self._converters.get(type(result))
             return convert(result) if convert is not None else to_response(result)
         except Exception as error:
             return await handle_exception(request, error, endpoint.error_handlers, self.settings)
@@ -505,16 +455,21 @@ class Gobstopper(TaskMixin, Scaffold):
         error = HTTPException(
             405, f"{request.method} is not allowed here; use {allow}.", headers={"Allow": allow}
         )
-        return await self._app_error(request, error)
+        return await self.handle_exception(request, error)
 
     async def _not_found(self, request: Request) -> Response:
         path = request.path
         if not path.endswith("/") and not path.startswith("//") and self._router.match(path + "/"):
             query = request.query_string
             return RedirectResponse(f"{path}/?{query}" if query else f"{path}/", 308)
-        return await self._app_error(request, HTTPException(404, f"Nothing is served at {path}."))
+        error = HTTPException(404, f"Nothing is served at {path}.")
+        return await self.handle_exception(request, error)
 
-    async def _app_error(self, request: Request, error: HTTPException) -> Response:
+    async def handle_exception(self, request: Request, error: Exception) -> Response:
+        """Turn ``error``, raised outside any route (by a middleware, a callback of
+        :meth:`~gobstopper.Request.after_this_request`, or the router), into a response
+        through the application's error handlers: those of its class, then ``500`` or
+        ``Exception`` for a crash, then the built-in page."""
         return await handle_exception(request, error, self._registry.error_handlers, self.settings)
 
     # -- templates ------------------------------------------------------------------------
@@ -546,7 +501,7 @@ class Gobstopper(TaskMixin, Scaffold):
         templates.environment.globals.update(self._template_globals)
         templates.context_processors = self._context_processors
         self._templates = templates
-        self._track_request = True
+        self.uses_request_context = True
         return templates
 
     @property
@@ -555,8 +510,7 @@ class Gobstopper(TaskMixin, Scaffold):
         return self._templates if self._templates is not None else self.init_templates()
 
     def _blueprint_template_folders(self) -> list[str]:
-        if self._built_generation != Scaffold.generation:
-            self._build()
+        self._ensure_built()
         return self._blueprint_templates
 
     async def render_template(self, name: str, /, **context: Any) -> str:
@@ -612,8 +566,7 @@ class Gobstopper(TaskMixin, Scaffold):
         >>> app.url_for("show_user", user_id=7, tab="posts")
         '/users/7?tab=posts'
         """
-        if self._built_generation != Scaffold.generation:
-            self._build()
+        self._ensure_built()
         rule = self._rules_by_endpoint.get(endpoint)
         if rule is None:
             raise BuildError(f"no endpoint named {endpoint!r}")
@@ -621,8 +574,7 @@ class Gobstopper(TaskMixin, Scaffold):
 
     def iter_rules(self) -> list[tuple[str, frozenset[str], str]]:
         """List ``(pattern, methods, endpoint)`` for every route, for tooling and docs."""
-        if self._built_generation != Scaffold.generation:
-            self._build()
+        self._ensure_built()
         merged: dict[tuple[str, str], frozenset[str]] = {}
         for rule, methods, target in self._router:
             key = (rule.pattern, target.name)

@@ -82,8 +82,8 @@ class Blueprint(Scaffold):
         check_category(category)
 
         def decorator(func: F) -> F:
-            self.declared_tasks.append(TaskDeclaration(func, name, category))
             self._touch()
+            self.declared_tasks.append(TaskDeclaration(func, name, category))
             return func
 
         return decorator

@@ -7,9 +7,7 @@ those values for each request. Nothing about the signature is inspected per requ
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-import functools
 import inspect
 import types
 import typing
@@ -18,6 +16,7 @@ from typing import Any
 
 import msgspec
 
+from .concurrency import as_async
 from .http.errors import HTTPException
 from .http.jsonbody import decoder_for
 from .http.request import Request, disconnected
@@ -179,7 +178,7 @@ def compile_call(func: Callable[..., Any], rule: Rule) -> HandlerCall:
             f"{func.__qualname__} does not accept path parameter(s) {unused} of route "
             f"{rule.pattern!r}; add them to its signature"
         )
-    target = func if inspect.iscoroutinefunction(func) else _in_thread(func)
+    target = as_async(func)
     simple = not (body or path_typed or queries)
     if simple and request_name is None:
         return _call_with_params(target) if rule.param_names else _call_without_args(target)
@@ -189,17 +188,6 @@ def compile_call(func: Callable[..., Any], rule: Rule) -> HandlerCall:
     if simple and request_first:
         return _call_with_request_and_params(target)
     return _call_general(target, request_name, request_first, body, path_typed, queries)
-
-
-def _in_thread(func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
-    """Run a plain ``def`` handler in the default thread pool so it cannot block the loop;
-    it sees the request's context variables (``gobstopper.request``, ``g``...)."""
-
-    @functools.wraps(func)
-    async def run(*args: Any, **kwargs: Any) -> Any:
-        return await asyncio.to_thread(func, *args, **kwargs)
-
-    return run
 
 
 def _call_without_args(target: Callable[..., Awaitable[Any]]) -> HandlerCall:

@@ -48,8 +48,19 @@ async def handle_exception(
     handlers: Mapping[int | type[BaseException], ErrorHandler],
     settings: Settings,
 ) -> Response:
-    """Turn ``error`` into a response: a registered handler first, else the default page."""
+    """The one place an exception becomes a response.
+
+    The handler registered for the error's class (or, for an :class:`HTTPException`, its
+    status) answers first. A crash, an exception that is not an :class:`HTTPException`,
+    is logged and then answered by the handler for its class, else the one for ``500``,
+    with the original exception, as Flask does. Without a handler, the built-in page.
+    """
     handler = _find_handler(handlers, error)
+    if not isinstance(error, HTTPException):
+        add_await_hint(error)
+        logger.exception("unhandled error on %s %s", request.method, request.path, exc_info=error)
+        if handler is None:
+            handler = handlers.get(500)
     if handler is not None:
         try:
             return to_response(await handler(request, error))
@@ -60,8 +71,6 @@ async def handle_exception(
             return internal_error_response(request, inner, settings.debug)
     if isinstance(error, HTTPException):
         return error_response(request, error)
-    add_await_hint(error)
-    logger.exception("unhandled error on %s %s", request.method, request.path, exc_info=error)
     return internal_error_response(request, error, settings.debug)
 
 
@@ -122,8 +131,7 @@ class Endpoint:
                 response = to_response(await hook(request, response))
         except Exception as error:
             failure = error
-            logger.exception("after_request hook failed on %s %s", request.method, request.path)
-            response = internal_error_response(request, error, self.settings.debug)
+            response = await handle_exception(request, error, self.error_handlers, self.settings)
         finally:
             for teardown in self.teardown:
                 try:

@@ -13,9 +13,10 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .callplan import compile_call
+from .concurrency import as_async
 from .http.request import Request
 from .http.response import Response
 from .routing.router import Rule
@@ -75,17 +76,6 @@ class _Registry:
     websockets: list[WebSocketSpec] = field(default_factory=list)
 
 
-def _as_async(func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
-    if inspect.iscoroutinefunction(func):
-        return func
-
-    async def run(*args: Any) -> Any:
-        return func(*args)
-
-    run.__wrapped__ = func  # type: ignore[attr-defined]
-    return run
-
-
 def _root_of(import_name: str) -> str:
     module = sys.modules.get(import_name)
     filename: str | None = getattr(module, "__file__", None)
@@ -115,7 +105,7 @@ def _hook(func: Callable[..., Any], kind: str, ours: str) -> Callable[..., Await
     arity = ours.count(",") + 1
     given = _positional_count(func)
     required = _required_count(func)
-    hook = _as_async(func)
+    hook = as_async(func)
     if required <= arity <= given:
         return hook
     if required <= arity - 1 <= given:
@@ -150,9 +140,6 @@ def _check_error_key(code_or_exception: object) -> None:
 class Scaffold:
     """Common registration API of applications and blueprints."""
 
-    #: Bumped on every registration anywhere, so applications know to rebuild.
-    generation: ClassVar[int] = 0
-
     def __init__(
         self,
         import_name: str,
@@ -164,6 +151,9 @@ class Scaffold:
     ) -> None:
         self.import_name = import_name
         self._registry = _Registry()
+        self._revision = 0
+        #: The applications and blueprints this one is registered on.
+        self._mounted_on: list[Scaffold] = []
         #: The folder relative paths are resolved against: the importing module's folder.
         self.root_path = os.fspath(root_path) if root_path is not None else _root_of(import_name)
         #: Absolute path of this scaffold's Jinja2 templates, or ``None``.
@@ -190,9 +180,26 @@ class Scaffold:
 
         self.add_url_rule(f"{url_path}/<path:filename>", "static", static)
 
-    @staticmethod
-    def _touch() -> None:
-        Scaffold.generation += 1
+    @property
+    def revision(self) -> int:
+        """Counts the changes to this scaffold and to the blueprints registered on it, so
+        an application knows when what it built from them is out of date."""
+        return self._revision
+
+    def _touch(self) -> None:
+        """Record a registration here and in every scaffold this one is mounted on."""
+        self._check_open()
+        self._changed()
+
+    def _check_open(self) -> None:
+        """Raise if an application this scaffold belongs to has started serving."""
+        for parent in self._mounted_on:
+            parent._check_open()
+
+    def _changed(self) -> None:
+        self._revision += 1
+        for parent in self._mounted_on:
+            parent._changed()
 
     # -- routes ---------------------------------------------------------------------------
 
@@ -222,8 +229,8 @@ class Scaffold:
                     f"endpoint {name!r} is already used by {existing.view_func.__qualname__}; "
                     "pass endpoint= to tell them apart"
                 )
-        self._registry.routes.append(RouteSpec(rule, name, view_func, wanted))
         self._touch()
+        self._registry.routes.append(RouteSpec(rule, name, view_func, wanted))
 
     def route(
         self,
@@ -291,8 +298,8 @@ class Scaffold:
                 raise TypeError(f"WebSocket handler {func.__qualname__} must be async def")
             name = endpoint or func.__name__
             allowed = frozenset(origins) if origins is not None else None
-            self._registry.websockets.append(WebSocketSpec(rule, name, func, allowed))
             self._touch()
+            self._registry.websockets.append(WebSocketSpec(rule, name, func, allowed))
             return func
 
         return decorator
@@ -311,22 +318,25 @@ class Scaffold:
         ...     if "Authorization" not in request.headers:
         ...         return {"error": "token required"}, 401
         """
-        self._registry.before.append(_hook(func, "before_request", "request"))
+        hook = _hook(func, "before_request", "request")
         self._touch()
+        self._registry.before.append(hook)
         return func
 
     def after_request(self, func: F) -> F:
         """Run ``func(request, response)`` after each handler; it returns the response to
         send. Flask's ``func(response)`` works too."""
-        self._registry.after.append(_hook(func, "after_request", "request, response"))
+        hook = _hook(func, "after_request", "request, response")
         self._touch()
+        self._registry.after.append(hook)
         return func
 
     def teardown_request(self, func: F) -> F:
         """Run ``func(request, exc)`` once the response is built, even after an error
         (``exc`` is ``None`` after a success). Flask's ``func(exc)`` works too."""
-        self._registry.teardown.append(_hook(func, "teardown_request", "request, exc"))
+        hook = _hook(func, "teardown_request", "request, exc")
         self._touch()
+        self._registry.teardown.append(hook)
         return func
 
     def errorhandler(self, code_or_exception: int | type[BaseException]) -> Callable[[F], F]:
@@ -353,7 +363,7 @@ class Scaffold:
     ) -> None:
         """Non-decorator form of :meth:`errorhandler`."""
         _check_error_key(code_or_exception)
-        handler = _as_async(func)
+        handler = as_async(func)
         if _positional_count(func) >= 2:
             normalised: ErrorHandler = handler
         else:
@@ -363,8 +373,8 @@ class Scaffold:
 
             normalised.__wrapped__ = func  # type: ignore[attr-defined]
 
-        self._registry.error_handlers[code_or_exception] = normalised
         self._touch()
+        self._registry.error_handlers[code_or_exception] = normalised
 
     # -- blueprints -----------------------------------------------------------------------
 
@@ -387,8 +397,11 @@ class Scaffold:
 
         ``name`` registers the same blueprint twice under different endpoint names.
         """
-        if blueprint is self:
-            raise ValueError("a blueprint cannot be registered on itself")
+        if blueprint is self or blueprint in self._ancestry():
+            raise ValueError(
+                f"blueprint {blueprint.name!r} cannot be registered inside itself or a "
+                "blueprint nested in it"
+            )
         mount_name = name or blueprint.name
         for mount in self._registry.blueprints:
             if (mount.name or mount.blueprint.name) == mount_name:
@@ -396,5 +409,12 @@ class Scaffold:
                     f"a blueprint named {mount_name!r} is already registered; pass name= to "
                     "register it again under another name"
                 )
-        self._registry.blueprints.append(_BlueprintMount(blueprint, url_prefix, name))
         self._touch()
+        self._registry.blueprints.append(_BlueprintMount(blueprint, url_prefix, name))
+        blueprint._mounted_on.append(self)
+
+    def _ancestry(self) -> Iterator[Scaffold]:
+        """Every scaffold this one is registered on, directly or through others."""
+        for parent in self._mounted_on:
+            yield parent
+            yield from parent._ancestry()

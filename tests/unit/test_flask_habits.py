@@ -267,7 +267,7 @@ def test_an_app_that_reads_no_context_does_not_set_it() -> None:
     app = Gobstopper("no_such_module_for_tests", template_folder=None)
     app.add_url_rule("/", "index", namespace["index"])
     assert TestClient(app).get("/").text == "plain"
-    assert app._track_request is False
+    assert app.uses_request_context is False
 
 
 # -- WebSockets written the Quart way -----------------------------------------------------

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from gobstopper import Gobstopper, Request, Response
-from gobstopper.http.cookies import cookie_policy
 from gobstopper.sessions import MemorySessionStore, SessionMiddleware
 from gobstopper.testing import TestClient
 from gobstopper.websocket import WebSocket
@@ -227,10 +226,8 @@ def test_websocket_handlers_see_the_session(client: TestClient) -> None:
 
 
 @pytest.fixture
-def production(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def production(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ENV", "production")
-    yield
-    cookie_policy.enforce = False
 
 
 def cookie_app() -> Gobstopper:

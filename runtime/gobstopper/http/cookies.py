@@ -6,12 +6,19 @@ import logging
 import re
 from datetime import datetime, timezone
 from email.utils import format_datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from ..settings import Settings
 
-__all__ = ["CookiePolicy", "SameSite", "build_set_cookie", "cookie_policy", "parse_cookie_header"]
+__all__ = [
+    "CookiePolicy",
+    "SameSite",
+    "SetCookie",
+    "build_set_cookie",
+    "parse_cookie_header",
+    "set_cookie_value",
+]
 
 logger = logging.getLogger("gobstopper")
 
@@ -95,8 +102,49 @@ def build_set_cookie(
     return "; ".join(parts)
 
 
+class SetCookie(str):
+    """A ``Set-Cookie`` value written by ``Response.set_cookie``, which remembers what its
+    caller asked for, so the application's :class:`CookiePolicy` can complete it when the
+    response is sent."""
+
+    key: str
+    secure: bool | None
+    httponly: bool | None
+    samesite: SameSite | None
+    options: dict[str, Any]
+
+
+def set_cookie_value(
+    key: str,
+    value: str,
+    *,
+    secure: bool | None,
+    httponly: bool | None,
+    samesite: SameSite | None,
+    **options: Any,
+) -> SetCookie:
+    """Build the ``Set-Cookie`` value ``Response.set_cookie`` sends unless a policy
+    changes it: ``HttpOnly`` unless ``httponly=False``, ``Secure`` only when asked."""
+    header = SetCookie(
+        build_set_cookie(
+            key,
+            value,
+            secure=bool(secure),
+            httponly=httponly is not False,
+            samesite=samesite,
+            **options,
+        )
+    )
+    header.key = key
+    header.secure = secure
+    header.httponly = httponly
+    header.samesite = samesite
+    header.options = {"value": value, **options}
+    return header
+
+
 class CookiePolicy:
-    """The defaults ``Response.set_cookie`` applies, fixed when the application starts.
+    """The cookie rules of one application, applied to every response it sends.
 
     Everywhere, cookies are ``HttpOnly`` and ``SameSite=Lax`` unless told otherwise. In
     production (``ENV=production``) they are also ``Secure``, and turning any of the three
@@ -104,35 +152,40 @@ class CookiePolicy:
     out of the production rules.
     """
 
-    def __init__(self) -> None:
-        self.enforce = False
+    def __init__(self, settings: Settings) -> None:
+        #: Whether the production rules apply.
+        self.enforce = settings.production and not settings.allow_insecure_cookies
         self._warned: set[tuple[str, str]] = set()
 
-    def configure(self, settings: Settings) -> None:
-        """Adopt an application's settings (the last application created wins)."""
-        self.enforce = settings.production and not settings.allow_insecure_cookies
-
-    def resolve(
-        self, key: str, secure: bool | None, httponly: bool | None, samesite: SameSite | None
-    ) -> tuple[bool, bool, SameSite | None]:
-        """The attributes to send for ``key``, given what the caller passed."""
+    def apply(self, headers: list[tuple[str, str]]) -> None:
+        """Complete the ``Set-Cookie`` values of ``headers`` in place (production only)."""
         if not self.enforce:
-            return bool(secure), httponly is not False, samesite
+            return
+        for index, (name, value) in enumerate(headers):
+            if isinstance(value, SetCookie):
+                headers[index] = (name, self._enforced(value))
+
+    def _enforced(self, cookie: SetCookie) -> str:
         for attribute, weakened in (
-            ("Secure", secure is False),
-            ("HttpOnly", httponly is False),
-            ("SameSite", samesite is None or samesite.lower() == "none"),
+            ("Secure", cookie.secure is False),
+            ("HttpOnly", cookie.httponly is False),
+            ("SameSite", cookie.samesite is None or cookie.samesite.lower() == "none"),
         ):
-            if weakened and (key, attribute) not in self._warned:
-                self._warned.add((key, attribute))
+            if weakened and (cookie.key, attribute) not in self._warned:
+                self._warned.add((cookie.key, attribute))
                 logger.warning(
                     "cookie %r is set without the production default %s "
                     "(GOBSTOPPER_ALLOW_INSECURE_COOKIES=true silences this)",
-                    key,
+                    cookie.key,
                     attribute,
                 )
-        return secure is not False, httponly is not False, samesite
-
-
-#: The process-wide policy; :class:`~gobstopper.Gobstopper` configures it at creation.
-cookie_policy = CookiePolicy()
+        options = dict(cookie.options)
+        value = options.pop("value")
+        return build_set_cookie(
+            cookie.key,
+            value,
+            secure=cookie.secure is not False,
+            httponly=cookie.httponly is not False,
+            samesite=cookie.samesite,
+            **options,
+        )

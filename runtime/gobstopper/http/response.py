@@ -16,7 +16,7 @@ from urllib.parse import quote
 import msgspec
 
 from .awaiting import explain_unencodable
-from .cookies import SameSite, build_set_cookie, cookie_policy
+from .cookies import SameSite, set_cookie_value
 from .datastructures import MutableHeaders
 from .rsgi import HTTPProtocol
 
@@ -119,15 +119,15 @@ class Response:
     ) -> None:
         """Add a ``Set-Cookie`` header.
 
-        Defaults are safe: ``HttpOnly`` and ``SameSite=Lax``, plus ``Secure`` in
-        production (see :class:`~gobstopper.http.cookies.CookiePolicy`). Names and values
+        Defaults are safe: ``HttpOnly`` and ``SameSite=Lax``, plus ``Secure`` when the
+        application sending it runs in production (its
+        :class:`~gobstopper.http.cookies.CookiePolicy`). Names and values
         holding CR/LF, ``;`` or spaces raise :class:`ValueError`.
         """
-        secure, httponly, samesite = cookie_policy.resolve(key, secure, httponly, samesite)
         self._raw_headers.append(
             (
                 "set-cookie",
-                build_set_cookie(
+                set_cookie_value(
                     key,
                     value,
                     max_age=max_age,
@@ -145,6 +145,12 @@ class Response:
     def delete_cookie(self, key: str, *, path: str | None = "/", domain: str | None = None) -> None:
         """Tell the client to drop cookie ``key`` (same path and domain as when set)."""
         self.set_cookie(key, "", max_age=0, expires=0, path=path, domain=domain)
+
+    async def _send_deferred(self, request: Request, protocol: HTTPProtocol) -> None:
+        """Send a response whose :attr:`_deferred` is set: one that needs the request
+        (conditional file answers) or awaits while sending (streams). Responses held in
+        memory are sent by the synchronous :meth:`_send`, saving a coroutine."""
+        self._send(protocol)
 
     def _send(self, protocol: HTTPProtocol) -> None:
         body = self.body

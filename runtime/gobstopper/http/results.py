@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import Callable, Mapping
+import typing
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import msgspec
@@ -16,7 +17,7 @@ import msgspec
 from .awaiting import not_awaited
 from .response import HTMLResponse, JSONResponse, Response, StreamResponse
 
-__all__ = ["RESULT_CONVERTERS", "make_response", "to_response"]
+__all__ = ["RESULT_CONVERTERS", "make_response", "result_converters", "to_response"]
 
 
 def _from_bytes(body: bytes) -> Response:
@@ -31,8 +32,9 @@ def _no_content(_: None) -> Response:
     return Response(b"", 204)
 
 
-#: Exact return type → converter. The application looks here first, inline.
-RESULT_CONVERTERS: dict[type, Callable[[Any], Response]] = {
+#: Exact return type → converter, for the types every application returns. Each
+#: application starts from a copy (:func:`result_converters`) and looks there first, inline.
+RESULT_CONVERTERS: Mapping[type, Callable[[Any], Response]] = {
     str: HTMLResponse,
     dict: JSONResponse,
     list: JSONResponse,
@@ -58,12 +60,8 @@ def to_response(value: Any) -> Response:
     if isinstance(value, tuple):
         return _from_tuple(value)
     if isinstance(value, Response):
-        # Response and Struct subclasses are classes of the program, a bounded set:
-        # remember them so the next return of the same type takes the dict lookup.
-        RESULT_CONVERTERS[type(value)] = _identity
         return value
     if isinstance(value, msgspec.Struct):
-        RESULT_CONVERTERS[type(value)] = JSONResponse
         return JSONResponse(value)
     if isinstance(value, (Mapping, list)) or dataclasses.is_dataclass(value):
         return JSONResponse(value)
@@ -75,6 +73,31 @@ def to_response(value: Any) -> Response:
         f"a handler returned {type(value).__name__!r}, which Gobstopper cannot turn into a "
         "response; return a str, bytes, dict, list, msgspec Struct, tuple or Response"
     )
+
+
+def result_converters(
+    handlers: Iterable[Callable[..., Any]],
+) -> dict[type, Callable[[Any], Response]]:
+    """The converter table of an application: :data:`RESULT_CONVERTERS` plus the Struct
+    and Response classes its handlers' return annotations name, so those take the dict
+    lookup too. Built once, when the application starts; never changed while it serves."""
+    table = dict(RESULT_CONVERTERS)
+    for handler in handlers:
+        returned = _return_annotation(handler)
+        if not isinstance(returned, type) or returned in table:
+            continue
+        if issubclass(returned, Response):
+            table[returned] = _identity
+        elif issubclass(returned, msgspec.Struct):
+            table[returned] = JSONResponse
+    return table
+
+
+def _return_annotation(handler: Callable[..., Any]) -> Any:
+    try:
+        return typing.get_type_hints(handler).get("return")
+    except Exception:  # an annotation naming something undefined: no entry, no harm
+        return None
 
 
 def _from_tuple(value: tuple[Any, ...]) -> Response:

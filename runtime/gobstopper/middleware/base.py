@@ -12,6 +12,11 @@ outermost: it sees the request first and the response last.
 ...         response.headers["Server-Timing"] = f"app;dur={elapsed:.1f}"
 ...         return response
 >>> app.add_middleware(Timing())
+
+A middleware may also define ``check_app(app)``: the application calls it once when it
+builds its chain, so a middleware can refuse a setup it cannot serve (the CSRF middleware
+refuses a chain without a session middleware before it) at startup rather than on every
+request.
 """
 
 from __future__ import annotations

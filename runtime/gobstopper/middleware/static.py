@@ -48,8 +48,8 @@ class StaticFileMiddleware:
             error = HTTPException(
                 405, "Static files are read-only; use GET or HEAD.", headers={"Allow": "GET, HEAD"}
             )
-            return await request.app._app_error(request, error)
+            return await request.app.handle_exception(request, error)
         try:
             return self.files.response(request, path[len(self.prefix) :])
         except HTTPException as error:
-            return await request.app._app_error(request, error)
+            return await request.app.handle_exception(request, error)

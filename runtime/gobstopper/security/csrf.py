@@ -31,8 +31,10 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypeVar
 
 from ..http.errors import HTTPException
+from ..sessions.middleware import SessionMiddleware
 
 if TYPE_CHECKING:
+    from ..app import Gobstopper
     from ..http.request import Request
     from ..http.response import Response
     from ..middleware.base import CallNext
@@ -105,13 +107,18 @@ class CSRFMiddleware:
         self.header_name = header_name
         self.exempt_paths = tuple(exempt_paths)
 
-    async def __call__(self, request: Request, call_next: CallNext) -> Response:
-        if request.method in _SAFE_METHODS or self._exempt(request):
-            return await call_next(request)
-        if not request.has_session:
+    def check_app(self, app: Gobstopper) -> None:
+        """Refuse, when the application starts, a chain where no session middleware
+        runs before this one: the token lives in the session."""
+        chain = list(app.middleware)
+        if not any(isinstance(m, SessionMiddleware) for m in chain[: chain.index(self)]):
             raise RuntimeError(
                 "CSRFMiddleware needs a session: add SessionMiddleware before CSRFMiddleware"
             )
+
+    async def __call__(self, request: Request, call_next: CallNext) -> Response:
+        if request.method in _SAFE_METHODS or self._exempt(request):
+            return await call_next(request)
         token = request.headers.get(self.header_name)
         if token is None and request.mimetype in _FORM_TYPES:
             token = (await request.get_form()).get(self.field_name)

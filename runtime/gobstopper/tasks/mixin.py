@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..scaffold import Scaffold
 from .models import TaskInfo, TaskPriority
 from .queue import TaskQueue, TaskStore
 from .registry import TaskRegistry
@@ -30,6 +29,7 @@ class TaskMixin:
     _tasks_gathered_at: int = -1
     on_shutdown: Callable[[Callable[..., Any]], Any]  # from the application
     _mounted_blueprints: Callable[[], Iterator[Blueprint]]  # from the scaffold
+    revision: int  # from the scaffold
 
     def task(self, name: str | None = None, category: str = "default") -> Callable[[F], F]:
         """Register the decorated function (async, or sync to run in a thread) as a
@@ -48,12 +48,12 @@ class TaskMixin:
     def _gather_blueprint_tasks(self) -> TaskRegistry:
         """The registry, holding the tasks of every mounted blueprint too; walked again only
         after a route, blueprint or task was added anywhere."""
-        generation = Scaffold.generation
-        if self._tasks_gathered_at != generation:
+        revision = self.revision
+        if self._tasks_gathered_at != revision:
             for blueprint in self._mounted_blueprints():
                 for declared in blueprint.declared_tasks:
                     self._task_registry.register(*declared)
-            self._tasks_gathered_at = generation
+            self._tasks_gathered_at = revision
         return self._task_registry
 
     @property

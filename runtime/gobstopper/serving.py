@@ -1,0 +1,109 @@
+"""The RSGI adapter: how one HTTP request or WebSocket connection from Granian (or the
+:class:`~gobstopper.testing.TestClient`) reaches an application and leaves it.
+
+Everything RSGI-specific happens here: reading the scope, running the middleware chain,
+``after_this_request`` callbacks, the cookie policy, and handing the response to the
+protocol. :class:`~gobstopper.Gobstopper` uses :func:`serve` as its ``__rsgi__``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .http.errors import HTTPException
+from .http.request import Request, current_request
+from .http.response import Response
+from .http.results import to_response
+from .websocket.connection import CloseCode, WebSocket, WebSocketDisconnect
+from .websocket.rooms import leave_all
+
+if TYPE_CHECKING:
+    from .app import Gobstopper
+
+__all__ = ["serve"]
+
+logger = logging.getLogger("gobstopper")
+
+
+async def serve(app: Gobstopper, scope: Any, protocol: Any) -> None:
+    """Serve one RSGI call: an HTTP request, or a whole WebSocket connection."""
+    if not app.serving:
+        app.start_serving()
+    if scope.proto != "http":
+        await serve_websocket(app, scope, protocol)
+        return
+    request = Request(scope, protocol, app)
+    if app.uses_request_context:
+        current_request.set(request)
+    try:
+        response = await app.entry(request)
+    except Exception as error:  # a middleware failed, or refused with an HTTPException
+        response = await app.handle_exception(request, error)
+    if request._after is not None:
+        response = await _after_this_request(app, request, request._after, response)
+    app.cookie_policy.apply(response._raw_headers)
+    if response._deferred:
+        await response._send_deferred(request, protocol)
+    else:
+        response._send(protocol)
+
+
+async def _after_this_request(
+    app: Gobstopper,
+    request: Request,
+    callbacks: list[Callable[[Response], Any]],
+    response: Response,
+) -> Response:
+    for callback in callbacks:
+        try:
+            response = to_response(callback(response) or response)
+        except Exception as error:
+            response = await app.handle_exception(request, error)
+    return response
+
+
+async def serve_websocket(app: Gobstopper, scope: Any, protocol: Any) -> None:
+    """Serve one WebSocket connection: route it, check its origin, load its session, run
+    its handler, and close it with the code that says how the handler ended."""
+    found = app.websocket_router.match(scope.path)
+    if found is None:
+        protocol.close(404)
+        return
+    specs, params = found
+    spec = specs["WS"]
+    websocket = WebSocket(scope, protocol, app, params)
+    if app.uses_request_context:
+        current_request.set(websocket.request)
+    if spec.origins is not None and scope.headers.get("origin") not in spec.origins:
+        websocket._reject(403)
+        return
+    if app.sessions is not None:
+        try:
+            websocket.request._session = await app.sessions.load(websocket.request)
+        except HTTPException as error:  # the session store is unavailable
+            websocket._reject(error.status)
+            return
+    try:
+        await spec.handler(websocket, **params)
+    except WebSocketDisconnect:
+        pass
+    except Exception:
+        logger.exception("WebSocket handler %s failed on %s", spec.endpoint, scope.path)
+        if websocket.accepted:
+            websocket._finish(CloseCode.INTERNAL_ERROR)
+        else:
+            websocket._reject(500)
+    finally:
+        leave_all(websocket)
+        if websocket.connected:
+            websocket._finish(CloseCode.NORMAL)
+        elif not websocket.accepted and not websocket.rejected:
+            logger.warning(
+                "WebSocket handler %s returned without accepting, sending or receiving: the "
+                "upgrade to %s is refused with 403 (call websocket.close() to refuse on purpose)",
+                spec.endpoint,
+                scope.path,
+            )
+            websocket._reject(403)
