@@ -6,19 +6,33 @@ point names a function ``register(group: click.Group)`` that adds its commands (
 how the scaffolding toolkit adds ``init``, ``generate`` and ``upgrade`` without the
 runtime depending on it). A project adds its own with ``@app.cli.command()`` (see
 :class:`AppGroup`).
+
+The commands themselves (:data:`cli`) are imported on first use, so that ``app.cli`` in
+a server's worker costs no more than click and :mod:`.appgroup`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import click
 
 from .appgroup import AppCommand, AppGroup
 from .errors import CommandError, CommandFailed
-from .group import cli
+
+if TYPE_CHECKING:
+    from .group import cli
 
 __all__ = ["AppCommand", "AppGroup", "CommandError", "CommandFailed", "cli", "main"]
+
+
+def __getattr__(name: str) -> click.Group:
+    if name == "cli":
+        from .group import cli
+
+        return cli
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -29,6 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     bad choice, a missing argument, an unknown command) prints the usage and the reason
     and raises ``SystemExit(2)``.
     """
+    from .group import cli
+
     try:
         status = cli.main(args=argv, prog_name="gobstopper", standalone_mode=False)
     except click.UsageError as error:
