@@ -48,8 +48,10 @@ already set in the environment (by a shell or a process manager) always wins. Tu
 off with --no-env-file, or with env_file = false in a config file.
 """
 
-_SETTINGS = ("app", "workers", "threads", "host", "port", "reload", "log_level")
-_SETTINGS += ("access_log", "backlog", "loop", "env_file")
+_SETTINGS = (
+    *("app", "workers", "threads", "host", "port", "reload", "log_level"),
+    *("access_log", "backlog", "loop", "env_file"),
+)
 
 
 class RunError(Exception):
@@ -83,7 +85,7 @@ class RunError(Exception):
 )
 @click.option("--no-env-file", is_flag=True, help="Read no .env file.")
 @click.pass_context
-def run(ctx: click.Context, **options: Any) -> None:
+def run(ctx: click.Context, /, **options: Any) -> None:
     """Serve a Gobstopper application with Granian over RSGI.
 
     APP is MODULE:ATTRIBUTE, FILE.py or FILE.py:ATTRIBUTE (default: app.py:app, or the
@@ -123,14 +125,14 @@ def _workers(count: int) -> str:
     return f"{count} worker{'s' if count != 1 else ''}"
 
 
-def _env_file_choice(setting: str | bool | Path) -> Path | bool:
+def _env_file_choice(setting: str | bool) -> Path | bool:
     return Path(setting) if isinstance(setting, str) else setting
 
 
 def url_to_open(config: RunConfig) -> str:
     """The address a browser on this machine opens: a wildcard bind (``0.0.0.0``,
     ``::``) is reached through loopback."""
-    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(config.host, config.host)
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(config.host, config.host)
     if ":" in host:
         host = f"[{host}]"
     return f"http://{host}:{config.port}"
