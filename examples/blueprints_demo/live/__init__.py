@@ -1,0 +1,1 @@
+"""The ``live`` feature: its blueprint, templates and static files."""

@@ -1,0 +1,1 @@
+"""The ``notes`` feature: its blueprint, templates and static files."""

@@ -1,0 +1,1 @@
+"""The ``reports`` feature: its blueprint, templates and static files."""
