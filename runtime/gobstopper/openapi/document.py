@@ -25,7 +25,7 @@ from .errors import FRAMEWORK_ERRORS, error_responses, refusal_response
 from .inputs import describe_inputs
 from .markers import Refusal, is_excluded, refusals
 from .results import describe_results
-from .schemas import Schemas
+from .schemas import Schemas, type_hints
 
 if TYPE_CHECKING:
     from ..app import Gobstopper
@@ -120,12 +120,13 @@ class _Builder:
                 self.tags.append(tag)
         operation.update(_summary_and_description(func))
         operation["operationId"] = operation_id
-        inputs = describe_inputs(func, rule, self.schemas)
+        hints = type_hints(func)
+        inputs = describe_inputs(func, hints, rule, self.schemas)
         if inputs.parameters:
             operation["parameters"] = inputs.parameters
         if inputs.request_body is not None:
             operation["requestBody"] = inputs.request_body
-        responses = describe_results(func, self.schemas)
+        responses = describe_results(func, hints, self.schemas)
         errors = []
         if inputs.has_path:
             errors.append(404)

@@ -69,13 +69,6 @@ def _is_sequence(annotation: Any) -> bool:
     return False
 
 
-def _hints(func: Callable[..., Any]) -> dict[str, Any]:
-    try:
-        return typing.get_type_hints(func, include_extras=True)
-    except Exception:  # an annotation that does not resolve is served as undeclared
-        return {}
-
-
 def _path_parameter(
     name: str, converter: Converter, annotation: Any, schemas: Schemas
 ) -> dict[str, Any]:
@@ -113,10 +106,12 @@ def _query_parameter(
     return described
 
 
-def describe_inputs(func: Callable[..., Any], rule: Rule, schemas: Schemas) -> Inputs:
-    """The parameters and request body of ``func`` served on ``rule``."""
+def describe_inputs(
+    func: Callable[..., Any], hints: dict[str, Any], rule: Rule, schemas: Schemas
+) -> Inputs:
+    """The parameters and request body of ``func`` (whose resolved annotations are
+    ``hints``) served on ``rule``."""
     signature = inspect.signature(func)
-    hints = _hints(func)
     annotations = {
         name: hints.get(name, parameter.annotation)
         for name, parameter in signature.parameters.items()

@@ -89,12 +89,12 @@ def _tuple_statuses(func: Callable[..., Any], status: Any) -> list[str]:
     return _returned_statuses(func) or ["default"]
 
 
-def describe_results(func: Callable[..., Any], schemas: Schemas) -> dict[str, Any]:
-    """The success responses of ``func``, by status."""
-    try:
-        annotation = typing.get_type_hints(func, include_extras=True).get("return", Any)
-    except Exception:  # an annotation that does not resolve says nothing
-        annotation = Any
+def describe_results(
+    func: Callable[..., Any], hints: dict[str, Any], schemas: Schemas
+) -> dict[str, Any]:
+    """The success responses of ``func`` (whose resolved annotations are ``hints``), by
+    status."""
+    annotation = hints.get("return", Any)
     bare = _bare(annotation)
     bodies: dict[str, Any] = {}
     origin = typing.get_origin(bare)

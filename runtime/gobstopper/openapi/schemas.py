@@ -16,13 +16,24 @@ and fills them all in :meth:`Schemas.resolve`.
 from __future__ import annotations
 
 import copy
+import typing
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
 
-__all__ = ["Schemas"]
+__all__ = ["Schemas", "type_hints"]
 
 _REF_TEMPLATE = "#/components/schemas/{name}"
+
+
+def type_hints(func: Callable[..., Any]) -> dict[str, Any]:
+    """``func``'s resolved annotations, ``Annotated`` metadata kept; none when one of them
+    does not resolve (the handler is then served, and documented, as undeclared)."""
+    try:
+        return typing.get_type_hints(func, include_extras=True)
+    except Exception:
+        return {}
 
 
 def _describable(annotation: Any) -> bool:
@@ -53,11 +64,17 @@ class Schemas:
         """Fill every placeholder and :attr:`components` from one pass over all types."""
         unique: list[Any] = []
         for annotation, _ in self._requests:
-            if annotation not in unique and _describable(annotation):
+            if annotation not in unique:
                 unique.append(annotation)
-        described, self.components = msgspec.json.schema_components(
-            unique, ref_template=_REF_TEMPLATE
-        )
+        try:
+            described, self.components = msgspec.json.schema_components(
+                unique, ref_template=_REF_TEMPLATE
+            )
+        except (TypeError, ValueError):
+            unique = [annotation for annotation in unique if _describable(annotation)]
+            described, self.components = msgspec.json.schema_components(
+                unique, ref_template=_REF_TEMPLATE
+            )
         by_type = list(zip(unique, described, strict=True))
         for annotation, placeholder in self._requests:
             schema = next((found for known, found in by_type if known == annotation), {})
