@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from gobstopper import __version__
 from gobstopper.cli import main
 
 COMMON_FILES = [
@@ -26,14 +27,18 @@ COMMON_FILES = [
     "pyproject.toml",
     "tests/__init__.py",
     "tests/conftest.py",
+    "tests/test_reports.py",
 ]
+#: The microservice use case's files, which every microservices-structure project has too.
 MICROSERVICE_FILES = ["discovery.py", "observability.py"]
 STRUCTURE_FILES = {
-    "single": ["app.py", "tests/test_health.py"],
+    "single": ["app.py", "reports.py", "tests/test_health.py"],
     "blueprints": [
         "app.py",
         "blueprints/__init__.py",
         "blueprints/main.py",
+        "blueprints/reports.py",
+        "reports.py",
         "tests/test_health.py",
     ],
     "modular": [
@@ -43,9 +48,15 @@ STRUCTURE_FILES = {
         "modules/main/models.py",
         "modules/main/routes.py",
         "modules/main/services.py",
+        "modules/reports/__init__.py",
+        "modules/reports/models.py",
+        "modules/reports/routes.py",
+        "modules/reports/services.py",
+        "modules/reports/tasks.py",
         "tests/test_health.py",
     ],
     "microservices": [
+        "reports.py",
         "services/__init__.py",
         "services/__main__.py",
         "services/core/__init__.py",
@@ -86,15 +97,16 @@ def test_init_makes_a_project_that_passes_its_own_tests_and_ruff(tmp_path: Path)
     assert "structure: single" in answers
     assert "usecase: microservice" in answers
     assert "_src_path:" in answers
+    assert f"_gobstopper_version: {__version__}\n" in answers
     assert (
-        '"gobstopper[tasks]",\n    "httpx>=0.27",\n    "prometheus-client>=0.20",'
+        f'"gobstopper[tasks]>={__version__}",\n    "httpx>=0.27",\n    "prometheus-client>=0.20",'
         in (project / "pyproject.toml").read_text()
     )
     assert 'authors = [{ name = "Ada" }]' in (project / "pyproject.toml").read_text()
 
     tests = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project)
     assert tests.returncode == 0, tests.stdout + tests.stderr
-    assert "4 passed" in tests.stdout
+    assert "8 passed" in tests.stdout
     for check in (["check", "."], ["format", "--check", "."]):
         linted = _run([sys.executable, "-m", "ruff", *check], project)
         assert linted.returncode == 0, linted.stdout
@@ -106,7 +118,7 @@ def test_the_extras_follow_the_chosen_backends(tmp_path: Path, monkeypatch) -> N
     arguments = ["--data", "session_backend=postgres", "--data", "task_backend=redis"]
     assert main(["init", "billing", "--no-git", *arguments]) == 0
     pyproject = (tmp_path / "billing" / "pyproject.toml").read_text()
-    assert '"gobstopper[redis,postgres]",\n' in pyproject
+    assert f'"gobstopper[redis,postgres]>={__version__}",\n' in pyproject
     factory = (tmp_path / "billing" / "factory.py").read_text()
     assert "PostgresSessionStore(config.postgres_dsn)" in factory
 
@@ -117,7 +129,7 @@ def test_other_use_cases_render_the_shared_base(tmp_path: Path, monkeypatch) -> 
     project = tmp_path / "notes"
     assert _files(project) == sorted(COMMON_FILES + STRUCTURE_FILES["single"])
     pyproject = (project / "pyproject.toml").read_text()
-    assert 'dependencies = [\n    "gobstopper[tasks]",\n]' in pyproject
+    assert f'dependencies = [\n    "gobstopper[tasks]>={__version__}",\n]' in pyproject
 
 
 @pytest.mark.parametrize(

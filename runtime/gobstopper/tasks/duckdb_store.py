@@ -88,9 +88,19 @@ class DuckDBTaskStore:
         self._executor = _database_thread()
         self._connection: Any = None
         self._added: dict[str, asyncio.Event] = {}
+        self._added_loop: asyncio.AbstractEventLoop | None = None
         self._adds = Batcher(self._add_many)
         self._successes = Batcher(self._succeed_many)
         self._claims: dict[str, Batcher[datetime, TaskInfo | None]] = {}
+
+    def _added_event(self, category: str) -> asyncio.Event:
+        """The event that wakes ``category``'s workers. An event belongs to one event
+        loop, and an application may be served by several in turn (a test client each,
+        say), so a new loop gets new events."""
+        loop = asyncio.get_running_loop()
+        if loop is not self._added_loop:
+            self._added, self._added_loop = {}, loop
+        return self._added.setdefault(category, asyncio.Event())
 
     async def _run(self, func: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
@@ -147,7 +157,7 @@ class DuckDBTaskStore:
     async def add(self, info: TaskInfo) -> None:
         """Store a new task (and wake a worker of its category)."""
         await self._adds(info)
-        self._added.setdefault(info.category, asyncio.Event()).set()
+        self._added_event(info.category).set()
 
     async def _add_many(self, infos: list[TaskInfo]) -> list[None]:
         await self._run(self._insert, infos)
@@ -202,8 +212,10 @@ class DuckDBTaskStore:
         claimed.sort(key=lambda info: (-info.priority, info.created_at, info.id))
         return claimed
 
-    async def _give_back(self, info: TaskInfo) -> None:
-        await self.requeue(info.id)
+    async def _give_back(self, info: TaskInfo | None) -> None:
+        """Put back a task claimed for a worker that stopped waiting for it."""
+        if info is not None:
+            await self.requeue(info.id)
 
     async def next_run_at(self, category: str) -> datetime | None:
         """When the next waiting task of ``category`` becomes runnable."""
@@ -220,7 +232,7 @@ class DuckDBTaskStore:
     async def wait(self, category: str, timeout: float) -> None:
         """Return once a task was added to ``category`` since the last wait, or after
         ``timeout`` seconds (only this process writes the file, so it sees every add)."""
-        added = self._added.setdefault(category, asyncio.Event())
+        added = self._added_event(category)
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(added.wait(), timeout)
         added.clear()

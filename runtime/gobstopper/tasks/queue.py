@@ -173,7 +173,7 @@ class TaskQueue:
         except TypeError as error:
             raise TaskError(f"task {definition.name!r}: {error}") from None
         try:
-            return msgspec.json.decode(_encode(kwargs))
+            return msgspec.json.decode(_encode(kwargs), type=dict[str, Any])
         except (TypeError, msgspec.EncodeError) as error:
             raise TaskError(
                 f"task {definition.name!r}: arguments must be JSON-serialisable ({error})"
@@ -283,6 +283,8 @@ class TaskQueue:
         assert worker is not None
         self._idle_workers.add(worker)
         try:
+            if self._stopping:  # stop() came while this worker was busy: nothing to wait for
+                return
             wait = self.poll_interval
             due = await self.store.next_run_at(category)
             if due is not None:

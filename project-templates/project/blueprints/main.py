@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from gobstopper import Blueprint
 
+from config import PROJECT_NAME
+
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
 async def index() -> dict[str, str]:
     """Names the service."""
-    return {"service": "{{ project_name }}"}
+    return {"service": PROJECT_NAME}

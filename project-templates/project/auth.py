@@ -11,12 +11,12 @@ import hmac
 
 from gobstopper import Request, abort, guard
 
-from config import Config
+from config import SERVICE_NAME, Config
 
 __all__ = ["require_token", "token_required"]
 
 _TOKEN = Config.from_env().api_token.encode()
-_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="{{ package_name }}"'}
+_CHALLENGE = {"WWW-Authenticate": f'Bearer realm="{SERVICE_NAME}"'}
 
 
 def require_token(request: Request) -> None:

@@ -1,0 +1,1 @@
+"""The ``reports`` feature: a request queues a summary, which a task worker computes."""
