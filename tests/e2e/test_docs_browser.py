@@ -31,7 +31,13 @@ if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
         raise RuntimeError(reason)
     pytest.skip(reason, allow_module_level=True)
 
-from playwright.sync_api import BrowserContext, Page, Route, sync_playwright  # noqa: E402
+from playwright.sync_api import (  # noqa: E402
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Route,
+    sync_playwright,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -40,6 +46,7 @@ import msgspec
 
 from gobstopper import Blueprint, Gobstopper
 from gobstopper.openapi import enable_docs
+from gobstopper.security import SecurityMiddleware
 
 
 class Item(msgspec.Struct):
@@ -48,6 +55,7 @@ class Item(msgspec.Struct):
 
 
 app = Gobstopper(__name__)
+app.add_middleware(SecurityMiddleware())  # the default CSP: scripts from this origin only
 ITEMS = {7: Item("gobstopper", 2.5)}
 
 
@@ -124,12 +132,24 @@ def offline(server: Server, context: BrowserContext) -> _Offline:
 
 
 @pytest.fixture
-def page(context: BrowserContext, offline: _Offline) -> Page:
-    return context.new_page()
+def console_errors() -> list[str]:
+    """What the page logs as errors (a Content-Security-Policy refusal among them)."""
+    return []
+
+
+@pytest.fixture
+def page(context: BrowserContext, offline: _Offline, console_errors: list[str]) -> Page:
+    def record(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            console_errors.append(message.text)
+
+    page = context.new_page()
+    page.on("console", record)
+    return page
 
 
 def test_docs_page_lists_the_operations_with_no_other_host(
-    server: Server, page: Page, offline: _Offline
+    server: Server, page: Page, offline: _Offline, console_errors: list[str]
 ) -> None:
     page.goto(f"{server.url}/docs")
     operations = page.locator(".opblock")
@@ -153,6 +173,7 @@ def test_docs_page_lists_the_operations_with_no_other_host(
     assert page.locator(".opblock-tag", has_text="reports").count() == 1
     assert f"{server.url}/openapi.json" in offline.served
     assert offline.blocked == []
+    assert console_errors == []
 
 
 def test_try_it_out_calls_the_server(server: Server, page: Page, offline: _Offline) -> None:

@@ -552,6 +552,24 @@ def test_a_rate_limited_route_documents_429_and_its_headers() -> None:
     assert _matches(document, "HTTPError", refused.json())
 
 
+class Widget:
+    """A class msgspec cannot describe."""
+
+
+def test_types_msgspec_cannot_describe_are_any_value() -> None:
+    app = Gobstopper("widgets", static_folder=None)
+
+    @app.get("/widgets")
+    async def widgets(kind: Widget | None = None) -> Widget:
+        return Widget()
+
+    document = build_openapi(app)
+    operation = document["paths"]["/widgets"]["get"]
+    assert operation["parameters"][0]["schema"] == {"default": None}
+    assert operation["responses"]["200"]["content"] == {"application/json": {"schema": {}}}
+    assert _errors(document) == []
+
+
 def test_static_files_are_not_operations(tmp_path: Any) -> None:
     (tmp_path / "static").mkdir()
     app = Gobstopper("site", root_path=tmp_path)
@@ -643,6 +661,16 @@ def test_the_docs_page_loads_only_bundled_assets(docs_client: TestClient) -> Non
     assert "javascript" in bundle.headers["content-type"]
     assert "SwaggerUIBundle" in bundle.text
     assert "validatorUrl: null" in docs_client.get("/docs/assets/docs.js").text
+
+
+def test_the_docs_page_sends_a_policy_allowing_only_its_own_origin(
+    docs_client: TestClient,
+) -> None:
+    policy = docs_client.get("/docs").headers["content-security-policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["default-src"] == "'self'"
+    assert directives["img-src"] == "'self' data:"
+    assert directives["object-src"] == "'none'"
 
 
 def test_the_bundled_assets_ship_their_licences(docs_client: TestClient) -> None:
