@@ -1,17 +1,24 @@
-"""``gobstopper init`` with flags: the files it writes, the project passing its own tests
-and ruff, and bad input refused with nothing left behind."""
+"""``gobstopper init`` with flags: the files it writes, the versions it requires, the
+project passing its own tests and ruff (also with the longest name), its tasks running
+where its README says, and bad input refused with nothing left behind."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from gobstopper import __version__
 from gobstopper.cli import main
+from gobstopper_toolkit import templates
+
+from ..backends import RedisServer
+from ..conftest import start_server
 
 COMMON_FILES = [
     ".copier-answers.yml",
@@ -184,3 +191,104 @@ def test_init_without_git_identity_still_succeeds(tmp_path: Path, monkeypatch) -
         monkeypatch.delenv(variable, raising=False)
     assert main(["init", "svc"]) == 0
     assert (tmp_path / "svc" / "app.py").is_file()
+
+
+def _init(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, *arguments: str) -> Path:
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", name, "--no-git", *arguments]) == 0
+    return tmp_path / name
+
+
+def test_a_rust_core_project_requires_the_core_that_made_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = _init(tmp_path, monkeypatch, "fast", "--data", "rust_core=true")
+    core = templates.template_versions()["versions/gobstopper-core.txt"]
+    assert core == importlib.metadata.version("gobstopper-core")
+    dependencies = (
+        f'dependencies = [\n    "gobstopper[tasks,rust]>={__version__}",\n'
+        f'    "gobstopper-core>={core}",\n'
+    )
+    assert dependencies in (project / "pyproject.toml").read_text()
+
+
+# 64 characters: the longest name init accepts.
+LONG_NAME = "Quarterly-revenue-forecasting-and-anomaly-detection-for-retail-a"
+
+
+@pytest.mark.parametrize("structure", sorted(STRUCTURE_FILES))
+def test_the_longest_project_name_passes_ruff(
+    structure: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert len(LONG_NAME) == 64
+    project = _init(tmp_path, monkeypatch, LONG_NAME, "--structure", structure)
+    assert f'PROJECT_NAME = "{LONG_NAME}"' in (project / "config.py").read_text()
+    for check in (["check", "."], ["format", "--check", "."]):
+        linted = _run([sys.executable, "-m", "ruff", *check], project)
+        assert linted.returncode == 0, linted.stdout
+
+
+def test_a_microservices_project_of_any_use_case_has_what_its_gateway_imports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arguments = ("--usecase", "content-management", "--structure", "microservices")
+    project = _init(tmp_path, monkeypatch, "hub", *arguments)
+    assert {"discovery.py", "observability.py"} <= set(_files(project))
+    assert '"httpx>=0.27"' in (project / "pyproject.toml").read_text()
+    imported = _run(
+        [sys.executable, "-c", "import services.gateway.app, services.core.app"], project
+    )
+    assert imported.returncode == 0, imported.stderr
+
+
+def _served_report(url: str, token: str) -> dict[str, object]:
+    """Ask ``url`` for a report and follow its task until it has finished."""
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=url, headers=headers, timeout=10) as client:
+        queued = client.post("/reports", json={"values": [4, 8]})
+        assert queued.status_code == 202, queued.text
+        for _ in range(300):
+            task = client.get(queued.headers["location"]).json()
+            if task["status"] not in ("pending", "started"):
+                return task
+            time.sleep(0.05)
+    raise AssertionError(f"the task is still {task['status']}")
+
+
+def test_served_with_duckdb_the_web_process_runs_the_tasks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = _init(tmp_path, monkeypatch, "tally")
+    (project / ".env").write_text("APP_API_TOKEN=from-dotenv\n")
+    server = start_server(project, "--config", "dev")
+    try:
+        task = _served_report(server.url, "from-dotenv")
+        beside = _run([sys.executable, "-m", "gobstopper", "run-tasks"], project)
+    finally:
+        server.stop()
+    assert task["status"] == "success", task
+    assert task["result"] == {"count": 2, "mean": 6.0, "minimum": 4.0, "maximum": 8.0}
+    assert beside.returncode != 0
+    assert "in use by another process" in beside.stderr
+
+
+def test_with_redis_run_tasks_processes_do_the_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, own_redis: RedisServer
+) -> None:
+    project = _init(tmp_path, monkeypatch, "tally", "--data", "task_backend=redis")
+    (project / ".env").write_text(f"APP_API_TOKEN=from-dotenv\nAPP_REDIS_URL={own_redis.url}\n")
+    server = start_server(project, "--config", "dev")
+    workers = subprocess.Popen(
+        [sys.executable, "-m", "gobstopper", "run-tasks", "--workers", "1"],
+        cwd=project,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        task = _served_report(server.url, "from-dotenv")
+    finally:
+        server.stop()
+        workers.terminate()
+        _, log = workers.communicate(timeout=30)
+    assert task["status"] == "success", task
+    assert b"1 worker(s) each for reports" in log
