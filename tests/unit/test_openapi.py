@@ -593,6 +593,22 @@ def test_one_handler_for_two_methods_gets_two_operation_ids() -> None:
     assert [path[m]["operationId"] for m in ("get", "post")] == ["items_get", "items_post"]
 
 
+def test_one_handler_on_two_rules_gets_distinct_operation_ids() -> None:
+    app = Gobstopper("aliases", static_folder=None)
+
+    @app.get("/")
+    @app.get("/index")
+    async def index() -> str:
+        return "home"
+
+    document = build_openapi(app)
+    assert [item["get"]["operationId"] for item in document["paths"].values()] == [
+        "index",
+        "index_2",
+    ]
+    assert _errors(document) == []
+
+
 def test_title_defaults_to_the_import_name() -> None:
     assert build_openapi(Gobstopper("inventory", static_folder=None))["info"] == {
         "title": "inventory",

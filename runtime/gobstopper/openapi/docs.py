@@ -86,8 +86,8 @@ def enable_docs(
 
     The document is built when the application starts (see
     :func:`~gobstopper.openapi.build_openapi` for ``title`` and ``version``), not per
-    request. The page's files are served under ``<path>/assets/``. Neither route appears
-    in the document. Turn the docs on where they belong, e.g. only in development:
+    request. The page's files are served under ``<path>/assets/``. None of these routes
+    appears in the document. Turn the docs on where they belong, e.g. only in development:
 
     >>> if app.debug:
     ...     enable_docs(app, title="Shop API")

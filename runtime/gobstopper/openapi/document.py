@@ -101,6 +101,7 @@ class _Builder:
         self.tags: list[str] = []
         self.security_schemes: dict[str, Any] = {}
         self.framework_errors: set[int] = set()
+        self.operation_ids: set[str] = set()
 
     def add(self, rule: Rule, methods: list[str], endpoint: Endpoint) -> None:
         path = self.paths.setdefault(_path_template(rule), {})
@@ -108,7 +109,16 @@ class _Builder:
             key = method.lower()
             if key not in path:  # two rules with one template: the router's first wins
                 operation_id = endpoint.name if len(methods) == 1 else f"{endpoint.name}_{key}"
-                path[key] = self._operation(rule, endpoint, operation_id)
+                path[key] = self._operation(rule, endpoint, self._unique(operation_id))
+
+    def _unique(self, operation_id: str) -> str:
+        """``operation_id``, numbered from 2 when one handler serves several rules."""
+        unique, number = operation_id, 1
+        while unique in self.operation_ids:
+            number += 1
+            unique = f"{operation_id}_{number}"
+        self.operation_ids.add(unique)
+        return unique
 
     def _operation(self, rule: Rule, endpoint: Endpoint, operation_id: str) -> dict[str, Any]:
         func = endpoint.view_func
