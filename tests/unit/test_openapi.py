@@ -481,6 +481,10 @@ def test_a_guard_declaring_a_scheme_documents_401_and_security() -> None:
     assert "security" not in show
     assert "401" not in show["responses"]
     assert _errors(document) == []
+    with TestClient(app) as client:
+        refused = client.post("/orders", json={}, headers={"accept": "application/json"})
+    assert refused.status_code == 401
+    assert _matches(document, "HTTPError", refused.json())
 
 
 def test_two_declaring_guards_require_both_schemes() -> None:
