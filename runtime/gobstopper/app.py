@@ -581,6 +581,44 @@ class Gobstopper(TaskMixin, Scaffold):
             merged[key] = merged.get(key, frozenset()) | methods
         return [(pattern, methods, name) for (pattern, name), methods in merged.items()]
 
+    def iter_routes(self) -> list[tuple[Rule, frozenset[str], Endpoint]]:
+        """Every HTTP route as built: its parsed rule, the methods registered with it (the
+        HEAD that GET implies is an entry of its own) and its endpoint (name, view
+        function, error handlers), for tooling such as the OpenAPI document."""
+        self._ensure_built()
+        return list(self._router)
+
+    # -- OpenAPI --------------------------------------------------------------------------
+
+    def openapi(self, *, title: str | None = None, version: str | None = None) -> dict[str, Any]:
+        """The OpenAPI 3.1 document of this application's routes, as plain data (see
+        :func:`gobstopper.openapi.build_openapi`).
+
+        >>> msgspec.json.encode(app.openapi(title="Shop API", version="1.2.0"))
+        """
+        from .openapi import build_openapi
+
+        return build_openapi(self, title=title, version=version)
+
+    def enable_docs(
+        self,
+        path: str = "/docs",
+        openapi_path: str = "/openapi.json",
+        *,
+        title: str | None = None,
+        version: str | None = None,
+    ) -> None:
+        """Serve the OpenAPI document at ``openapi_path`` (built once, at startup) and an
+        interactive docs page at ``path`` whose files ship with Gobstopper: no CDN (see
+        :func:`gobstopper.openapi.enable_docs`).
+
+        >>> if app.debug:
+        ...     app.enable_docs(title="Shop API")
+        """
+        from .openapi import enable_docs
+
+        enable_docs(self, path, openapi_path, title, version=version)
+
     def __repr__(self) -> str:
         return f"<Gobstopper {self.import_name!r}>"
 

@@ -15,11 +15,12 @@ the guard's 401, not a 415 or 422 about a body nobody should have looked at.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from .callplan import HandlerCall, add_call_wrapper
 from .http.request import Request
+from .openapi.markers import declare_refusal, unauthorized
 
 __all__ = ["guard"]
 
@@ -27,10 +28,21 @@ F = TypeVar("F", bound=Callable[..., Any])
 Check = Callable[[Request], "Awaitable[None] | None"]
 
 
-def guard(check: Check) -> Callable[[F], F]:
+def guard(
+    check: Check, *, security: Mapping[str, Mapping[str, Any]] | None = None
+) -> Callable[[F], F]:
     """Run ``check(request)`` (sync or async) before the decorated handler is called or
-    its body read; the check refuses a request by raising, e.g. with :func:`abort`."""
+    its body read; the check refuses a request by raising, e.g. with :func:`abort`.
+
+    ``security`` names the OpenAPI security schemes the check admits (any one of them);
+    the OpenAPI document then lists a 401 for the route and requires one of them:
+
+    >>> token_required = guard(
+    ...     require_token, security={"bearerAuth": {"type": "http", "scheme": "bearer"}}
+    ... )
+    """
     is_async = inspect.iscoroutinefunction(check)
+    refusal = None if security is None else unauthorized(security)
 
     def wrap(call: HandlerCall) -> HandlerCall:
         async def guarded(request: Request, params: dict[str, Any]) -> Any:
@@ -44,6 +56,8 @@ def guard(check: Check) -> Callable[[F], F]:
 
     def decorator(view: F) -> F:
         add_call_wrapper(view, wrap)
+        if refusal is not None:
+            declare_refusal(view, refusal)
         return view
 
     return decorator

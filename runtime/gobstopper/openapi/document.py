@@ -43,9 +43,8 @@ _PLACEHOLDER = re.compile(r"<(?:[a-zA-Z_][a-zA-Z0-9_]*:)?([a-zA-Z_][a-zA-Z0-9_]*
 def _served_routes(app: Gobstopper) -> list[tuple[Rule, list[str], Endpoint]]:
     """Each route once, with the methods it documents: the HEAD that GET implies and the
     automatic OPTIONS are left out, as are static files and excluded handlers."""
-    app.iter_rules()  # builds the router if registrations changed since
     merged: dict[tuple[str, str], tuple[Rule, set[str], Endpoint]] = {}
-    for rule, added, endpoint in app._router:
+    for rule, added, endpoint in app.iter_routes():
         entry = merged.setdefault((rule.pattern, endpoint.name), (rule, set(), endpoint))
         entry[1].update(added)
     routes = []

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from ..callplan import add_call_wrapper
 from ..http.errors import HTTPException
 from ..http.results import to_response
+from ..openapi.markers import TOO_MANY_REQUESTS, declare_refusal
 
 if TYPE_CHECKING:
     from ..callplan import HandlerCall
@@ -226,6 +227,7 @@ def rate_limit(
 
     def decorator(view: F) -> F:
         add_call_wrapper(view, wrap)
+        declare_refusal(view, TOO_MANY_REQUESTS)
         return view
 
     return decorator
