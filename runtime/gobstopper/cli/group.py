@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import click
 
 from .errors import CommandError
+from .openapi import openapi
 from .project import (
     given_options,
     load_project_app,
@@ -220,3 +221,4 @@ cli.add_command(run)
 cli.add_command(run_tasks)
 cli.add_command(cleanup_tasks)
 cli.add_command(version)
+cli.add_command(openapi)
