@@ -4,14 +4,17 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 from tests.backends import free_port
-from tests.conftest import Server, wait_for_port
+from tests.conftest import wait_for_port
 
-__all__ = ["BIN", "environment", "run", "start_server"]
+__all__ = ["BIN", "DocumentedServer", "environment", "run", "start_server"]
 
 #: The virtual environment's scripts: ``gobstopper``, ``granian``, ``python``.
 BIN = Path(sys.executable).parent
@@ -39,26 +42,71 @@ def run(
     )
 
 
-def start_server(command: str, cwd: Path, *flags: str, **extra: str) -> Server:
+class DocumentedServer:
+    """A server started from a documented command, serving from ``directory``."""
+
+    def __init__(
+        self, process: subprocess.Popen[bytes], port: int, directory: Path, log: Path
+    ) -> None:
+        self.process = process
+        self.port = port
+        self.directory = directory.resolve()
+        self.log = log
+        self.url = f"http://127.0.0.1:{port}"
+
+    def processes(self) -> list[int]:
+        """The processes working in the server's directory: its main process and workers."""
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and (entry / "cwd").resolve() == self.directory:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+        return found
+
+    def stop(self, workers: int = 1) -> None:
+        """Stop the server once its ``workers`` have started (Granian 2.8 hangs on SIGTERM
+        while workers are still spawning), then end anything left in its directory."""
+        deadline = time.monotonic() + 20
+        while (
+            self.process.poll() is None
+            and len(self.processes()) < workers + 1
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.1)
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        for pid in self.processes():
+            os.kill(pid, signal.SIGKILL)
+        self.log.unlink(missing_ok=True)
+
+
+def start_server(command: str, cwd: Path, *flags: str, **extra: str) -> DocumentedServer:
     """Start a documented server command in ``cwd`` with ``flags`` appended (``{port}``
-    in a flag becomes a free port); returns once the port listens. Stop it with
-    :meth:`Server.stop`."""
+    in a flag becomes a free port); returns once the port listens. The log is kept
+    outside ``cwd``, where a reloading server would see it change."""
     port = free_port()
-    log = cwd / f"server-{port}.log"
+    handle, name = tempfile.mkstemp(prefix=f"server-{port}-", suffix=".log")
     bound = " ".join(flag.replace("{port}", str(port)) for flag in flags)
-    with log.open("wb") as handle:
+    with os.fdopen(handle, "wb") as log:
         process = subprocess.Popen(
             ["bash", "-c", f"exec {command} {bound}"],
             cwd=cwd,
             env=environment(**extra),
             stdin=subprocess.DEVNULL,
-            stdout=handle,
+            stdout=log,
             stderr=subprocess.STDOUT,
         )
-    server = Server(process, port, log)
+    server = DocumentedServer(process, port, cwd, Path(name))
     try:
         wait_for_port(port, process)
     except RuntimeError as error:
+        output = server.log.read_text()
         server.stop()
-        raise AssertionError(f"{command} {bound}: {error}\n{log.read_text()}") from None
+        raise AssertionError(f"{command} {bound}: {error}\n{output}") from None
     return server
