@@ -19,6 +19,7 @@ import pytest
 
 import gobstopper
 
+from .ledger import docs_page
 from .reference_readme import (
     APPLICATION,
     BENCHMARK_EXAMPLE,
@@ -364,12 +365,16 @@ def test_example_command_serves_the_example(tmp_path: Path, command: str, page: 
 
 
 #: Two README lines pass Granian options that Granian 2 does not have (``-w``/``-h``/
-#: ``-p``/``-r``, ``--threads``); ``gobstopper run`` takes them (docs/migrating.rst).
+#: ``-p``/``-r``, ``--threads``); docs/migrating.rst gives the ``gobstopper run`` lines
+#: that replace them, and this test runs them.
 GRANIAN_SHORT_FLAGS = "uv run granian -w 1 -h 0.0.0.0 -p 8080 -r blueprints_demo.app:app"
 GRANIAN_THREADS = "granian --interface rsgi --workers 4 --threads 2 benchmark_simple:app"
+MIGRATION = docs_page("migrating").run(
+    "$ gobstopper run -w 1 -h 0.0.0.0 -p 8080 --reload blueprints_demo.app:app"
+)
 REPLACEMENTS = [
-    (GRANIAN_SHORT_FLAGS, "'-w'", "gobstopper run -w 1 --reload blueprints_demo.app:app", "/", 1),
-    (GRANIAN_THREADS, "'--threads'", "gobstopper run -w 4 -t 2 benchmark_simple:app", "/json", 4),
+    (GRANIAN_SHORT_FLAGS, "'-w'", 0, "/", 1),
+    (GRANIAN_THREADS, "'--threads'", 1, "/json", 4),
 ]
 
 
@@ -380,13 +385,14 @@ REPLACEMENTS = [
     ids=["granian-short-flags", "granian-threads"],
 )
 def test_granian_command_with_options_granian_lacks_has_a_gobstopper_equivalent(
-    tmp_path: Path, command: str, option: str, replacement: str, page: str, workers: int
+    tmp_path: Path, command: str, option: str, replacement: int, page: str, workers: int
 ) -> None:
     examples = _examples(tmp_path)
     refused = run(command.removeprefix("uv run "), examples)
     assert refused.returncode == 2
     assert f"No such option {option}" in refused.stderr
-    server = start_server(replacement, examples, "-h", "127.0.0.1", "-p", "{port}")
+    instead = MIGRATION.commands()[replacement]
+    server = start_server(instead, examples, "-h", "127.0.0.1", "-p", "{port}")
     try:
         response = httpx.get(server.url + page, timeout=10)
     finally:
