@@ -36,7 +36,7 @@ from verify import verify
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "tfb.json"
-UV = shutil.which("uv") or str(Path.home() / ".local" / "bin" / "uv")
+UV = os.environ.get("UV") or shutil.which("uv") or str(Path.home() / ".local" / "bin" / "uv")
 
 #: (test type, path) in TechEmpower's order; 20 queries and 100 cached rows per request.
 TEST_TYPES = [
