@@ -133,6 +133,7 @@ def test_a_generation_job_is_monitored_until_it_is_done(client: TestClient) -> N
     assert client.get("/api/jobs/unknown").status_code == 404
 
 
+JSON = {"Content-Type": "application/json"}
 HOSTILE_GETS = [
     "/api/records?limit=0",
     "/api/records?limit=101",
@@ -152,7 +153,7 @@ HOSTILE_BODIES: list[tuple[str, str, Any]] = [
     ("POST", "/api/records", {"category": "", "name": "x", "amount": 1}),
     ("POST", "/api/records", {"category": "a/b", "name": "x", "amount": 1}),
     ("POST", "/api/records", {"category": "books", "name": "x", "amount": -1}),
-    ("POST", "/api/records", {"category": "books", "name": "x", "amount": 1e400}),
+    ("POST", "/api/records", '{"category": "books", "name": "x", "amount": 1e400}'),
     ("POST", "/api/records", {"category": "books", "name": "x" * 121, "amount": 1}),
     ("POST", "/api/records", [1, 2]),
     ("PATCH", "/api/records/1", {"amount": "free"}),
@@ -166,7 +167,8 @@ def test_hostile_queries_paths_and_bodies_get_4xx_never_500(client: TestClient) 
     add(client, "books", "first", 1)
     answers = {("GET", url, None): client.get(url).status_code for url in HOSTILE_GETS}
     for method, url, body in HOSTILE_BODIES:
-        answers[(method, url, repr(body))] = client.request(method, url, json=body).status_code
+        sent = {"content": body, "headers": JSON} if isinstance(body, str) else {"json": body}
+        answers[(method, url, repr(body))] = client.request(method, url, **sent).status_code
     wrong = {case: status for case, status in answers.items() if not 400 <= status < 500}
     assert not wrong
     assert len(answers) == len(HOSTILE_GETS) + len(HOSTILE_BODIES)
