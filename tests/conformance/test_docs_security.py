@@ -12,8 +12,8 @@ from gobstopper import Gobstopper, Request
 from gobstopper.middleware import SecurityMiddleware
 from gobstopper.sessions import MemorySessionStore
 from gobstopper.testing import TestClient, TestResponse
-from gobstopper.utils import rate_limiter
 
+from .conftest import StoppedClock
 from .ledger import docs_page
 
 LEDGER = docs_page("security")
@@ -116,16 +116,7 @@ def test_csp_nonce_in_a_template_string_on_the_first_request(workdir: Path) -> N
     assert "nonce=" in response.text
 
 
-class _FrozenClock:
-    now = 50.0
-
-    @classmethod
-    def monotonic(cls) -> float:
-        return cls.now
-
-
-def test_login_is_rate_limited(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rate_limiter, "time", _FrozenClock)
+def test_login_is_rate_limited(workdir: Path, limiter_clock: StoppedClock) -> None:
     app = Gobstopper("docs_sample")
     RATE_LIMIT.exec(app=app, Request=Request)
     with TestClient(app) as client:

@@ -10,16 +10,28 @@ real ``gobstopper run`` are in test_reference_readme_commands.py.
 from __future__ import annotations
 
 import asyncio
+import inspect
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from gobstopper import Gobstopper, get_notifications
+from gobstopper import (
+    Gobstopper,
+    HTTPException,
+    Request,
+    abort,
+    get_notifications,
+    jsonify,
+    make_response,
+    secure_filename,
+    send_from_directory,
+)
 from gobstopper.tasks import TaskPriority, TaskStatus
 from gobstopper.testing import AsyncTestClient, TestClient
-from gobstopper.utils import rate_limiter
+from gobstopper.websocket import WebSocket
 
+from .conftest import StoppedClock
 from .reference_readme import (
     APPLICATION,
     CONVENIENCE,
@@ -307,26 +319,15 @@ def test_one_app_for_every_section_refuses_the_second_create_user(workdir: Path)
 # -- Basic Rate Limiting ----------------------------------------------------------------
 
 
-class _FrozenClock:
-    """A clock that moves only when told, so the burst is not refilled while it runs."""
-
-    now = 1000.0
-
-    @classmethod
-    def monotonic(cls) -> float:
-        return cls.now
-
-
 def test_rate_limit_answers_429_with_retry_after_after_the_burst(
-    workdir: Path, monkeypatch: pytest.MonkeyPatch
+    workdir: Path, limiter_clock: StoppedClock
 ) -> None:
-    monkeypatch.setattr(rate_limiter, "time", _FrozenClock)
     namespace = application()
     RATE_LIMIT.exec(namespace)
     with TestClient(namespace["app"]) as client:
         burst = [client.get("/limited") for _ in range(10)]
         refused = client.get("/limited")
-        _FrozenClock.now += 0.2  # 5 tokens a second: one more request may pass
+        limiter_clock.now += 0.2  # 5 tokens a second: one more request may pass
         again = client.get("/limited")
     assert [r.status_code for r in burst] == [200] * 10
     assert burst[0].json() == {"ok": True}
@@ -334,3 +335,39 @@ def test_rate_limit_answers_429_with_retry_after_after_the_burst(
     assert refused.headers["retry-after"] == "1"
     assert refused.headers["ratelimit-limit"] == "10"
     assert again.status_code == 200
+
+
+# -- What the README calls without await, and what it awaits ----------------------------
+
+
+def test_what_the_readme_calls_without_await_returns_its_result(workdir: Path) -> None:
+    (workdir / "uploads").mkdir()
+    (workdir / "uploads" / "a.txt").write_text("a")
+    results = [
+        jsonify({"message": "hi"}),
+        make_response({"id": 123}, 201, {"X-User-ID": "123"}),
+        secure_filename("../a b.txt"),
+        send_from_directory("uploads", "a.txt"),
+    ]
+    assert not [result for result in results if inspect.isawaitable(result)]
+    assert results[2] == "a_b.txt"
+    with pytest.raises(HTTPException):
+        abort(404, "User not found")
+
+
+@pytest.mark.parametrize(
+    "method",
+    [
+        Request.get_json,
+        Request.get_files,
+        Gobstopper.render_template,
+        Gobstopper.add_background_task,
+        Gobstopper.start_task_workers,
+        WebSocket.accept,
+        WebSocket.receive,
+        WebSocket.send_text,
+    ],
+    ids=lambda method: method.__qualname__,
+)
+def test_what_the_readme_awaits_is_a_coroutine_function(method: Any) -> None:
+    assert inspect.iscoroutinefunction(method)
