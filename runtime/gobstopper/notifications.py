@@ -19,12 +19,12 @@ work in any application; a tampered or unreadable cookie just shows no notificat
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 from typing import TYPE_CHECKING, Any
 
 import msgspec
+
+from .security import b64
 
 if TYPE_CHECKING:
     from .http.request import Request
@@ -106,15 +106,15 @@ class _CookieBox:
         if payload is None:
             return []
         try:
-            return _decode(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        except (binascii.Error, ValueError, msgspec.DecodeError, msgspec.ValidationError):
+            return _decode(b64.decode(payload))
+        except (ValueError, msgspec.DecodeError, msgspec.ValidationError):
             return []
 
     def write(self, response: Response) -> Response:
         if not self.dirty:
             return response
         while self.pending:
-            payload = base64.urlsafe_b64encode(_encode(self.pending)).rstrip(b"=").decode()
+            payload = b64.encode(_encode(self.pending))
             value = self.signer.sign(payload)
             if len(value) <= _COOKIE_LIMIT:
                 response.set_cookie(COOKIE_NAME, value)

@@ -25,6 +25,9 @@ Environment variables (arguments to :class:`~gobstopper.Gobstopper` win over the
     Key that signs session ids, notification cookies and CSRF tokens. Without one, a
     random key is made per process (and a warning logged): signed cookies then do not
     survive a restart and are not shared between workers.
+``GOBSTOPPER_SECRET_KEY_FALLBACKS``
+    Comma-separated earlier secret keys, newest first. Nothing is signed with them, but
+    what they signed still verifies, so a new ``GOBSTOPPER_SECRET_KEY`` logs nobody out.
 ``ENV`` / ``GOBSTOPPER_ENV``
     ``production`` turns on the production cookie policy: cookies get ``Secure``,
     ``HttpOnly`` and ``SameSite=Lax`` unless set otherwise (which is logged).
@@ -106,6 +109,15 @@ def _networks(values: Iterable[str]) -> tuple[Network, ...]:
     return tuple(networks)
 
 
+def _fallback_keys(given: Iterable[str] | None) -> tuple[str, ...]:
+    if given is None:
+        listed = os.environ.get("GOBSTOPPER_SECRET_KEY_FALLBACKS", "").split(",")
+        return tuple(key.strip() for key in listed if key.strip())
+    if isinstance(given, str):
+        raise TypeError("secret_key_fallbacks takes a list of keys, not one string")
+    return tuple(given)
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Resolved settings of one application; see the module docs for the variables."""
@@ -120,6 +132,7 @@ class Settings:
     max_form_parts: int = _DEFAULT_MAX_FORM_PARTS
     max_ws_message_bytes: int = _DEFAULT_MAX_WS_MESSAGE_BYTES
     secret_key: str | None = None
+    secret_key_fallbacks: tuple[str, ...] = ()
     production: bool = False
     allow_insecure_cookies: bool = False
     task_database: str = "gobstopper_tasks.duckdb"
@@ -136,6 +149,7 @@ class Settings:
         max_upload_bytes: int | None = None,
         max_file_bytes: int | None = None,
         secret_key: str | None = None,
+        secret_key_fallbacks: Iterable[str] | None = None,
         task_database: str | None = None,
         task_broker: str | None = None,
     ) -> Settings:
@@ -162,6 +176,7 @@ class Settings:
                 "GOBSTOPPER_MAX_WS_MESSAGE_BYTES", _DEFAULT_MAX_WS_MESSAGE_BYTES
             ),
             secret_key=secret_key or os.environ.get("GOBSTOPPER_SECRET_KEY") or None,
+            secret_key_fallbacks=_fallback_keys(secret_key_fallbacks),
             production=_environment() == "production",
             allow_insecure_cookies=env_flag("GOBSTOPPER_ALLOW_INSECURE_COOKIES"),
             task_database=task_database

@@ -23,8 +23,6 @@ exempt them with ``exempt_paths=["/api/"]`` or ``@csrf_exempt`` on the handler.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hmac
 import secrets
 from collections.abc import Iterable
@@ -32,6 +30,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from ..http.errors import HTTPException
 from ..sessions.middleware import SessionMiddleware
+from . import b64
 
 if TYPE_CHECKING:
     from ..app import Gobstopper
@@ -63,7 +62,7 @@ def _session_secret(request: Request, create: bool) -> bytes | None:
         if not create:
             return None
         encoded = session[_SESSION_KEY] = secrets.token_urlsafe(_SECRET_BYTES)
-    return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+    return b64.decode(encoded)
 
 
 def csrf_token(request: Request) -> str:
@@ -72,13 +71,13 @@ def csrf_token(request: Request) -> str:
     assert secret is not None
     mask = secrets.token_bytes(len(secret))
     masked = bytes(a ^ b for a, b in zip(mask, secret, strict=True))
-    return base64.urlsafe_b64encode(mask + masked).rstrip(b"=").decode()
+    return b64.encode(mask + masked)
 
 
 def _token_matches(token: str, secret: bytes) -> bool:
     try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-    except (binascii.Error, ValueError):
+        raw = b64.decode(token)
+    except ValueError:
         return False
     if len(raw) != 2 * len(secret):
         return False

@@ -12,11 +12,15 @@ or names a session the store no longer has yields a fresh empty session — neve
 never someone else's data — and the id a client sends is never adopted for a new session
 (no session fixation). Requests without the cookie never touch the store; a session is
 written back only when it changed (or on every request with ``rolling=True``).
+
+After a change of secret key, a cookie signed with one of the fallback keys still opens
+its session, and the response signs it again with the current key.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ..http.cookies import SameSite
@@ -41,6 +45,8 @@ class SessionMiddleware:
 
     :param store: where sessions live (default: :class:`MemorySessionStore`).
     :param secret_key: signs the cookie; default the application's ``secret_key``.
+    :param secret_key_fallbacks: earlier keys of ``secret_key`` whose cookies still
+        open their sessions (with the application's key, its own fallbacks apply).
     :param max_age: seconds a session lives after it was last saved (or, with
         ``rolling``, last used); also the cookie's ``Max-Age``.
     :param rolling: extend the session on every request, not only when it changes.
@@ -52,6 +58,7 @@ class SessionMiddleware:
         store: SessionStore | None = None,
         *,
         secret_key: str | None = None,
+        secret_key_fallbacks: Iterable[str] = (),
         cookie_name: str = "session",
         max_age: int = _TWO_WEEKS,
         rolling: bool = False,
@@ -71,7 +78,11 @@ class SessionMiddleware:
         self.domain = domain
         self.secure = secure
         self.samesite = samesite
-        self._own_signer = None if secret_key is None else Signer(secret_key, "session")
+        self._own_signer = (
+            None
+            if secret_key is None
+            else Signer(secret_key, "session", fallbacks=secret_key_fallbacks)
+        )
 
     def signer(self, app: Gobstopper) -> Signer:
         """The signer for session cookies: this middleware's key, else the app's."""
@@ -85,14 +96,17 @@ class SessionMiddleware:
         return response
 
     async def load(self, request: Request) -> Session:
-        """The session the request's cookie names, or a new empty one."""
+        """The session the request's cookie names, or a new empty one. A session whose
+        cookie an old key signed is marked modified, so its cookie is signed again."""
         cookie = request.cookies.get(self.cookie_name)
         if cookie:
-            session_id = self.signer(request.app).unsign(cookie)
-            if session_id is not None:
-                data = await self.store.load(session_id)
+            verified = self.signer(request.app).verify(cookie)
+            if verified is not None:
+                data = await self.store.load(verified.value)
                 if data is not None:
-                    return Session(data, session_id)
+                    session = Session(data, verified.value)
+                    session.modified = verified.stale
+                    return session
         return Session()
 
     async def commit(self, request: Request, session: Session, response: Response) -> None:
