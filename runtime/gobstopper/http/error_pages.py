@@ -1,5 +1,8 @@
 """Default error responses: JSON for JSON clients, a small HTML page for browsers.
 
+Which one a client gets follows its ``Accept`` header, q-values included (see
+:func:`~gobstopper.http.negotiation.prefers_json`).
+
 Production responses never carry internals; in debug mode a 500 shows the traceback.
 """
 
@@ -9,6 +12,7 @@ import html
 import traceback
 
 from .errors import HTTPException
+from .negotiation import prefers_json
 from .request import Request
 from .response import HTMLResponse, JSONResponse, Response
 
@@ -29,7 +33,7 @@ def error_response(
     request: Request | None, error: HTTPException, trace: str | None = None
 ) -> Response:
     """Render ``error`` for the client that sent ``request``."""
-    if request is not None and request.accepts_json:
+    if request is not None and prefers_json(request.headers.get("accept"), request.is_json):
         payload: dict[str, object] = {
             "error": error.name,
             "status": error.status,
