@@ -92,3 +92,13 @@ def test_the_middleware_limits_every_request_but_exempt_paths() -> None:
     with TestClient(app) as client:
         assert [client.get("/").status_code for _ in range(3)] == [200, 200, 429]
         assert client.get("/health").status_code == 200
+
+
+def test_the_import_path_applications_know_names_the_rate_limit_module_objects() -> None:
+    from gobstopper import ratelimit
+    from gobstopper.utils import rate_limiter
+
+    assert rate_limiter.__all__ == ratelimit.__all__
+    for name in ratelimit.__all__:
+        assert getattr(rate_limiter, name) is getattr(ratelimit, name), name
+    assert TokenBucketLimiter.__module__ == "gobstopper.ratelimit"
