@@ -11,7 +11,10 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyInt, PyString, PyTuple};
 
-/// How a dynamic segment matches, as declared by the Python side when a rule is added.
+/// How a segment matches, as the Python side declares it when a rule is added: the one
+/// definition of the kinds, which Python reads as `Router.SEGMENT_KINDS` (name → id).
+/// `string`, `int`, `float` and `path` are the converters of those names, done here;
+/// `callback` calls a converter back in Python, `mixed` a matcher of text and placeholders.
 const STATIC: u8 = 0;
 const STRING: u8 = 1;
 const INT: u8 = 2;
@@ -19,6 +22,15 @@ const FLOAT: u8 = 3;
 const PATH: u8 = 4;
 const CALLBACK: u8 = 5;
 const MIXED: u8 = 6;
+const SEGMENT_KINDS: [(&str, u8); 7] = [
+    ("static", STATIC),
+    ("string", STRING),
+    ("int", INT),
+    ("float", FLOAT),
+    ("path", PATH),
+    ("callback", CALLBACK),
+    ("mixed", MIXED),
+];
 
 enum Matcher {
     String,
@@ -57,6 +69,13 @@ pub struct Router {
 
 #[pymethods]
 impl Router {
+    /// The segment kinds `insert` takes: name → the id a segment carries.
+    #[classattr]
+    #[pyo3(name = "SEGMENT_KINDS")]
+    fn segment_kinds() -> HashMap<&'static str, u8> {
+        SEGMENT_KINDS.into_iter().collect()
+    }
+
     /// `fallback(path)` answers for paths that are not valid UTF-8 (lone surrogates).
     #[new]
     fn new(fallback: Py<PyAny>) -> Self {

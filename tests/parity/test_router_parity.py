@@ -245,3 +245,40 @@ def test_a_converter_error_other_than_value_error_propagates_from_both(
                 router.match("/b/1")
     finally:
         del CONVERTERS["broken"]
+
+
+def test_the_segment_kinds_are_the_rust_cores_and_name_the_built_in_converters(
+    rust_core: ModuleType,
+) -> None:
+    kinds = rust_core.Router.SEGMENT_KINDS
+    assert set(kinds) == {"static", "string", "int", "float", "path", "callback", "mixed"}
+    assert len(set(kinds.values())) == len(kinds)
+    assert {"string", "int", "float", "path"} <= set(CONVERTERS)
+
+
+def test_a_converter_registered_under_a_built_in_name_is_called_back_in_python(
+    rust_core: ModuleType,
+) -> None:
+    class EvenConverter(Converter):
+        """Takes the name ``int`` but only even numbers: the Rust trie must not run its
+        own ``int`` for it."""
+
+        regex = r"\d+"
+        priority = 10
+
+        def to_python(self, value: str) -> int:
+            if not value.isdigit() or int(value) % 2:
+                raise ValueError(f"{value!r} is not even")
+            return int(value)
+
+    built_in = CONVERTERS["int"]
+    CONVERTERS["int"] = EvenConverter
+    try:
+        for accelerated in (False, True):
+            router: Router[str] = Router(accelerated=accelerated)
+            router.add(Rule("/n/<int:n>"), ["GET"], "even")
+            router.add(Rule("/n/<word>"), ["GET"], "other")
+            assert router.match("/n/4") == ({"GET": "even"}, {"n": 4})
+            assert router.match("/n/3") == ({"GET": "other"}, {"word": "3"})
+    finally:
+        CONVERTERS["int"] = built_in

@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import quote, urlencode
 
 from ..accelerators import select
-from .converters import CONVERTERS, Converter, FloatConverter, IntConverter, StringConverter
+from .converters import CONVERTERS, Converter
 
 __all__ = ["BuildError", "Router", "Rule"]
 
@@ -171,38 +171,47 @@ def _segment_priority(segment: _Segment) -> int:
     return segment.params[0].converter.priority
 
 
-# What the Rust trie is told about each segment kind (see rust/src/router.rs).
-_RUST_STATIC, _RUST_STRING, _RUST_INT, _RUST_FLOAT, _RUST_PATH = 0, 1, 2, 3, 4
-_RUST_CALLBACK, _RUST_MIXED = 5, 6
-_RUST_KINDS: dict[type[Converter], int] = {
-    StringConverter: _RUST_STRING,
-    IntConverter: _RUST_INT,
-    FloatConverter: _RUST_FLOAT,
-}
-
 # ``(kind, text, name, priority, callback)``: one segment as the Rust trie takes it.
 _RustSegment = tuple[int, str, str, int, Callable[[str], Any] | None]
 
+# The converters as this module found them, before any application registered its own.
+_BUILTIN_CONVERTERS = tuple(CONVERTERS.items())
 
-def _rust_segments(rule: Rule) -> list[_RustSegment]:
-    """``rule`` as the Rust trie takes it, one :data:`_RustSegment` per segment."""
-    described: list[_RustSegment] = []
-    for segment in rule.segments:
-        if segment.is_static:
-            described.append((_RUST_STATIC, segment.text, "", 0, None))
-            continue
-        priority = _segment_priority(segment)
-        single = segment.single
-        if single is None:
-            matcher = partial(_match_mixed, segment)
-            described.append((_RUST_MIXED, segment.text, "", priority, matcher))
-        elif single.converter.spans_segments:
-            described.append((_RUST_PATH, segment.text, single.name, priority, None))
-        else:
-            converter = single.converter
-            kind = _RUST_KINDS.get(type(converter), _RUST_CALLBACK)
-            described.append((kind, segment.text, single.name, priority, converter.to_python))
-    return described
+
+class _RustKinds:
+    """The segment kinds of the Rust trie (``Router.SEGMENT_KINDS``, name → id, defined in
+    rust/src/router.rs), and which converters it runs natively: the built-in ones whose
+    name it knows (a subclass, or a converter registered under a built-in name later, is
+    called back in Python)."""
+
+    __slots__ = ("callback", "mixed", "native", "path", "static")
+
+    def __init__(self, kinds: dict[str, int]) -> None:
+        self.static, self.path = kinds["static"], kinds["path"]
+        self.callback, self.mixed = kinds["callback"], kinds["mixed"]
+        self.native = {
+            converter: kinds[name] for name, converter in _BUILTIN_CONVERTERS if name in kinds
+        }
+
+    def describe(self, rule: Rule) -> list[_RustSegment]:
+        """``rule`` as the Rust trie takes it, one :data:`_RustSegment` per segment."""
+        described: list[_RustSegment] = []
+        for segment in rule.segments:
+            if segment.is_static:
+                described.append((self.static, segment.text, "", 0, None))
+                continue
+            priority = _segment_priority(segment)
+            single = segment.single
+            if single is None:
+                matcher = partial(_match_mixed, segment)
+                described.append((self.mixed, segment.text, "", priority, matcher))
+            elif single.converter.spans_segments:
+                described.append((self.path, segment.text, single.name, priority, None))
+            else:
+                converter = single.converter
+                kind = self.native.get(type(converter), self.callback)
+                described.append((kind, segment.text, single.name, priority, converter.to_python))
+        return described
 
 
 class Router(Generic[T]):
@@ -227,6 +236,7 @@ class Router(Generic[T]):
         self._rules: list[tuple[Rule, frozenset[str], T]] = []
         core = select(accelerated)
         self._rust = None if core is None else core.Router(self._match_python)
+        self._rust_kinds = None if core is None else _RustKinds(core.Router.SEGMENT_KINDS)
         self.match_dynamic = self._match_python if self._rust is None else self._rust.match_dynamic
 
     @property
@@ -248,8 +258,8 @@ class Router(Generic[T]):
                 node = self._child(node, segment)
             if node.endpoints is None:
                 node.endpoints = {}
-                if self._rust is not None:
-                    self._rust.insert(_rust_segments(rule), node.endpoints)
+                if self._rust is not None and self._rust_kinds is not None:
+                    self._rust.insert(self._rust_kinds.describe(rule), node.endpoints)
             endpoints = node.endpoints
         added = []
         for method in methods:

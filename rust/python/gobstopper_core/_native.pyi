@@ -5,7 +5,7 @@ stubs say so, so that ``mypy.stubtest`` checks them against the built extension.
 """
 
 from collections.abc import Callable, Iterable
-from typing import Any, final
+from typing import Any, ClassVar, final
 
 from typing_extensions import Self
 
@@ -17,6 +17,7 @@ __version__: str
 class Router:
     """The dynamic half of ``gobstopper.routing.Router``, as a segment trie in Rust."""
 
+    SEGMENT_KINDS: ClassVar[dict[str, int]]
     def __new__(cls, fallback: Callable[[str], Any]) -> Self: ...
     def insert(
         self,
