@@ -157,7 +157,7 @@ def test_if_range_with_a_stale_validator_sends_the_whole_file(client: TestClient
 def test_precompressed_sibling_chosen_by_accept_encoding(client: TestClient) -> None:
     gz = client.get("/assets/big.txt", headers={"Accept-Encoding": "gzip"})
     assert gz.headers["content-encoding"] == "gzip"
-    assert gzip.decompress(gz.content) == b"x" * 5000
+    assert gz.content == b"x" * 5000  # httpx decoded the gzip body
     assert gz.headers["content-type"] == "text/plain; charset=utf-8"
     assert gz.headers["vary"] == "Accept-Encoding"
     br = client.get("/assets/big.txt", headers={"Accept-Encoding": "gzip, deflate, br"})
