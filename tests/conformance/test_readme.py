@@ -32,6 +32,15 @@ TASK_COMMANDS = LEDGER.run(
 IMPORTS = LEDGER.run("from gobstopper import (")
 
 LEDGER.not_a_contract(
+    "$ make wheels                      # dist/gobstopper-0.6.0-*.whl, "
+    "dist/gobstopper_core-0.6.0-*.whl",
+    "building and installing the wheels; tests/e2e installs built wheels in a fresh venv",
+)
+LEDGER.not_a_contract(
+    "$ export PIP_FIND_LINKS=/path/to/gobstopper/dist       # for pip",
+    "pip's and uv's own settings, pointing them at the wheels built above",
+)
+LEDGER.not_a_contract(
     "$ make demo     # serve examples/example_app.py on http://127.0.0.1:8000 (embedded defaults)",
     "contributor set-up; make test runs this suite itself",
 )
