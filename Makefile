@@ -4,12 +4,13 @@ SHELL := /bin/bash
 
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 PORT ?= 8000
+DIST ?= dist
 DOCS_BUILD := docs/_build/html
 # The tests of the runtime, run a second time on the pure-Python path (the toolkit's
 # own tests do not touch the accelerated components).
 RUNTIME_TESTS := tests/unit tests/integration tests/services tests/parity tests/e2e/test_example_app_browser.py
 
-.PHONY: help uv sync browser demo test lint rust-check format docs unit bench clean
+.PHONY: help uv sync wheels browser demo test lint rust-check format docs unit bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -22,6 +23,11 @@ uv: ## Install uv (from PyPI) if it is missing
 sync: uv ## Create .venv with every extra (the Rust core built from rust/ with cargo) and the test tools
 	$(UV) sync --frozen --all-extras
 	$(UV) run --frozen python -c "import gobstopper._core"
+
+wheels: uv ## Build the gobstopper and gobstopper-core (cargo) wheels into dist/ (or DIST=folder)
+	$(UV) build --wheel -q -o $(DIST)
+	$(UV) build --wheel -q -o $(DIST) rust
+	@ls $(DIST)/*.whl
 
 demo: sync ## Serve the example app on http://127.0.0.1:$(PORT) (embedded defaults)
 	cd examples && $(UV) run --frozen gobstopper run example_app:app -p $(PORT) --log-level info
@@ -51,9 +57,12 @@ browser: ## Install Debian's Chromium for the browser tests (needs root; skipped
 		&& { apt-get update -qq && apt-get install -y -qq chromium; } \
 		|| echo "chromium missing and not root: browser tests will be skipped"; }
 
+# Both passes run even when the first fails, and either failing fails the target.
 test: lint docs browser rust-check ## Everything CI runs: lint, docs, Rust checks, the suite; the runtime's tests again without the Rust core
-	$(UV) run --frozen pytest
-	GOBSTOPPER_NO_RUST=1 $(UV) run --frozen pytest $(RUNTIME_TESTS)
+	status=0; \
+	$(UV) run --frozen pytest || status=$$?; \
+	GOBSTOPPER_NO_RUST=1 $(UV) run --frozen pytest $(RUNTIME_TESTS) || status=$$?; \
+	exit $$status
 
 bench: sync ## wrk benchmark against a bare RSGI app, as ratios; Rust against Python (installs wrk, valgrind)
 	@command -v wrk >/dev/null 2>&1 && command -v valgrind >/dev/null 2>&1 \

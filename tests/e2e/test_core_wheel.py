@@ -8,31 +8,17 @@ packages, so the freshly installed core is the one imported).
 
 from __future__ import annotations
 
-import os
 import sys
 import sysconfig
 import zipfile
 from pathlib import Path
 
-import pytest
-
-from .test_wheel_toolkit import ROOT, _run, _uv
+from .conftest import Distributions, clean_environment, run, uv
 
 
-@pytest.fixture(scope="module")
-def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    out = tmp_path_factory.mktemp("wheels")
-    environment = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
-    _run([_uv(), "build", "--wheel", "-q", "-o", str(out)], ROOT, environment)
-    _run([_uv(), "build", "--wheel", "-q", "-o", str(out), "rust"], ROOT, environment)
-    (runtime,) = out.glob("gobstopper-*.whl")
-    (core,) = out.glob("gobstopper_core-*.whl")
-    return {"runtime": runtime, "core": core}
-
-
-def test_the_core_wheel_is_abi3_with_its_stubs(wheels: dict[str, Path]) -> None:
-    assert "-cp310-abi3-" in wheels["core"].name
-    names = set(zipfile.ZipFile(wheels["core"]).namelist())
+def test_the_core_wheel_is_abi3_with_its_stubs(distributions: Distributions) -> None:
+    assert "-cp310-abi3-" in distributions.core.name
+    names = set(zipfile.ZipFile(distributions.core).namelist())
     assert {
         "gobstopper_core/__init__.py",
         "gobstopper_core/_native.abi3.so",
@@ -43,24 +29,24 @@ def test_the_core_wheel_is_abi3_with_its_stubs(wheels: dict[str, Path]) -> None:
 
 
 def test_installed_beside_the_runtime_it_serves_requests(
-    wheels: dict[str, Path], tmp_path: Path
+    distributions: Distributions, tmp_path: Path
 ) -> None:
-    environment = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    environment = clean_environment()
     environment.pop("GOBSTOPPER_NO_RUST", None)
-    _run(
-        [_uv(), "venv", "-q", "--python", sys.executable, str(tmp_path / "venv")],
+    run(
+        [uv(), "venv", "-q", "--python", sys.executable, str(tmp_path / "venv")],
         tmp_path,
         environment,
     )
     python = tmp_path / "venv" / "bin" / "python"
-    purelib = _run(
+    purelib = run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         tmp_path,
         environment,
     ).strip()
     Path(purelib, "locked-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    install = [_uv(), "pip", "install", "-q", "--offline", "--no-deps", "--python", str(python)]
-    _run([*install, str(wheels["runtime"]), str(wheels["core"])], tmp_path, environment)
+    install = [uv(), "pip", "install", "-q", "--offline", "--no-deps", "--python", str(python)]
+    run([*install, str(distributions.runtime), str(distributions.core)], tmp_path, environment)
     check = (
         "import gobstopper._core, gobstopper_core\n"
         "from gobstopper import Gobstopper\n"
@@ -73,8 +59,8 @@ def test_installed_beside_the_runtime_it_serves_requests(
         "    print(client.get('/items/9').json(), app._router.accelerated)\n"
         "print(gobstopper_core.__file__)\n"
     )
-    lines = _run([str(python), "-c", check], tmp_path, environment).splitlines()
+    lines = run([str(python), "-c", check], tmp_path, environment).splitlines()
     assert lines[0] == "{'id': 9} True"
     assert lines[1].startswith(purelib)
-    version = _run([str(python), "-m", "gobstopper", "version"], tmp_path, environment)
+    version = run([str(python), "-m", "gobstopper", "version"], tmp_path, environment)
     assert "rust core  rust 0.6.0" in version

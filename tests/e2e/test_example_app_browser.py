@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Server, start_server
+from tests.e2e.conftest import copy_examples
 
 CHROMIUM = "/usr/bin/chromium"
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 # Flags for a sandboxed machine with no outside network (see the project's CI notes).
 CHROMIUM_ARGS = [
     "--headless",
@@ -40,7 +40,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
     workdir = tmp_path / "example"
-    shutil.copytree(EXAMPLES, workdir)
+    copy_examples(workdir)
     server = start_server(workdir, "example_app:app")
     yield server
     server.stop()

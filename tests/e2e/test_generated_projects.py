@@ -1,0 +1,247 @@
+"""Every use case in every structure, as a new user meets it: ``gobstopper init`` from the
+built wheel, then the generated README's own commands, taken from its text and run as
+written, on a machine whose only sources are a folder of this checkout's wheels and a
+wheelhouse of third-party ones (``--no-index``): set-up, the tests, ``ruff``, and the
+server started with its run command on a free port, which serves a report computed by a
+task worker in the web process. The installed ``gobstopper`` must be this checkout's
+(the index's is the unrelated 0.5.x line).
+
+Each structure is set up once with pip (Debian's ``python3`` and its pip 23, which cannot
+install dependency groups) and once with uv, each in a fresh virtual environment; its
+other two use cases share one environment that the README's uv command syncs, which is
+as faithful and much faster. The microservice row also runs every generator afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .conftest import Distributions, clean_environment, run, system_python, uv
+
+pytestmark = pytest.mark.timeout(600)
+
+# (use case, structure, how it is set up)
+MATRIX = [
+    ("microservice", "single", "pip"),
+    ("data-science", "single", "uv"),
+    ("real-time-dashboard", "single", "shared"),
+    ("content-management", "single", "shared"),
+    ("data-science", "blueprints", "pip"),
+    ("real-time-dashboard", "blueprints", "uv"),
+    ("content-management", "blueprints", "shared"),
+    ("microservice", "blueprints", "shared"),
+    ("real-time-dashboard", "modular", "pip"),
+    ("content-management", "modular", "uv"),
+    ("microservice", "modular", "shared"),
+    ("data-science", "modular", "shared"),
+    ("content-management", "microservices", "pip"),
+    ("microservice", "microservices", "uv"),
+    ("data-science", "microservices", "shared"),
+    ("real-time-dashboard", "microservices", "shared"),
+]
+# These also ask for the Rust core, which must come from the built wheel too.
+WITH_RUST_CORE = {("microservice", "single"), ("microservice", "microservices")}
+GENERATORS = [
+    ["model", "Order", "-f", "item:str", "-f", "quantity:int", "-f", "placed_at:datetime"],
+    ["endpoint", "/api/orders", "-m", "POST", "--model", "Order", "--auth"],
+    ["task", "ship_order", "--category", "shipping"],
+    ["websocket", "/ws/orders", "--room-based"],
+]
+PROMPT = "$ "
+
+
+def console_blocks(readme: str) -> list[list[str]]:
+    """The commands of each ``console`` block of a README, prompts removed."""
+    blocks = re.findall(r"^```console\n(.*?)^```", readme, flags=re.DOTALL | re.MULTILINE)
+    return [
+        [line[len(PROMPT) :] for line in block.splitlines() if line.startswith(PROMPT)]
+        for block in blocks
+    ]
+
+
+def readme_commands(readme: str) -> dict[str, list[str]]:
+    """The README's set-up block for pip and for uv, and its run and test commands."""
+    blocks = console_blocks(readme)
+    pip = next(block for block in blocks if any("pip install" in line for line in block))
+    with_uv = next(block for block in blocks if any(line.startswith("uv ") for line in block))
+    serve_and_test = next(block for block in blocks if any("pytest" in line for line in block))
+    serve, test = serve_and_test
+    return {"pip": pip, "uv": with_uv, "serve": [serve], "test": [test]}
+
+
+def test_the_readme_commands_are_found_as_written() -> None:
+    readme = (
+        "Intro.\n\n```console\n$ python3 -m venv .venv\n$ pip install -e .\n```\n\n"
+        "```console\n$ uv sync --extra test\n```\n\n"
+        "```console\n$ gobstopper run   # serve\n$ python -m pytest\n```\n"
+    )
+    assert readme_commands(readme) == {
+        "pip": ["python3 -m venv .venv", "pip install -e ."],
+        "uv": ["uv sync --extra test"],
+        "serve": ["gobstopper run   # serve"],
+        "test": ["python -m pytest"],
+    }
+
+
+@pytest.fixture(scope="session")
+def sources(
+    tmp_path_factory: pytest.TempPathFactory, distributions: Distributions, wheelhouse: Path
+) -> dict[str, str]:
+    """Environment settings that make pip and uv install from the two folders only, as
+    a fresh machine would (own caches), with Debian's ``python3`` first on ``PATH``."""
+    base = tmp_path_factory.mktemp("sources")
+    (base / "bin").mkdir()
+    (base / "bin" / "python3").symlink_to(system_python())
+    (base / "bin" / "uv").symlink_to(uv())
+    return {
+        "PIP_NO_INDEX": "1",
+        "PIP_FIND_LINKS": f"{distributions.directory} {wheelhouse}",
+        "PIP_CACHE_DIR": str(base / "pip-cache"),
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "UV_NO_INDEX": "1",
+        "UV_FIND_LINKS": f"{distributions.directory},{wheelhouse}",
+        "UV_CACHE_DIR": str(base / "uv-cache"),
+        "UV_PYTHON_DOWNLOADS": "never",
+        "BIN": str(base / "bin"),
+    }
+
+
+@pytest.fixture(scope="session")
+def shared_environment(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The virtual environment the ``shared`` projects' ``.venv`` link to; each
+    project's ``uv sync`` makes it hold exactly what that project needs."""
+    venv = tmp_path_factory.mktemp("shared") / "venv"
+    command = [uv(), "venv", "-q", "--python", str(system_python()), str(venv)]
+    run(command, venv.parent, clean_environment())
+    return venv
+
+
+def _system_path() -> list[str]:
+    """``PATH`` without the bin folders of virtual environments (the one running the
+    tests, say): what a new user's shell finds."""
+    return [
+        entry
+        for entry in os.environ["PATH"].split(os.pathsep)
+        if entry and not (Path(entry).parent / "pyvenv.cfg").exists()
+    ]
+
+
+def _shell(lines: list[str], project: Path, env: dict[str, str]) -> str:
+    """Run README lines as one bash script that stops at the first failure."""
+    script = "set -euo pipefail\n" + "\n".join(lines) + "\n"
+    return run(["bash", "-c", script], project, env, timeout=420)
+
+
+def _passed(report: str) -> None:
+    """Fail unless pytest's summary line says that tests passed and none failed."""
+    summary = report.strip().splitlines()[-1]
+    assert re.search(r"\d+ passed", summary), report
+    assert not re.search("failed|error", summary), report
+
+
+def _report(url: str) -> dict[str, object]:
+    """Ask for a report with the token from ``.env.example`` and follow its task."""
+    with httpx.Client(base_url=url, timeout=10) as client:
+        refused = client.post("/reports", json={"values": [1, 2]})
+        assert refused.status_code == 401
+        headers = {"Authorization": "Bearer change-me"}
+        queued = client.post("/reports", json={"values": [1, 2]}, headers=headers)
+        assert queued.status_code == 202, queued.text
+        for _ in range(600):
+            task = client.get(queued.headers["location"], headers=headers).json()
+            if task["status"] not in ("pending", "started"):
+                return task
+            time.sleep(0.05)
+    raise AssertionError(f"the report's task is still {task['status']}")
+
+
+@pytest.mark.parametrize(("usecase", "structure", "setup"), MATRIX)
+def test_a_new_project_sets_up_tests_lints_and_serves_as_its_readme_says(
+    usecase: str,
+    structure: str,
+    setup: str,
+    toolkit: dict[str, str],
+    sources: dict[str, str],
+    distributions: Distributions,
+    shared_environment: Path,
+    serve: Callable[[str, Path, dict[str, str]], str],
+    tmp_path: Path,
+) -> None:
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    name = f"{usecase}-{structure}"
+    arguments = ["--usecase", usecase, "--structure", structure]
+    if (usecase, structure) in WITH_RUST_CORE:
+        arguments += ["--data", "rust_core=true"]
+    run(["gobstopper", "init", name, *arguments], tmp_path, toolkit)
+    project = tmp_path / name
+    commands = readme_commands((project / "README.md").read_text())
+    timings["init"] = time.perf_counter() - started
+
+    fresh = {key: value for key, value in toolkit.items() if key != "GOBSTOPPER_TEMPLATE_CACHE"}
+    fresh = {**fresh, **sources, "PATH": os.pathsep.join([sources["BIN"], *_system_path()])}
+    if setup == "shared":
+        (project / ".venv").symlink_to(shared_environment, target_is_directory=True)
+    started = time.perf_counter()
+    _shell(commands["pip" if setup == "pip" else "uv"], project, fresh)
+    timings["set-up"] = time.perf_counter() - started
+
+    venv = project / ".venv"
+    activated = {
+        **fresh,
+        "VIRTUAL_ENV": str(venv),
+        "PATH": f"{venv}/bin{os.pathsep}{fresh['PATH']}",
+    }
+    installed = run(
+        [
+            "python",
+            "-c",
+            "import importlib.metadata as m, gobstopper\n"
+            "print(m.version('gobstopper'), gobstopper.__file__, sep='\\n')\n",
+        ],
+        project,
+        activated,
+    ).splitlines()
+    assert installed[0] == distributions.version(distributions.runtime)
+    assert Path(installed[1]).resolve().is_relative_to(venv.resolve())
+    if (usecase, structure) in WITH_RUST_CORE:
+        core = run(
+            ["python", "-c", "import importlib.metadata as m; print(m.version('gobstopper-core'))"],
+            project,
+            activated,
+        )
+        assert core.strip() == distributions.version(distributions.core)
+
+    started = time.perf_counter()
+    _passed(_shell(commands["test"], project, activated))
+    timings["tests"] = time.perf_counter() - started
+    run(["python", "-m", "ruff", "check", "."], project, activated)
+    run(["python", "-m", "ruff", "format", "--check", "."], project, activated)
+
+    started = time.perf_counter()
+    if structure == "microservices":
+        gateway = serve("gobstopper run --config dev", project, activated)
+        assert httpx.get(f"{gateway}/health").json() == {"status": "ok", "service": "gateway"}
+        url = serve("gobstopper run services.core.app:app", project, activated)
+    else:
+        url = serve(commands["serve"][0].partition("#")[0].strip(), project, activated)
+    task = _report(url)
+    timings["serve"] = time.perf_counter() - started
+    assert task["status"] == "success", task
+    assert task["result"] == {"count": 2, "mean": 1.5, "minimum": 1.0, "maximum": 2.0}
+
+    if usecase == "microservice":
+        started = time.perf_counter()
+        for generator in GENERATORS:
+            run(["gobstopper", "generate", *generator], project, toolkit)
+        _passed(_shell(commands["test"], project, activated))
+        run(["python", "-m", "ruff", "check", "."], project, activated)
+        timings["generators"] = time.perf_counter() - started
+    print(f"{name} ({setup}): " + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()))
