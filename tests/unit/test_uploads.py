@@ -85,7 +85,8 @@ def test_fields_and_files_arrive(client: TestClient, tmp_path: Path) -> None:
 
 def test_several_files_under_one_name(client: TestClient, tmp_path: Path) -> None:
     response = client.post(
-        "/upload", files={"docs": [("a.txt", b"A", "text/plain"), ("b.txt", b"BB", "text/plain")]}
+        "/upload",
+        files=[("docs", ("a.txt", b"A", "text/plain")), ("docs", ("b.txt", b"BB", "text/plain"))],
     )
     names = [(f["filename"], f["size"]) for f in response.json()["files"]]
     assert names == [("a.txt", 1), ("b.txt", 2)]
@@ -146,13 +147,13 @@ def test_body_over_the_upload_limit_without_length_gets_413(tmp_path: Path) -> N
 
 def test_text_field_over_the_limit_gets_413(tmp_path: Path) -> None:
     with TestClient(make_app(tmp_path, json_max_bytes=100)) as client:
-        response = client.post("/upload", data={"note": "n" * 101}, files={})
+        response = client.post("/upload", files={"note": (None, "n" * 101)})  # a text part
         assert response.status_code == 413
         assert "exceeds 100 bytes" in response.text
 
 
 def test_too_many_parts_gets_413(client: TestClient) -> None:
-    response = client.post("/upload", data={f"k{i}": "v" for i in range(1001)}, files={})
+    response = client.post("/upload", files=[(f"k{i}", (None, "v")) for i in range(1001)])
     assert response.status_code == 413
     assert "1000 parts" in response.text
 

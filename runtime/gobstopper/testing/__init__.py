@@ -18,7 +18,7 @@ WebSocket sessions with ``websocket_connect``.
 """
 
 try:
-    import httpx  # noqa: F401  (checked here, so the error names the extra to install)
+    import httpx  # noqa: F401  (checked first, so the error names the extra to install)
 except ImportError as missing:
     raise ImportError(
         'gobstopper.testing needs httpx: pip install "gobstopper[testing]"'

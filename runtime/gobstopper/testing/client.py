@@ -2,13 +2,15 @@
 
 :class:`TestClient` is an ``httpx.Client`` and :class:`AsyncTestClient` an
 ``httpx.AsyncClient``, so requests, cookies, redirects, ``params=``, ``json=``,
-``data=`` and ``files=`` behave exactly as httpx documents them. Three things are added
+``data=`` and ``files=`` behave exactly as httpx documents them. Four things differ,
 for testing an application rather than browsing it:
 
 - the path goes to the application as written: ``/static/../app.py`` is not resolved
   to ``/app.py`` first, so tests of path traversal reach the code they test;
 - a cookie set by hand (``client.cookies["session"] = value``) is the test server's own
   cookie, so the next ``Set-Cookie`` for that name replaces it instead of living beside it;
+- no ``Accept-Encoding`` is sent unless a test sends one, so responses are compressed
+  only for the tests that ask;
 - ``websocket_connect`` opens a WebSocket session (httpx has none).
 """
 
@@ -48,43 +50,18 @@ def _path_as_written(url: httpx.URL | str) -> httpx.URL | str:
     return urlunsplit(parts._replace(path=path))
 
 
-def _cookie_domain(host: str) -> str:
-    """The domain ``http.cookiejar`` files a host-only cookie of ``host`` under: the host,
-    with ``.local`` added to a name without a dot (RFC 2965's effective host name)."""
-    host = host.lower()
-    return host if "." in host else f"{host}.local"
-
-
 def _adopt_hand_set(cookies: httpx.Cookies, host: str) -> None:
     """Make the cookies set without a domain host-only cookies of ``host``, as if ``host``
-    had set them, replacing any it set under the same name and path."""
-    domain = _cookie_domain(host)
+    had set them, replacing any it set under the same name and path.
+
+    ``http.cookiejar`` files a host-only cookie under the host name, with ``.local``
+    added to a name without a dot (RFC 2965's effective host name).
+    """
+    domain = host.lower() if "." in host else f"{host.lower()}.local"
     for cookie in [cookie for cookie in cookies.jar if not cookie.domain]:
         cookies.jar.clear(cookie.domain, cookie.path, cookie.name)
         cookie.domain = domain
         cookies.jar.set_cookie(cookie)
-
-
-def _files_as_before(options: dict[str, Any]) -> None:
-    """Rewrite two ``files=`` shapes that httpx reads differently from Gobstopper's
-    earlier client into httpx's ``[(name, file), ...]`` form: a list of files under one
-    name (``{"docs": [a, b]}``), and ``files={}`` beside ``data=``, which asks for a
-    multipart body of text fields only (httpx would send a urlencoded form)."""
-    files = options.get("files")
-    if not isinstance(files, Mapping):
-        return
-    pairs: list[tuple[str, Any]] = [
-        (name, item)
-        for name, value in files.items()
-        for item in (value if isinstance(value, list) else [value])
-    ]
-    if not pairs and isinstance(options.get("data"), Mapping):
-        pairs = [
-            (name, (None, item if isinstance(item, (str, bytes)) else str(item)))
-            for name, value in options.pop("data").items()
-            for item in (value if isinstance(value, (list, tuple)) else [value])
-        ]
-    options["files"] = pairs
 
 
 def _as_written(
@@ -94,12 +71,10 @@ def _as_written(
     host = client.base_url.join(url).host
     _adopt_hand_set(client.cookies, host)
     if options.get("cookies") is not None:
-        extra = httpx.Cookies(options["cookies"])
-        _adopt_hand_set(extra, host)
         merged = httpx.Cookies(client.cookies)
-        merged.update(extra)
+        merged.update(options["cookies"])
+        _adopt_hand_set(merged, host)
         options["cookies"] = merged
-    _files_as_before(options)
     return options
 
 
@@ -121,8 +96,7 @@ def _websocket_request(
 
 
 def _without_accept_encoding(client: httpx.Client | httpx.AsyncClient, given: Any) -> None:
-    """Drop httpx's default ``Accept-Encoding`` unless the test gave one, so the
-    application compresses a response only for a test that asks for it."""
+    """Drop httpx's default ``Accept-Encoding`` unless the client was given one."""
     if given is None or "accept-encoding" not in httpx.Headers(given):
         del client.headers["accept-encoding"]
 
@@ -175,6 +149,7 @@ class TestClient(httpx.Client):
         HTTP status. ``subprotocols`` are offered in ``Sec-WebSocket-Protocol``.
         """
         request = _websocket_request(self, url, headers, cookies, subprotocols)
+        self.rsgi.run(self.rsgi.rsgi.startup())
         return WebSocketSession(self.rsgi.rsgi.websocket(request), self.rsgi.run)
 
 

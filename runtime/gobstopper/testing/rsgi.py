@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Any, Protocol, TypeVar, overload
+from typing import Any, Protocol
 
 __all__ = ["HTTPExchange", "RSGIApp", "Scope", "ScopeHeaders", "StreamSink"]
 
 #: The size of the chunks ``async for chunk in protocol`` yields, as a socket would.
 _BODY_CHUNK = 64 * 1024
-
-_T = TypeVar("_T")
 
 
 class RSGIApp(Protocol):
@@ -40,11 +38,7 @@ class ScopeHeaders:
     def __init__(self, pairs: list[tuple[str, str]]) -> None:
         self._pairs = [(name.lower(), value) for name, value in pairs]
 
-    @overload
-    def get(self, key: str) -> str | None: ...
-    @overload
-    def get(self, key: str, default: _T) -> str | _T: ...
-    def get(self, key: str, default: object = None) -> object:
+    def get(self, key: str, default: Any = None) -> Any:
         for name, value in self._pairs:
             if name == key:
                 return value

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from types import TracebackType
 from typing import TypeVar
 
 import httpx
@@ -44,34 +43,27 @@ _DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
 
 
 class ResponseHeaders(httpx.Headers):
-    """httpx's response headers, plus :meth:`getlist` as Gobstopper's own headers spell it."""
+    """httpx's headers, also answering ``getlist`` as Gobstopper's own headers do."""
 
     def getlist(self, key: str) -> list[str]:
-        """Every value of header ``key``, in order (``httpx.Headers.get_list``)."""
+        """Every value of header ``key``, in order (httpx spells it ``get_list``)."""
         return self.get_list(key)
 
 
 class TestResponse(httpx.Response):
-    """What the application answered: an ``httpx.Response`` (``status_code``, ``headers``,
-    ``content``, ``text``, ``json()``, ``cookies``...) with two spellings kept from
-    Gobstopper's earlier test client: :attr:`status` and ``headers.getlist``.
-    """
+    """What the test clients return: an ``httpx.Response`` whose ``headers`` also answer
+    ``getlist`` and which has ``status`` beside ``status_code``, as Gobstopper's
+    requests, uploads and earlier test client spell them."""
 
     __test__ = False
 
-    def __init__(
-        self,
-        status_code: int,
-        headers: list[tuple[str, str]],
-        content: bytes,
-        request: httpx.Request,
-    ) -> None:
-        super().__init__(status_code, stream=httpx.ByteStream(content), request=request)
+    def __init__(self, status: int, headers: list[tuple[str, str]], content: bytes) -> None:
+        super().__init__(status, stream=httpx.ByteStream(content))
         self.headers = ResponseHeaders(headers)
 
     @property
     def status(self) -> int:
-        """Alias of :attr:`status_code`."""
+        """Alias of ``status_code``."""
         return self.status_code
 
 
@@ -143,12 +135,11 @@ class RSGITransport(httpx.AsyncBaseTransport):
                 f"the application sent no response to {request.method} {request.url}"
             )
         content = b"" if request.method == "HEAD" else b"".join(protocol.chunks)
-        return TestResponse(protocol.status, protocol.headers, content, request)
+        return TestResponse(protocol.status, protocol.headers, content)
 
     def websocket(self, request: httpx.Request) -> AsyncWebSocketSession:
         """A WebSocket session for ``request`` (connect it with ``async with``)."""
-        scope = scope_for(request, "ws", self.client_addr)
-        return AsyncWebSocketSession(self.app, scope, startup=self.startup)
+        return AsyncWebSocketSession(self.app, scope_for(request, "ws", self.client_addr))
 
 
 class SyncRSGITransport(httpx.BaseTransport):
@@ -170,14 +161,6 @@ class SyncRSGITransport(httpx.BaseTransport):
     def __enter__(self) -> SyncRSGITransport:
         self.run(self.rsgi.startup())
         return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None = None,
-        exc_value: BaseException | None = None,
-        traceback: TracebackType | None = None,
-    ) -> None:
-        self.close()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         return self.run(self.rsgi.exchange(request, request.read()))

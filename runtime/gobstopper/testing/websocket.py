@@ -9,7 +9,7 @@ support, so this part of the test client is Gobstopper's own.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Any, Protocol, TypeVar
 
 import msgspec
@@ -103,16 +103,9 @@ class AsyncWebSocketSession:
 
     __test__ = False
 
-    def __init__(
-        self,
-        app: RSGIApp,
-        scope: Scope,
-        *,
-        startup: Callable[[], Awaitable[None]] | None = None,
-    ) -> None:
+    def __init__(self, app: RSGIApp, scope: Scope) -> None:
         self._app = app
         self._scope = scope
-        self._startup = startup
         self._protocol = _Protocol()
         self._task: asyncio.Task[None] | None = None
 
@@ -122,10 +115,7 @@ class AsyncWebSocketSession:
         return self._protocol.status if self._protocol.accepted else None
 
     async def connect(self) -> None:
-        """Run the handler until it accepts (or refuses) the connection; ``startup``, when
-        given, runs first (the application's startup hooks, once per client)."""
-        if self._startup is not None:
-            await self._startup()
+        """Run the handler until it accepts (or refuses) the connection."""
         self._task = asyncio.ensure_future(self._app.__rsgi__(self._scope, self._protocol))
         handshake = asyncio.ensure_future(self._protocol.handshake.wait())
         await asyncio.wait({self._task, handshake}, return_when=asyncio.FIRST_COMPLETED)
