@@ -2,41 +2,23 @@
 
 from __future__ import annotations
 
-import keyword
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
+from click.shell_completion import CompletionItem
 
 from gobstopper.cli import CommandError, CommandFailed
 from gobstopper.cli.params import Choice
 
-__all__ = [
-    "InitError",
-    "check_answers",
-    "init",
-    "package_name_problem",
-    "project_answers",
-    "project_name_problem",
-]
+from .questions import TemplateQuestions, template_questions
 
-USE_CASES = ("microservice", "data-science", "real-time-dashboard", "content-management")
-STRUCTURES = ("single", "blueprints", "modular", "microservices")
-SESSION_BACKENDS = ("memory", "redis", "postgres")
-TASK_BACKENDS = ("duckdb", "redis")
-DISCOVERY = ("static", "redis")
-CHOICES = {
-    "usecase": USE_CASES,
-    "structure": STRUCTURES,
-    "session_backend": SESSION_BACKENDS,
-    "task_backend": TASK_BACKENDS,
-    "discovery": DISCOVERY,
-}
+__all__ = ["InitError", "check_answers", "init", "project_answers"]
 
 EXAMPLES = """\b
 Examples:
@@ -44,11 +26,45 @@ Examples:
   gobstopper init orders --defaults --data session_backend=redis --dest ~/src/orders
 """
 
-_PROJECT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 _-]{0,63}$")
+
+if TYPE_CHECKING:
+    _TextParamType = click.ParamType[str]
+else:  # click before 8.4 cannot subscript ParamType at runtime
+    _TextParamType = click.ParamType
 
 
 class InitError(Exception):
     """The project cannot be made as asked: the message says why."""
+
+
+class TemplateChoice(_TextParamType):
+    """A choice among the values the template's ``copier.yml`` offers for one question.
+
+    They are read when a command line is parsed, not when ``init`` is registered (which
+    every ``gobstopper`` command does), so only ``init`` pays for reading the template.
+    """
+
+    name = "choice"
+
+    def __init__(self, question: str) -> None:
+        self.question = question
+
+    def _choice(self) -> Choice:
+        return Choice(template_questions()[self.question].values)
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        """``[a|b|c]``, as click shows a choice."""
+        return f"[{'|'.join(template_questions()[self.question].values)}]"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        """The value, if the template offers it; anything else fails with the choices."""
+        return self._choice().convert(value, param, ctx)
+
+    def shell_complete(
+        self, ctx: click.Context, param: click.Parameter, incomplete: str
+    ) -> list[CompletionItem]:
+        """The choices that start with what was typed."""
+        return self._choice().shell_complete(ctx, param, incomplete)
 
 
 def project_answers(
@@ -66,38 +82,26 @@ def project_answers(
     for key, given in (("usecase", usecase), ("structure", structure)):
         if given is not None:
             answers[key] = given
-    project_name = answers.setdefault("project_name", "my-service")
-    answers.setdefault("package_name", re.sub(r"[- ]", "_", project_name.lower()))
-    return check_answers(answers)
+    questions = template_questions()
+    answers.setdefault("project_name", questions.default("project_name", {}))
+    check_answers(answers, questions, ("project_name",))
+    answers.setdefault("package_name", questions.default("package_name", answers))
+    return check_answers(answers, questions)
 
 
-def project_name_problem(name: str) -> str | None:
-    """What is wrong with a project name, or ``None``."""
-    if _PROJECT_NAME.match(name):
-        return None
-    return (
-        f"project name {name!r} must start with a letter and hold only letters, digits, "
-        "spaces, '-' and '_' (at most 64)"
-    )
-
-
-def package_name_problem(package: str) -> str | None:
-    """What is wrong with a Python package name, or ``None``."""
-    if package.isidentifier() and not keyword.iskeyword(package) and package.islower():
-        return None
-    return f"package name {package!r} must be a lowercase Python identifier and not a keyword"
-
-
-def check_answers(answers: dict[str, str]) -> dict[str, str]:
-    """``answers`` if every one is acceptable; else :class:`InitError` saying why."""
-    problem = project_name_problem(answers["project_name"]) or package_name_problem(
-        answers["package_name"]
-    )
-    if problem:
-        raise InitError(problem)
-    for key, allowed in CHOICES.items():
-        if key in answers and answers[key] not in allowed:
-            raise InitError(f"{key} {answers[key]!r} is not one of {', '.join(allowed)}")
+def check_answers(
+    answers: dict[str, str],
+    questions: TemplateQuestions | None = None,
+    names: tuple[str, ...] | None = None,
+) -> dict[str, str]:
+    """``answers`` if the template's questions accept every one (or those in ``names``),
+    exactly as Copier would; else :class:`InitError` saying which and why."""
+    questions = questions or template_questions()
+    for question in questions:
+        if question.name in answers and (names is None or question.name in names):
+            problem = questions.problem(question.name, answers)
+            if problem:
+                raise InitError(f"{question.name} {answers[question.name]!r} {problem}")
     return answers
 
 
@@ -165,8 +169,8 @@ def _on_a_terminal() -> bool:
 
 @click.command("init", epilog=EXAMPLES)
 @click.argument("name", required=False)
-@click.option("--usecase", type=Choice(USE_CASES), help="What the project is for.")
-@click.option("--structure", type=Choice(STRUCTURES), help="How the code is laid out.")
+@click.option("--usecase", type=TemplateChoice("usecase"), help="What the project is for.")
+@click.option("--structure", type=TemplateChoice("structure"), help="How the code is laid out.")
 @click.option("--defaults", is_flag=True, help="Take the defaults, never ask.")
 @click.option("--data", multiple=True, metavar="KEY=VALUE", help="A template answer.")
 @click.option("--dest", help="Directory to create (default: ./NAME).")
@@ -201,22 +205,19 @@ def init(
         if asked_nothing and _on_a_terminal():
             from .wizard import ask
 
-            problems = {"project_name": project_name_problem, "package_name": package_name_problem}
-            asked = ask(problems, CHOICES)
+            asked = ask(template_questions())
             if asked is None:
-                click.echo("gobstopper init: cancelled; nothing written", err=True)
-                raise click.exceptions.Exit(1)
+                raise CommandFailed("cancelled; nothing written")
             answers, git = asked
             no_git = not git
             check_answers(answers)
         else:
             answers = project_answers(name, usecase, structure, data)
         destination = _destination(dest, answers, force)
-        _render(answers, destination, template, vcs_ref)
     except InitError as error:
         raise CommandError(str(error)) from None
-    except click.exceptions.Exit:
-        raise
+    try:
+        _render(answers, destination, template, vcs_ref)
     except Exception as error:  # Copier's own validation and I/O errors
         raise CommandFailed(f"{type(error).__name__}: {error}") from None
     git_note = "git skipped (--no-git)" if no_git else _git_commit(destination)

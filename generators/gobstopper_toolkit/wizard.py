@@ -1,85 +1,67 @@
-"""The interactive side of ``gobstopper init``: questions asked with questionary, the
-answers summarised with rich, confirmed before anything is written."""
+"""The interactive side of ``gobstopper init``: the template's questions asked with
+questionary, the answers summarised with rich, confirmed before anything is written.
+
+The questions are those of ``copier.yml`` (see :mod:`.questions`), asked in its order
+with its help text, choices, defaults and conditions, and checked by its validators as
+they are typed.
+"""
 
 from __future__ import annotations
 
-import re
 from typing import Any
+
+from .questions import Question, TemplateQuestions
 
 __all__ = ["ask"]
 
-_LABELS = {
-    "microservice": "microservice: /health, /ready, /metrics, JSON logs, discovery",
-    "data-science": "data-science",
-    "real-time-dashboard": "real-time-dashboard",
-    "content-management": "content-management",
-    "single": "single: one app.py",
-    "blueprints": "blueprints: blueprints/*.py registered in app.py",
-    "modular": "modular: modules/<feature>/ packages found at startup",
-    "microservices": "microservices: services/<name>/ apps, a gateway, one run command",
-}
 
-
-def _select(question: str, choices: tuple[str, ...]) -> Any:
+def _prompt(questions: TemplateQuestions, question: Question, answers: dict[str, str]) -> Any:
+    """The questionary prompt for ``question``, after ``answers``."""
     import questionary
 
-    options = [questionary.Choice(_LABELS.get(value, value), value=value) for value in choices]
-    return questionary.select(question, choices=options, default=options[0])
+    default = questions.default(question.name, answers)
+    if question.choices:
+        options = [
+            questionary.Choice(label, value=value) for label, value in question.choices.items()
+        ]
+        chosen = next((o for o in options if o.value == default), options[0])
+        return questionary.select(question.prompt, choices=options, default=chosen)
+    if question.type == "bool":
+        return questionary.confirm(question.prompt, default=bool(default))
+
+    def check(value: str) -> str | bool:
+        return questions.problem(question.name, {**answers, question.name: value}) or True
+
+    return questionary.text(question.prompt, default=str(default), validate=check)
 
 
-def ask(
-    problems: dict[str, Any], choices: dict[str, tuple[str, ...]]
-) -> tuple[dict[str, str], bool] | None:
-    """Ask every question; returns the answers and whether to ``git init``, or ``None``
-    when the user cancels (Ctrl-C, or "no" at the summary).
+def ask(questions: TemplateQuestions) -> tuple[dict[str, str], bool] | None:
+    """Ask every question ``copier.yml`` asks; returns the answers and whether to
+    ``git init``, or ``None`` when the user cancels (Ctrl-C, or "no" at the summary).
 
-    ``problems`` maps ``project_name`` and ``package_name`` to functions returning what is
-    wrong with a value (``None`` when it is fine), so the wizard checks what the flags do.
+    Yes/no answers are recorded as ``true``/``false``, which Copier reads as it reads
+    ``--data rust_core=true``.
     """
     import questionary
     from rich.console import Console
     from rich.table import Table
 
-    def check(key: str) -> Any:
-        return lambda value: problems[key](value) or True
-
-    name = questionary.text(
-        "Project name", default="my-service", validate=check("project_name")
-    ).ask()
-    if name is None:
-        return None
-    questions = {
-        "package_name": questionary.text(
-            "Python package name",
-            default=re.sub(r"[- ]", "_", name.lower()),
-            validate=check("package_name"),
-        ),
-        "description": questionary.text("One-line description", default="A Gobstopper service"),
-        "author": questionary.text("Author", default=""),
-        "usecase": _select("Use case", choices["usecase"]),
-        "structure": _select("Project structure", choices["structure"]),
-        "session_backend": _select("Session store", choices["session_backend"]),
-        "task_backend": _select("Background task store", choices["task_backend"]),
-    }
-    answers: dict[str, str] = {"project_name": name}
-    for key, question in questions.items():
-        value = question.ask()
+    answers: dict[str, str] = {}
+    for question in questions:
+        if not questions.asked(question.name, answers):
+            continue
+        value = _prompt(questions, question, answers).ask()
         if value is None:
             return None
-        answers[key] = value
-    if answers["usecase"] == "microservice":
-        discovery = _select("How services find each other", choices["discovery"]).ask()
-        if discovery is None:
-            return None
-        answers["discovery"] = discovery
+        answers[question.name] = str(value).lower() if isinstance(value, bool) else value
     git = questionary.confirm("Create a git repository with a first commit?", default=True).ask()
     if git is None:
         return None
 
     table = Table(title="New Gobstopper project", show_header=False)
-    for key, value in answers.items():
-        table.add_row(key.replace("_", " "), value or "-")
-    table.add_row("git", "yes" if git else "no")
+    for name, value in answers.items():
+        table.add_row(questions[name].prompt, value or "-")
+    table.add_row("Git repository", "yes" if git else "no")
     Console().print(table)
     if not questionary.confirm("Create it?", default=True).ask():
         return None
