@@ -8,11 +8,14 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
+from uuid import UUID
 
 import click
 
 from gobstopper.cli import CommandError
 from gobstopper.cli.params import Choice
+from gobstopper.routing import Converter, Rule
+from gobstopper.tasks.registry import check_category
 
 from .changes import Changes
 from .fields import Field, FieldError, parse_field, to_snake
@@ -24,8 +27,8 @@ __all__ = ["generate"]
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _BODY_METHODS = ("POST", "PUT", "PATCH")
 _MODEL_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")
-_PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
-_CATEGORY = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+#: A value of each parameter type for the URLs of generated tests.
+_SAMPLES = {int: "1", float: "1.5", UUID: "12345678-1234-5678-1234-567812345678"}
 
 EXAMPLES = """\b
 Examples:
@@ -48,42 +51,55 @@ def _identifier(text: str) -> str:
     return name if name and not name[0].isdigit() else f"r_{name}"
 
 
-def _check_path(path: str) -> list[tuple[str, str]]:
-    """The ``(converter, name)`` parameters of a route path; bad paths raise."""
-    from gobstopper.routing.router import Rule
-
+def _check_path(path: str) -> Rule:
+    """``path`` as the router parses it; bad paths raise :class:`GenerateError`."""
     if not path.startswith("/"):
         raise GenerateError(f"path {path!r} must start with '/'")
     try:
-        Rule(path)
+        return Rule(path)
     except ValueError as error:
         raise GenerateError(f"path {path!r} is not a valid route: {error}") from None
-    return [(converter or "string", name) for converter, name in _PARAMETER.findall(path)]
 
 
-def _feature_of(path: str) -> str:
-    """``/api/users/<int:user_id>`` → ``users``: the last segment that is not a parameter."""
-    static = [part for part in path.split("/") if part and not part.startswith("<")]
+def _parameters(rule: Rule) -> list[tuple[str, Converter]]:
+    """The ``(name, converter)`` of each parameter of ``rule``, in order."""
+    return [(name, rule.converters[name]) for name in rule.param_names]
+
+
+def _feature_of(rule: Rule) -> str:
+    """``/api/users/<int:user_id>`` → ``users``: the last segment without parameters."""
+    static = [segment.text for segment in rule.segments if segment.is_static and segment.text]
     return _identifier(static[-1]) if static else "main"
 
 
-def _slug(path: str) -> str:
+def _slug(rule: Rule) -> str:
     """``/api/users/<int:user_id>`` → ``api_users_by_user_id``."""
     parts = []
-    for part in filter(None, path.split("/")):
-        match = _PARAMETER.fullmatch(part)
-        parts.append(f"by_{match.group(2)}" if match else _identifier(part))
+    for segment in rule.segments:
+        single = segment.single
+        if single is not None:
+            parts.append(f"by_{single.name}")
+        elif segment.text:
+            parts.append(_identifier(segment.text))
     return "_".join(parts) or "root"
 
 
-def _sample(converter: str) -> str:
-    return {"int": "1", "float": "1.5", "uuid": "12345678-1234-5678-1234-567812345678"}.get(
-        converter, "sample"
+def _sample_url(rule: Rule) -> str:
+    """A URL of ``rule`` with a sample value in each parameter, for generated tests."""
+    return rule.build(
+        {name: _SAMPLES.get(c.python_type, "sample") for name, c in _parameters(rule)}
     )
 
 
-def _python_type(converter: str) -> str:
-    return {"int": "int", "float": "float", "uuid": "UUID"}.get(converter, "str")
+def _annotation(converter: Converter) -> str:
+    """The type a handler declares for a parameter of ``converter``."""
+    return converter.python_type.__name__
+
+
+def _type_imports(rule: Rule) -> list[tuple[str, str]]:
+    """What a handler module imports for the types of ``rule``'s parameters."""
+    kinds = dict.fromkeys(converter.python_type for _, converter in _parameters(rule))
+    return [(kind.__module__, kind.__name__) for kind in kinds if kind.__module__ != "builtins"]
 
 
 def _test_path(project: Project, kind: str, name: str) -> Path:
@@ -197,14 +213,14 @@ def _endpoint(
     service: str | None,
 ) -> None:
     """One handler per method (``-m GET -m POST``), each with its own test."""
-    parameters = _check_path(path)
-    feature = module or _feature_of(path)
+    rule = _check_path(path)
+    feature = module or _feature_of(rule)
     place = project.routes(feature, service)
     found = _find_model(project, model, service) if model else None
     for new_path, text in project.feature_package(feature).items():
         changes.ensure(new_path, text)
     for verb in dict.fromkeys(name.upper() for name in method or ("GET",)):
-        handler = _Handler(path, verb, parameters, model, found, auth)
+        handler = _Handler(rule, verb, model, found, auth)
         imports = [*place.owner_imports, *handler.imports()]
         changes.put(place.path, place.header, imports, handler.function, handler.code(place.owner))
         changes.create(
@@ -218,25 +234,24 @@ class _Handler:
 
     def __init__(
         self,
-        path: str,
+        rule: Rule,
         method: str,
-        parameters: list[tuple[str, str]],
         model: str | None,
         found: tuple[str, ast.ClassDef] | None,
         auth: bool,
     ) -> None:
-        self.path, self.method, self.parameters = path, method, parameters
+        self.rule, self.path, self.method = rule, rule.pattern, method
+        self.parameters = _parameters(rule)
         self.model, self.found, self.auth = model, found, auth
-        self.function = f"{method.lower()}_{_slug(path)}"
+        self.function = f"{method.lower()}_{_slug(rule)}"
         self.takes_body = model is not None and method in _BODY_METHODS
         self.status = 201 if method == "POST" else 200
-        self.url = _PARAMETER.sub(lambda m: _sample(m.group(1) or "string"), path)
+        self.url = _sample_url(rule)
 
     def imports(self) -> list[tuple[str, str]]:
         """What the handler's module must import for it."""
         imports: list[tuple[str, str]] = []
-        if any(converter == "uuid" for converter, _ in self.parameters):
-            imports.append(("uuid", "UUID"))
+        imports.extend(_type_imports(self.rule))
         if self.auth:
             imports.append(("auth", "token_required"))
         if self.found and self.model:
@@ -245,7 +260,7 @@ class _Handler:
 
     def code(self, owner: str) -> str:
         """The decorated handler function."""
-        signature = [f"{name}: {_python_type(converter)}" for converter, name in self.parameters]
+        signature = [f"{name}: {_annotation(converter)}" for name, converter in self.parameters]
         if self.takes_body and self.model:
             variable = to_snake(self.model)
             signature.append(f"{variable}: {self.model}")
@@ -255,7 +270,7 @@ class _Handler:
             returns = f"list[{self.model}]"
             body = "    return []"
         else:
-            echo = "".join(f', "{name}": {name}' for _, name in self.parameters)
+            echo = "".join(f', "{name}": {name}' for name, _ in self.parameters)
             message = f'{{"message": "{self.method} {self.path}"{echo}}}'
             if self.status == 201:
                 returns = "tuple[dict[str, object], int]"
@@ -378,8 +393,10 @@ def _task(
 ) -> None:
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
         raise GenerateError(f"task name {name!r} must be a lowercase identifier")
-    if not _CATEGORY.match(category):
-        raise GenerateError(f"category {category!r} must be 1-64 letters, digits, '_', '-' or '.'")
+    try:
+        check_category(category)
+    except ValueError as error:
+        raise GenerateError(str(error)) from None
     feature = module or _identifier(category)
     place = project.tasks(feature, service)
     block = (
@@ -432,14 +449,14 @@ def _websocket(
     """An echo handler, or with ``--room-based`` a room broadcast at the path as typed:
     the room is the path's ``<room>`` parameter when it has one, else the ``room``
     query parameter (``/ws/live?room=lobby``)."""
-    parameters = _check_path(path)
-    room_in_path = "room" in {name for _, name in parameters}
-    feature = module or _feature_of(path)
+    rule = _check_path(path)
+    room_in_path = "room" in rule.param_names
+    feature = module or _feature_of(rule)
     place = project.routes(feature, service)
-    slug = _slug(path)
+    slug = _slug(rule)
     function = slug if slug.startswith("ws_") else f"ws_{slug}"
-    signature = ["websocket: WebSocket", *(f"{n}: {_python_type(c)}" for c, n in parameters)]
-    imports = [*place.owner_imports, ("gobstopper.websocket", "WebSocket")]
+    signature = ["websocket: WebSocket", *(f"{n}: {_annotation(c)}" for n, c in _parameters(rule))]
+    imports = [*place.owner_imports, ("gobstopper.websocket", "WebSocket"), *_type_imports(rule)]
     if room_based:
         imports.append(("gobstopper.websocket", "RoomManager"))
         key = f'("{function}", room)'
@@ -474,7 +491,7 @@ def _websocket(
     if room_based and "rooms" not in defined_names(source, place.path):
         changes.put(place.path, place.header, imports, "rooms", "rooms = RoomManager()\n")
     changes.put(place.path, place.header, imports, function, block)
-    url = _PARAMETER.sub(lambda m: _sample(m.group(1) or "string"), path)
+    url = _sample_url(rule)
     if room_based and not room_in_path:
         url += "?room=sample"
     app_module = project.app_module(service)
@@ -626,5 +643,5 @@ def websocket(
     """A WebSocket handler at PATH, e.g. /ws/live; it echoes, or with --room-based
     broadcasts to the members of a room."""
     _generate(_websocket, force, dry_run, service, path=path, room_based=room_based, **options)
-    if room_based and "<room>" not in path and not path.endswith(":room>") and not dry_run:
+    if room_based and "room" not in Rule(path).param_names and not dry_run:
         click.echo(f"{path} takes the room from its query: {path}?room=NAME (default lobby)")

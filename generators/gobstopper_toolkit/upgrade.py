@@ -101,10 +101,7 @@ def upgrade(to: str | None) -> None:
     after = _template_version(project.root)
     conflicts = _conflicted(project.root)
     if conflicts:
-        click.echo("gobstopper upgrade: conflicts to resolve in:", err=True)
-        for name in conflicts:
-            click.echo(f"  {name}", err=True)
-        raise click.exceptions.Exit(1)
+        raise CommandFailed(f"conflicts to resolve in: {', '.join(conflicts)}")
     if after == before and _uncommitted(project.root) is None:
         click.echo(f"{project.root} is already up to date (template {after or 'unversioned'})")
         return

@@ -4,6 +4,7 @@ with nothing written."""
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -12,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from gobstopper.cli import main
+from gobstopper.routing import CONVERTERS, Converter
+from gobstopper.tasks.registry import check_category
 
 from .test_init import COMMON_FILES, MICROSERVICE_FILES, STRUCTURE_FILES, _files
 
@@ -212,3 +215,48 @@ def test_a_room_in_the_path_is_the_room(project: Path) -> None:
     assert '@bp.websocket("/ws/rooms/<room>")\n' in routes
     assert "websocket.args" not in routes
     assert "/ws/rooms/sample" in (project / "tests/test_websocket_ws_rooms_by_room.py").read_text()
+
+
+def test_path_parameters_are_typed_as_their_converters_convert(project: Path) -> None:
+    path = "/api/things/<uuid:thing_id>/<float:ratio>/<path:rest>"
+    assert main(["generate", "endpoint", path]) == 0
+    routes = (project / "modules/things/routes.py").read_text()
+    assert "from uuid import UUID\n" in routes
+    (handler,) = [node for node in ast.parse(routes).body if isinstance(node, ast.AsyncFunctionDef)]
+    annotations = {
+        arg.arg: ast.unparse(arg.annotation or ast.Constant(None)) for arg in handler.args.args
+    }
+    assert annotations == {"thing_id": "UUID", "ratio": "float", "rest": "str"}
+    test = project / "tests/test_endpoint_get_api_things_by_thing_id_by_ratio_by_rest.py"
+    assert "/api/things/12345678-1234-5678-1234-567812345678/1.5/sample" in test.read_text()
+    ran = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test)], project)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "1 passed" in ran.stdout
+
+
+def test_a_converter_an_application_registers_gives_its_own_python_type(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class YearConverter(Converter):
+        regex = r"\d{4}"
+        python_type = int
+
+    monkeypatch.setitem(CONVERTERS, "year", YearConverter)
+    assert main(["generate", "endpoint", "/api/archive/<year:year>", "--dry-run"]) == 0
+    assert "+async def get_api_archive_by_year(year: int) -> " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("category", "accepted"), [("a.b-c_1", True), ("x" * 65, False)])
+def test_task_categories_are_checked_as_the_task_registry_checks_them(
+    project: Path, capsys: pytest.CaptureFixture[str], category: str, accepted: bool
+) -> None:
+    registry_accepts = True
+    try:
+        check_category(category)
+    except ValueError:
+        registry_accepts = False
+    assert registry_accepts is accepted
+    status = main(["generate", "task", "work", "--category", category, "--dry-run"])
+    assert status == (0 if accepted else 2)
+    if not accepted:
+        assert f"task category {category!r} must be" in capsys.readouterr().err

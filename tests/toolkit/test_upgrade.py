@@ -96,7 +96,9 @@ def test_overlapping_edits_are_reported_as_conflicts(
     _release_v2(repository)
 
     assert main(["upgrade"]) == 1
-    assert "README.md" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        "gobstopper upgrade: error: conflicts to resolve in: README.md\n"
+    )
     text = readme.read_text()
     assert "<<<<<<< " in text
     assert "## How the code is laid out" in text
