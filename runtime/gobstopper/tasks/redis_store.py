@@ -16,13 +16,16 @@ import os
 import socket
 import uuid
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import msgspec
 
 from ..backends.redis import REDIS_ERRORS, RedisClient, redis, redis_unavailable
 from . import redis_scripts as scripts
 from .models import TaskInfo, TaskPriority, TaskStatus, finished_status_values
+
+if TYPE_CHECKING:
+    from redis.typing import StreamIdT
 
 __all__ = ["RedisTaskStore"]
 
@@ -206,7 +209,7 @@ class RedisTaskStore:
         interval = self.abandoned_after / 3
         while self._running:
             await asyncio.sleep(interval)
-            by_stream: dict[bytes, list[bytes]] = {}
+            by_stream: dict[bytes, list[StreamIdT]] = {}
             for stream, entry in list(self._running.values()):
                 by_stream.setdefault(stream, []).append(entry)
             try:
@@ -220,7 +223,7 @@ class RedisTaskStore:
     async def next_run_at(self, category: str) -> datetime | None:
         """When the next delayed or retrying task of ``category`` is due."""
         due = await self._client.get().zrange(f"{self.prefix}:d:{category}", 0, 0, withscores=True)
-        return datetime.fromtimestamp(due[0][1], timezone.utc) if due else None
+        return datetime.fromtimestamp(float(due[0][1]), timezone.utc) if due else None
 
     async def wait(self, category: str, timeout: float) -> None:
         """Return once a task may have been queued in ``category`` (by any process since
@@ -304,7 +307,7 @@ class RedisTaskStore:
             examined, kept, removed = await self._call(
                 scripts.DELETE_FINISHED, _epoch(before), offset, batch, *values
             )
-            deleted += removed
+            deleted += int(removed)
             offset += kept
             if examined < batch:
                 return deleted
@@ -315,13 +318,15 @@ class RedisTaskStore:
         """The task ``task_id``, or ``None``."""
         with redis_unavailable("task broker"):
             fields = await self._client.get().hgetall(f"{self.prefix}:t:{task_id}")
-        return _record_to_info(fields) if fields else None
+        # The client does not decode replies: keys and values are bytes.
+        return _record_to_info(cast("dict[bytes, bytes]", fields)) if fields else None
 
     async def stats(self) -> dict[str, dict[str, int]]:
         """``{category: {status: count}}``."""
         client = self._client.get()
         with redis_unavailable("task broker"):
-            categories = sorted(await client.smembers(f"{self.prefix}:c"))
+            members = await client.smembers(f"{self.prefix}:c")
+            categories = sorted(cast("set[bytes]", members))  # replies are not decoded
             async with client.pipeline(transaction=False) as pipe:
                 for category in categories:
                     pipe.hgetall(f"{self.prefix}:n:{category.decode()}")
