@@ -117,16 +117,23 @@ def _query_reader(name: str, annotation: Any, default: Any) -> Callable[[Request
     return read
 
 
-def compile_call(func: Callable[..., Any], rule: Rule) -> HandlerCall:
+def compile_call(func: Callable[..., Any], rule: Rule, *, resolved: bool = True) -> HandlerCall:
     """Build ``call(request, path_params)`` for ``func`` on ``rule``.
 
-    Raises :class:`TypeError` at registration when the signature cannot be served:
-    a path parameter the handler does not accept, or two body parameters.
+    Raises :class:`TypeError` when the signature cannot be served: a path parameter the
+    handler does not accept, two body parameters, the request asked twice. With
+    ``resolved`` (at startup) an annotation that names something undefined is refused
+    too; at registration (``resolved=False``) it may still be defined later in the module.
     """
     signature = inspect.signature(func)
     try:
-        hints = typing.get_type_hints(func)
-    except Exception:
+        hints = typing.get_type_hints(func, include_extras=True)
+    except Exception as error:
+        if resolved:
+            raise TypeError(
+                f"{func.__qualname__}: its annotations cannot be resolved ({error}); import "
+                "what they name at module level"
+            ) from error
         hints = {}
     accepts_any_kwargs = any(
         p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values()

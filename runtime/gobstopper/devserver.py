@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .reloading import IGNORE_PATTERN
+
 if TYPE_CHECKING:
     from .app import Gobstopper
 
@@ -59,6 +61,7 @@ def serve(
         workers=workers,
         reload=reload,
         reload_paths=[source.parent],
+        reload_ignore_patterns=[IGNORE_PATTERN],
         working_dir=source.parent,
         log_level=LogLevels(log_level),
     )

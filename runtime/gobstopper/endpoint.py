@@ -51,16 +51,16 @@ async def handle_exception(
     """The one place an exception becomes a response.
 
     The handler registered for the error's class (or, for an :class:`HTTPException`, its
-    status) answers first. A crash, an exception that is not an :class:`HTTPException`,
-    is logged and then answered by the handler for its class, else the one for ``500``,
-    with the original exception, as Flask does. Without a handler, the built-in page.
+    status) answers first, and nothing is logged. A crash no handler claims (an exception
+    that is not an :class:`HTTPException`) is logged, then answered by the handler for
+    ``500`` with the original exception, as Flask does. Without a handler, the built-in
+    page.
     """
     handler = _find_handler(handlers, error)
-    if not isinstance(error, HTTPException):
+    if handler is None and not isinstance(error, HTTPException):
         add_await_hint(error)
         logger.exception("unhandled error on %s %s", request.method, request.path, exc_info=error)
-        if handler is None:
-            handler = handlers.get(500)
+        handler = handlers.get(500)
     if handler is not None:
         try:
             return to_response(await handler(request, error))

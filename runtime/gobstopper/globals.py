@@ -164,10 +164,22 @@ def reads_context(func: Callable[..., Any]) -> bool:
     return any(id(value) in readers or value is gobstopper for value in module_globals.values())
 
 
+_READER_NAMES = frozenset(
+    {
+        "gobstopper",
+        "gobstopper.globals",
+        "render_template",
+        "render_template_string",
+        "stream_template",
+    }
+)
+
+
 def _imports_gobstopper(code: CodeType) -> bool:
-    """Whether ``code`` (or a function nested in it) imports from ``gobstopper`` itself:
-    ``from gobstopper import request`` inside a function."""
-    if "gobstopper" in code.co_names or "gobstopper.globals" in code.co_names:
+    """Whether ``code`` (or a function nested in it) imports from ``gobstopper`` itself
+    (``from gobstopper import request`` inside a function) or renders a template, whose
+    helpers (``csrf_token()``, ``csp_nonce()``) read the current request."""
+    if not _READER_NAMES.isdisjoint(code.co_names):
         return True
     return any(
         isinstance(const, CodeType) and _imports_gobstopper(const) for const in code.co_consts

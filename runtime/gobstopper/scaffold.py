@@ -215,7 +215,7 @@ class Scaffold:
             raise TypeError("add_url_rule() needs a view_func")
         # Validate the pattern and the signature now, where a mistake was made; the call
         # plan is built again with the full prefix when the application starts.
-        compile_call(view_func, Rule(rule))
+        compile_call(view_func, Rule(rule), resolved=False)
         wanted = frozenset(m.upper() for m in (methods or ("GET",)))
         unknown = wanted - _HTTP_METHODS
         if unknown:

@@ -104,12 +104,6 @@ def test_csp_nonce_matches_the_script_tag(workdir: Path) -> None:
     assert response.text == f'<script nonce="{nonce[1]}">startApp()</script>'
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app.py/globals.py: an app with no templates/ folder at startup does not set the "
-    "current request, so the first render_template_string calling csp_nonce() fails (500); "
-    "see the H3 report",
-)
 def test_csp_nonce_in_a_template_string_on_the_first_request(workdir: Path) -> None:
     response = _nonce_page("string")
     assert response.status_code == 200

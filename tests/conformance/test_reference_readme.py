@@ -116,11 +116,6 @@ def test_wrong_type_is_named_in_the_422_detail(workdir: Path) -> None:
     assert response.json()["detail"] == {"field": "email", "message": "Expected `str`, got `int`"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="http/jsonbody.py: a missing required field gives detail.field None (the message "
-    "names it); fix in _field_path, see the H3 report",
-)
 def test_missing_field_is_named_in_the_422_detail(workdir: Path) -> None:
     with TestClient(application()["app"]) as client:
         response = client.post("/api/users", json={"name": "Ann"})

@@ -184,11 +184,6 @@ def _status(url: str) -> int | None:
 
 
 @pytest.mark.integration
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli/run.py: gobstopper run --reload watches every file of the project, so an "
-    "upload (or the DuckDB task file) restarts the workers; see the H3 report",
-)
 def test_reload_ignores_files_the_app_writes(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text(APPLICATION.text + "\n" + UPLOADS.text)
     (tmp_path / "uploads").mkdir()

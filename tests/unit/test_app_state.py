@@ -233,3 +233,21 @@ def test_sync_handlers_and_hooks_see_context_variables() -> None:
         return {"path": request.path, "seen": g.seen_path}
 
     assert TestClient(app).get("/sync").json() == {"path": "/sync", "seen": "/sync"}
+
+
+def test_an_exception_a_handler_claims_is_not_logged_as_unhandled(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = Gobstopper(__name__, static_folder=None)
+
+    @app.errorhandler(LookupError)
+    async def missing(error):
+        return {"error": "missing"}, 404
+
+    @app.get("/find")
+    async def find():
+        raise LookupError("nothing")
+
+    caplog.set_level(logging.ERROR, logger="gobstopper")
+    assert TestClient(app).get("/find").status_code == 404
+    assert "unhandled error" not in caplog.text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 import pytest
@@ -173,3 +173,28 @@ def test_a_guard_refuses_before_the_body_is_read() -> None:
     assert wrong_shape.status_code == 422
     assert accepted.json() == {"text": "hi"}
     assert checked == ["/notes"] * 3
+
+
+def test_annotated_query_constraints_are_enforced() -> None:
+    app = Gobstopper(__name__)
+
+    @app.get("/sleep")
+    async def sleep(ms: Annotated[int, msgspec.Meta(ge=0, le=1000)] = 1):
+        return {"ms": ms}
+
+    client = TestClient(app)
+    assert client.get("/sleep?ms=5").json() == {"ms": 5}
+    refused = client.get("/sleep?ms=-5", headers={"Accept": "application/json"})
+    assert refused.status_code == 422
+    assert refused.json()["detail"]["field"] == "ms"
+
+
+def test_an_annotation_naming_nothing_is_refused_at_startup() -> None:
+    app = Gobstopper(__name__)
+
+    @app.get("/ghost")
+    async def ghost(item: NoSuchThing):  # noqa: F821
+        return "?"
+
+    with pytest.raises(TypeError, match="ghost: its annotations cannot be resolved"):
+        TestClient(app).get("/ghost")

@@ -18,6 +18,7 @@ from typing import Any
 import click
 import msgspec
 
+from ..reloading import IGNORE_PATTERN
 from .config import ConfigError, RunConfig, find_config_file, load_run_config
 from .envfile import apply_env_file, env_file_to_read
 from .errors import CommandError
@@ -231,6 +232,7 @@ def granian_arguments(config: RunConfig, target: str, directory: Path) -> list[s
         arguments.append("--access-log")
     if config.reload:
         arguments += ["--reload", "--reload-paths", str(directory)]
+        arguments += ["--reload-ignore-patterns", IGNORE_PATTERN]
     return [*arguments, target]
 
 

@@ -73,12 +73,18 @@ def decoder_for(target: Any) -> msgspec.json.Decoder[Any]:
     return msgspec.json.Decoder(target)
 
 
+_MISSING_FIELD = re.compile(r"Object missing required field `([^`]+)`")
+
+
 def _field_path(message: str) -> str | None:
-    _, sep, path = message.rpartition(" - at `$")
-    if not sep:
-        return None
-    path = path.rstrip("`")
-    return path.lstrip(".") or None
+    """The dotted path of the field msgspec's ``message`` is about; for a missing field,
+    the missing field itself (``user.email``), not only the object that lacks it."""
+    head, sep, path = message.rpartition(" - at `$")
+    location = path.rstrip("`").lstrip(".") if sep else ""
+    missing = _MISSING_FIELD.match(head if sep else message)
+    if missing:
+        return f"{location}.{missing[1]}" if location else missing[1]
+    return location or None
 
 
 def decode_json(body: bytes, decoder: msgspec.json.Decoder[Any], max_depth: int) -> Any:

@@ -7,7 +7,7 @@ decoded on first access and cached, so a handler that reads nothing pays for not
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextvars import ContextVar
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -363,7 +363,7 @@ class Request:
         """Yield the body in chunks as they arrive, enforcing :attr:`max_body_bytes`."""
         return self._chunks(self.max_body_bytes)
 
-    async def _chunks(self, limit: int) -> AsyncIterator[bytes]:
+    async def _chunks(self, limit: int) -> AsyncGenerator[bytes, None]:
         """Yield the body's chunks, answering 413 once more than ``limit`` bytes arrive
         (before reading anything when ``Content-Length`` already says so)."""
         self._declared_length(limit)

@@ -13,8 +13,8 @@ import asyncio
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncGenerator, Awaitable, Generator
-from typing import IO, TYPE_CHECKING, Any, cast
+from collections.abc import Awaitable, Generator
+from typing import IO, TYPE_CHECKING, Any
 
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -277,7 +277,7 @@ async def parse_multipart(request: Request) -> tuple[MultiDict, MultiDict]:
     except FormParserError as error:
         raise HTTPException(400, f"Malformed multipart body: {error}") from None
     # An async generator function: closed below so its cleanup runs now, not at GC.
-    chunks = cast(AsyncGenerator[bytes, None], request._chunks(limit))
+    chunks = request._chunks(limit)
     try:
         async for chunk in chunks:
             parser.write(chunk)
