@@ -123,6 +123,7 @@ class RSGITransport(httpx.AsyncBaseTransport):
         return self
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Read the request's body and serve it (httpx calls this for each request)."""
         return await self.exchange(request, await request.aread())
 
     async def exchange(self, request: httpx.Request, body: bytes) -> TestResponse:
@@ -163,9 +164,11 @@ class SyncRSGITransport(httpx.BaseTransport):
         return self
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Read the request's body and serve it (httpx calls this for each request)."""
         return self.run(self.rsgi.exchange(request, request.read()))
 
     def close(self) -> None:
+        """Run the application's shutdown hooks and close the event loop."""
         if not self._loop.is_closed():
             self.run(self.rsgi.aclose())
             self._loop.close()
