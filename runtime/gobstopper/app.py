@@ -76,6 +76,9 @@ class Gobstopper(TaskMixin, Scaffold):
     :param template_folder: where :meth:`render_template` looks first.
     :param secret_key: signs session ids, notification cookies and CSRF tokens
         (``GOBSTOPPER_SECRET_KEY``); keep it secret and the same on every worker.
+    :param secret_key_fallbacks: earlier secret keys, newest first
+        (``GOBSTOPPER_SECRET_KEY_FALLBACKS``, comma-separated): nothing is signed with
+        them, but what they signed still verifies, so a new key logs nobody out.
     :param task_database: the DuckDB file of background tasks
         (``GOBSTOPPER_TASK_DATABASE``), used when there is no ``task_broker``.
     :param task_broker: a ``redis://`` URL (``GOBSTOPPER_TASK_BROKER``): background tasks
@@ -101,6 +104,7 @@ class Gobstopper(TaskMixin, Scaffold):
         template_folder: str | os.PathLike[str] | None = "templates",
         root_path: str | os.PathLike[str] | None = None,
         secret_key: str | None = None,
+        secret_key_fallbacks: Iterable[str] | None = None,
         task_database: str | os.PathLike[str] | None = None,
         task_broker: str | None = None,
         request_context: bool | None = None,
@@ -122,6 +126,7 @@ class Gobstopper(TaskMixin, Scaffold):
             max_upload_bytes=max_upload_bytes,
             max_file_bytes=max_file_bytes,
             secret_key=secret_key,
+            secret_key_fallbacks=secret_key_fallbacks,
             task_database=None if task_database is None else os.fspath(task_database),
             task_broker=task_broker,
         )
@@ -173,10 +178,13 @@ class Gobstopper(TaskMixin, Scaffold):
 
     def signer(self, purpose: str) -> Signer:
         """The signer of ``purpose`` (``"session"``, ``"notifications"``...) under
-        :attr:`secret_key`, derived once per purpose."""
+        :attr:`secret_key`, verifying under the fallback keys too; derived once per
+        purpose."""
         signer = self._signers.get(purpose)
         if signer is None:
-            signer = self._signers[purpose] = Signer(self.secret_key, purpose)
+            signer = self._signers[purpose] = Signer(
+                self.secret_key, purpose, fallbacks=self.settings.secret_key_fallbacks
+            )
         return signer
 
     @property

@@ -150,7 +150,7 @@ class GobstopperGroup(click.Group):
                 raise CommandError(
                     f"cannot run {command!r}: the application {shown} does not load: {error}"
                 ) from None
-            click.echo(f"gobstopper: the application {shown} does not load: {error}", err=True)
+            CommandError(f"the application {shown} does not load: {error}").show()
             return None
         ctx.meta[_APP] = (shown, app)
         ctx.obj = app

@@ -113,9 +113,8 @@ async def _serve_tasks(app: Gobstopper, categories: list[str], workers: int, gra
         for category in categories:
             await app.start_task_workers(category, workers)
     except Exception as error:
-        click.echo(f"gobstopper run-tasks: error: {error}", err=True)
         await app.shutdown()
-        return 1
+        raise CommandFailed(str(error)) from None
     click.echo(
         f"gobstopper run-tasks: {workers} worker(s) each for {', '.join(categories)} "
         f"(pid {os.getpid()})",

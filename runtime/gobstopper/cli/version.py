@@ -4,53 +4,49 @@ from __future__ import annotations
 
 import importlib.metadata
 import platform
-import re
 
 import click
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from ..accelerators import implementation
 
 __all__ = ["installed_extras", "version", "version_report"]
 
-_EXTRA_MARKER = re.compile(r"extra\s*==\s*['\"]([^'\"]+)['\"]")
-_NAME_AND_EXTRAS = re.compile(r"\s*([A-Za-z0-9._-]+)\s*(?:\[([^\]]*)\])?")
 
-
-def _requirements(distribution: str) -> dict[str, list[str]]:
-    """``distribution``'s requirements by the extra that brings them."""
+def _requirements(distribution: str) -> dict[str, list[Requirement]]:
+    """``distribution``'s requirements by the extra that brings them (those its marker
+    selects for that extra and not without it)."""
     try:
-        requirements = importlib.metadata.requires(distribution) or []
+        metadata = importlib.metadata.metadata(distribution)
+        requirements = [Requirement(text) for text in metadata.get_all("Requires-Dist") or []]
     except importlib.metadata.PackageNotFoundError:
         return {}
-    by_extra: dict[str, list[str]] = {}
-    for requirement in requirements:
-        marker = _EXTRA_MARKER.search(requirement)
-        if marker:
-            by_extra.setdefault(marker.group(1), []).append(requirement.partition(";")[0])
+    by_extra: dict[str, list[Requirement]] = {}
+    for extra in metadata.get_all("Provides-Extra") or []:
+        by_extra[canonicalize_name(extra)] = [
+            requirement
+            for requirement in requirements
+            if requirement.marker is not None
+            and requirement.marker.evaluate({"extra": extra})
+            and not requirement.marker.evaluate({"extra": ""})
+        ]
     return by_extra
 
 
-def _name_of(requirement: str) -> str:
-    found = _NAME_AND_EXTRAS.match(requirement)
-    return found.group(1).lower() if found else ""
-
-
-def _satisfied(requirement: str, seen: frozenset[str] = frozenset()) -> bool:
-    """Whether ``requirement`` (``name`` or ``name[extra,...]``) is installed, with the
-    packages each of its extras brings: ``granian[reload]`` needs watchfiles too."""
-    found = _NAME_AND_EXTRAS.match(requirement)
-    if found is None:
-        return False
-    name, extras = found.group(1), found.group(2)
+def _satisfied(requirement: Requirement, seen: frozenset[str] = frozenset()) -> bool:
+    """Whether ``requirement`` is installed, with the packages each of its extras
+    brings: ``granian[reload]`` needs watchfiles too."""
+    name = canonicalize_name(requirement.name)
     if not _distribution_installed(name):
         return False
-    if not extras or name in seen:
+    if not requirement.extras or name in seen:
         return True
     brought = _requirements(name)
     return all(
         _satisfied(inner, seen | {name})
-        for extra in extras.split(",")
-        for inner in brought.get(extra.strip(), [])
+        for extra in requirement.extras
+        for inner in brought.get(canonicalize_name(extra), [])
     )
 
 
@@ -59,7 +55,7 @@ def installed_extras() -> list[str]:
     (platform conditions of those packages are not evaluated)."""
     present = []
     for extra, requirements in sorted(_requirements("gobstopper").items()):
-        wanted = [item for item in requirements if _name_of(item) != "gobstopper"]
+        wanted = [item for item in requirements if canonicalize_name(item.name) != "gobstopper"]
         if extra != "all" and wanted and all(_satisfied(item) for item in wanted):
             present.append(extra)
     return present

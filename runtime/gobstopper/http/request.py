@@ -19,6 +19,7 @@ from .cookies import parse_cookie_header
 from .datastructures import Headers, MultiDict
 from .errors import HTTPException
 from .jsonbody import decode_json, decoder_for, is_json_content_type
+from .negotiation import prefers_json
 from .rsgi import HTTPProtocol, RSGIScope
 from .uploads import parse_multipart
 
@@ -156,8 +157,6 @@ class Request:
             self._args = MultiDict(parse_qsl(self._scope.query_string, keep_blank_values=True))
             return self._args
 
-    query_args = args
-
     @property
     def cookies(self) -> dict[str, str]:
         """Cookies sent by the client; malformed pairs are ignored."""
@@ -205,17 +204,11 @@ class Request:
 
     @property
     def accepts_json(self) -> bool:
-        """Whether the client prefers JSON to HTML (used to shape error bodies).
-
-        True when ``Accept`` names JSON before HTML, or names neither and the request
-        itself carries JSON.
+        """Whether the client prefers JSON to HTML, as the default error pages decide it:
+        ``Accept`` with its q-values (see :func:`~gobstopper.http.negotiation.prefers_json`),
+        else whether the request itself carries JSON.
         """
-        accept = self._scope.headers.get("accept") or ""
-        json_at = accept.find("json")
-        html_at = accept.find("text/html")
-        if json_at >= 0 and (html_at < 0 or json_at < html_at):
-            return True
-        return html_at < 0 and self.is_json
+        return prefers_json(self._scope.headers.get("accept"), self.is_json)
 
     @property
     def client_ip(self) -> str:

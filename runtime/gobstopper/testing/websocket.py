@@ -13,6 +13,7 @@ from collections.abc import Awaitable
 from typing import Any, Protocol, TypeVar
 
 import msgspec
+from granian.rsgi import ProtocolClosed
 
 from ..websocket.connection import WebSocketDisconnect
 from .rsgi import RSGIApp, Scope
@@ -49,7 +50,7 @@ class _Transport:
 
     async def receive(self) -> _Message:
         if self._protocol.closed.is_set():
-            raise RuntimeError("RSGI transport is closed")
+            raise ProtocolClosed("RSGI transport is closed")
         return await self._protocol.inbound.get()
 
     async def send_bytes(self, data: bytes) -> None:
@@ -85,7 +86,7 @@ class _Protocol:
 
     def deliver(self, data: str | bytes) -> None:
         if self.closed.is_set():
-            raise RuntimeError("RSGI transport is closed")
+            raise ProtocolClosed("RSGI transport is closed")
         self.outbound.put_nowait(data)
 
 

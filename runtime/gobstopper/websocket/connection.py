@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import msgspec
+from granian.rsgi import ProtocolClosed, WebsocketMessageType
 
 from ..http.request import Request
 from ..http.rsgi import RSGIScope, WebSocketProtocol, WebSocketTransport
@@ -195,14 +196,13 @@ class WebSocket:
         transport = self._transport_or_raise()
         try:
             raw = await transport.receive()
-        except RuntimeError:
-            # Granian raises RSGIProtocolClosed when the peer is gone or broke the protocol
-            # (an invalid UTF-8 text frame, for instance).
+        except ProtocolClosed:
+            # The peer is gone or broke the protocol (an invalid UTF-8 text frame, say).
             self._state = _State.CLOSED
             self.close_code = CloseCode.GOING_AWAY
             raise WebSocketDisconnect(CloseCode.GOING_AWAY) from None
         kind = raw.kind
-        if kind == 0:
+        if kind == WebsocketMessageType.close:
             self._state = _State.CLOSED
             self.close_code = CloseCode.NORMAL
             raise WebSocketDisconnect(CloseCode.NORMAL)
@@ -212,7 +212,7 @@ class WebSocket:
         if len(data) > self.max_message_bytes:
             self._finish(CloseCode.MESSAGE_TOO_BIG)
             raise WebSocketDisconnect(CloseCode.MESSAGE_TOO_BIG, "message too big")
-        return Message("text" if kind == 2 else "bytes", data)
+        return Message("text" if kind == WebsocketMessageType.string else "bytes", data)
 
     async def receive_text(self) -> str:
         """The next message as text (bytes must be UTF-8, else the connection closes 1007)."""
@@ -313,7 +313,7 @@ class WebSocket:
     async def _send(self, send: Any, data: Any) -> None:
         try:
             await send(data)
-        except RuntimeError:
+        except ProtocolClosed:
             self._gone()
             raise WebSocketDisconnect(CloseCode.GOING_AWAY) from None
 
