@@ -149,8 +149,9 @@ class TestClient(httpx.Client):
         HTTP status. ``subprotocols`` are offered in ``Sec-WebSocket-Protocol``.
         """
         request = _websocket_request(self, url, headers, cookies, subprotocols)
-        self.rsgi.run(self.rsgi.rsgi.startup())
-        return WebSocketSession(self.rsgi.rsgi.websocket(request), self.rsgi.run)
+        rsgi = self.rsgi.async_transport
+        self.rsgi.run(rsgi.startup())
+        return WebSocketSession(rsgi.websocket(request), self.rsgi.run)
 
 
 class AsyncTestClient(httpx.AsyncClient):

@@ -152,7 +152,7 @@ class SyncRSGITransport(httpx.BaseTransport):
     """
 
     def __init__(self, app: RSGIApp, *, client_addr: str = DEFAULT_CLIENT_ADDR) -> None:
-        self.rsgi = RSGITransport(app, client_addr=client_addr)
+        self.async_transport = RSGITransport(app, client_addr=client_addr)
         self._loop = asyncio.new_event_loop()
 
     def run(self, awaitable: Awaitable[_T], /) -> _T:
@@ -160,15 +160,15 @@ class SyncRSGITransport(httpx.BaseTransport):
         return self._loop.run_until_complete(awaitable)
 
     def __enter__(self) -> SyncRSGITransport:
-        self.run(self.rsgi.startup())
+        self.run(self.async_transport.startup())
         return self
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Read the request's body and serve it (httpx calls this for each request)."""
-        return self.run(self.rsgi.exchange(request, request.read()))
+        return self.run(self.async_transport.exchange(request, request.read()))
 
     def close(self) -> None:
         """Run the application's shutdown hooks and close the event loop."""
         if not self._loop.is_closed():
-            self.run(self.rsgi.aclose())
+            self.run(self.async_transport.aclose())
             self._loop.close()
