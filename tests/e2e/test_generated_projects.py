@@ -2,14 +2,16 @@
 built wheel, then the generated README's own commands, taken from its text and run as
 written, on a machine whose only sources are a folder of this checkout's wheels and a
 wheelhouse of third-party ones (``--no-index``): set-up, the tests, ``ruff``, and the
-server started with its run command on a free port, which serves a report computed by a
-task worker in the web process. The installed ``gobstopper`` must be this checkout's
-(the index's is the unrelated 0.5.x line).
+server started with its run command on a free port (for the microservices structure, its
+gateway and its ``core`` service), which serves a report computed by a task worker in the
+web process, asked for with the token its set-up copied into ``.env``. The installed
+``gobstopper`` must be this checkout's (the index's is the unrelated 0.5.x line).
 
 Each structure is set up once with pip (Debian's ``python3`` and its pip 23, which cannot
 install dependency groups) and once with uv, each in a fresh virtual environment; its
 other two use cases share one environment that the README's uv command syncs, which is
-as faithful and much faster. The microservice row also runs every generator afterwards.
+as faithful and much faster. One project also runs every generator of the installed
+toolkit afterwards.
 """
 
 from __future__ import annotations
@@ -17,13 +19,15 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
-from .conftest import Distributions, clean_environment, run, system_python, uv
+from .conftest import GIT_IDENTITY, Distributions, clean_environment, run, system_python, uv
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -48,6 +52,9 @@ MATRIX = [
 ]
 # These also ask for the Rust core, which must come from the built wheel too.
 WITH_RUST_CORE = {("microservice", "single"), ("microservice", "microservices")}
+# The installed toolkit's generators, once (tests/toolkit/test_generate.py runs them in
+# every structure): modular, where they also make feature packages.
+WITH_GENERATORS = ("microservice", "modular")
 GENERATORS = [
     ["model", "Order", "-f", "item:str", "-f", "quantity:int", "-f", "placed_at:datetime"],
     ["endpoint", "/api/orders", "-m", "POST", "--model", "Order", "--auth"],
@@ -90,17 +97,25 @@ def test_the_readme_commands_are_found_as_written() -> None:
     }
 
 
+@dataclass(frozen=True)
+class Sources:
+    """How a fresh machine is emulated: ``environment`` makes pip and uv install from
+    the two folders only (with their own caches), and ``bin`` holds the ``python3`` (with
+    its pip) and ``uv`` a new user's shell finds first."""
+
+    environment: dict[str, str]
+    bin: Path
+
+
 @pytest.fixture(scope="session")
 def sources(
     tmp_path_factory: pytest.TempPathFactory, distributions: Distributions, wheelhouse: Path
-) -> dict[str, str]:
-    """Environment settings that make pip and uv install from the two folders only, as
-    a fresh machine would (own caches), with Debian's ``python3`` first on ``PATH``."""
+) -> Sources:
     base = tmp_path_factory.mktemp("sources")
     (base / "bin").mkdir()
     (base / "bin" / "python3").symlink_to(system_python())
     (base / "bin" / "uv").symlink_to(uv())
-    return {
+    environment = {
         "PIP_NO_INDEX": "1",
         "PIP_FIND_LINKS": f"{distributions.directory} {wheelhouse}",
         "PIP_CACHE_DIR": str(base / "pip-cache"),
@@ -109,8 +124,8 @@ def sources(
         "UV_FIND_LINKS": f"{distributions.directory},{wheelhouse}",
         "UV_CACHE_DIR": str(base / "uv-cache"),
         "UV_PYTHON_DOWNLOADS": "never",
-        "BIN": str(base / "bin"),
     }
+    return Sources(environment, base / "bin")
 
 
 @pytest.fixture(scope="session")
@@ -146,6 +161,20 @@ def _passed(report: str) -> None:
     assert not re.search("failed|error", summary), report
 
 
+def _installed_version(distribution: str, project: Path, env: dict[str, str]) -> str:
+    """The version of ``distribution`` in the project's environment; for Gobstopper,
+    also that it is imported from there."""
+    check = (
+        "import importlib.metadata, importlib.util, pathlib, sys\n"
+        f"name = {distribution!r}\n"
+        "spec = importlib.util.find_spec(name.replace('-', '_'))\n"
+        "origin = pathlib.Path(spec.origin).resolve()\n"
+        "assert origin.is_relative_to(pathlib.Path(sys.prefix).resolve()), origin\n"
+        "print(importlib.metadata.version(name))\n"
+    )
+    return run(["python", "-c", check], project, env).strip()
+
+
 def _report(url: str) -> dict[str, object]:
     """Ask for a report with the token from ``.env.example`` and follow its task."""
     with httpx.Client(base_url=url, timeout=10) as client:
@@ -162,86 +191,83 @@ def _report(url: str) -> dict[str, object]:
     raise AssertionError(f"the report's task is still {task['status']}")
 
 
+class _Stopwatch:
+    """Seconds spent in each named step, printed at the end of a test."""
+
+    def __init__(self) -> None:
+        self.spent: dict[str, float] = {}
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        self.spent[name] = time.perf_counter() - started
+
+    def __str__(self) -> str:
+        return ", ".join(f"{name} {seconds:.1f}s" for name, seconds in self.spent.items())
+
+
 @pytest.mark.parametrize(("usecase", "structure", "setup"), MATRIX)
 def test_a_new_project_sets_up_tests_lints_and_serves_as_its_readme_says(
     usecase: str,
     structure: str,
     setup: str,
     toolkit: dict[str, str],
-    sources: dict[str, str],
+    sources: Sources,
     distributions: Distributions,
     shared_environment: Path,
     serve: Callable[[str, Path, dict[str, str]], str],
     tmp_path: Path,
 ) -> None:
-    timings: dict[str, float] = {}
-    started = time.perf_counter()
+    stopwatch = _Stopwatch()
     name = f"{usecase}-{structure}"
-    arguments = ["--usecase", usecase, "--structure", structure]
-    if (usecase, structure) in WITH_RUST_CORE:
-        arguments += ["--data", "rust_core=true"]
-    run(["gobstopper", "init", name, *arguments], tmp_path, toolkit)
+    with stopwatch.step("init"):
+        arguments = ["--usecase", usecase, "--structure", structure]
+        if (usecase, structure) in WITH_RUST_CORE:
+            arguments += ["--data", "rust_core=true"]
+        run(["gobstopper", "init", name, *arguments], tmp_path, toolkit)
     project = tmp_path / name
     commands = readme_commands((project / "README.md").read_text())
-    timings["init"] = time.perf_counter() - started
 
-    fresh = {key: value for key, value in toolkit.items() if key != "GOBSTOPPER_TEMPLATE_CACHE"}
-    fresh = {**fresh, **sources, "PATH": os.pathsep.join([sources["BIN"], *_system_path()])}
+    fresh = {
+        **clean_environment(),
+        **GIT_IDENTITY,
+        **sources.environment,
+        "PATH": os.pathsep.join([str(sources.bin), *_system_path()]),
+    }
     if setup == "shared":
         (project / ".venv").symlink_to(shared_environment, target_is_directory=True)
-    started = time.perf_counter()
-    _shell(commands["pip" if setup == "pip" else "uv"], project, fresh)
-    timings["set-up"] = time.perf_counter() - started
-
+    with stopwatch.step("set-up"):
+        _shell(commands["pip" if setup == "pip" else "uv"], project, fresh)
     venv = project / ".venv"
-    activated = {
-        **fresh,
-        "VIRTUAL_ENV": str(venv),
-        "PATH": f"{venv}/bin{os.pathsep}{fresh['PATH']}",
-    }
-    installed = run(
-        [
-            "python",
-            "-c",
-            "import importlib.metadata as m, gobstopper\n"
-            "print(m.version('gobstopper'), gobstopper.__file__, sep='\\n')\n",
-        ],
-        project,
-        activated,
-    ).splitlines()
-    assert installed[0] == distributions.version(distributions.runtime)
-    assert Path(installed[1]).resolve().is_relative_to(venv.resolve())
+    activated = {**fresh, "VIRTUAL_ENV": str(venv), "PATH": f"{venv}/bin:{fresh['PATH']}"}
+    runtime = _installed_version("gobstopper", project, activated)
+    assert runtime == distributions.version(distributions.runtime)
     if (usecase, structure) in WITH_RUST_CORE:
-        core = run(
-            ["python", "-c", "import importlib.metadata as m; print(m.version('gobstopper-core'))"],
-            project,
-            activated,
-        )
-        assert core.strip() == distributions.version(distributions.core)
+        core = _installed_version("gobstopper-core", project, activated)
+        assert core == distributions.version(distributions.core)
 
-    started = time.perf_counter()
-    _passed(_shell(commands["test"], project, activated))
-    timings["tests"] = time.perf_counter() - started
+    with stopwatch.step("tests"):
+        _passed(_shell(commands["test"], project, activated))
     run(["python", "-m", "ruff", "check", "."], project, activated)
     run(["python", "-m", "ruff", "format", "--check", "."], project, activated)
 
-    started = time.perf_counter()
-    if structure == "microservices":
-        gateway = serve("gobstopper run --config dev", project, activated)
-        assert httpx.get(f"{gateway}/health").json() == {"status": "ok", "service": "gateway"}
-        url = serve("gobstopper run services.core.app:app", project, activated)
-    else:
-        url = serve(commands["serve"][0].partition("#")[0].strip(), project, activated)
-    task = _report(url)
-    timings["serve"] = time.perf_counter() - started
+    with stopwatch.step("serve"):
+        if structure == "microservices":
+            gateway = serve("gobstopper run --config dev", project, activated)
+            health = httpx.get(f"{gateway}/health").json()
+            assert health == {"status": "ok", "service": "gateway"}
+            url = serve("gobstopper run services.core.app:app", project, activated)
+        else:
+            url = serve(commands["serve"][0].partition("#")[0].strip(), project, activated)
+        task = _report(url)
     assert task["status"] == "success", task
     assert task["result"] == {"count": 2, "mean": 1.5, "minimum": 1.0, "maximum": 2.0}
 
-    if usecase == "microservice":
-        started = time.perf_counter()
-        for generator in GENERATORS:
-            run(["gobstopper", "generate", *generator], project, toolkit)
-        _passed(_shell(commands["test"], project, activated))
-        run(["python", "-m", "ruff", "check", "."], project, activated)
-        timings["generators"] = time.perf_counter() - started
-    print(f"{name} ({setup}): " + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()))
+    if (usecase, structure) == WITH_GENERATORS:
+        with stopwatch.step("generators"):
+            for generator in GENERATORS:
+                run(["gobstopper", "generate", *generator], project, toolkit)
+            _passed(_shell(commands["test"], project, activated))
+            run(["python", "-m", "ruff", "check", "."], project, activated)
+    print(f"{name} ({setup}): {stopwatch}")
