@@ -132,6 +132,8 @@ class Gobstopper(TaskMixin, Scaffold):
         )
         #: How this application completes the cookies it sends (production rules).
         self.cookie_policy = CookiePolicy(self.settings)
+        #: Whether responses go through :attr:`cookie_policy` (its production rules).
+        self.secure_cookies = self.cookie_policy.enforce
         self._middleware: list[Middleware] = []
         self._startup_hooks: list[Callable[[], Awaitable[Any]]] = []
         self._shutdown_hooks: list[Callable[[], Awaitable[Any]]] = []
@@ -434,7 +436,7 @@ class Gobstopper(TaskMixin, Scaffold):
         return None if endpoint is None else endpoint.view_func
 
     async def _dispatch(self, request: Request) -> Response:
-        scope = request._scope
+        scope = request.scope
         found = self._match(scope.path)
         if found is None:
             return await self._not_found(request)
@@ -517,7 +519,7 @@ class Gobstopper(TaskMixin, Scaffold):
         """The application's :class:`~gobstopper.templating.Templates` (created on first use)."""
         return self._templates if self._templates is not None else self.init_templates()
 
-    def _blueprint_template_folders(self) -> list[str]:
+    def blueprint_template_folders(self) -> list[str]:
         self._ensure_built()
         return self._blueprint_templates
 

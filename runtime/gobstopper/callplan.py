@@ -240,21 +240,21 @@ def _call_general(
         if request_name is not None and not request_first:
             kwargs[request_name] = request
         if body_decoder is not None:
-            request._require_json()
-            raw = request._body
-            protocol = request._protocol
+            request.require_json()
+            raw = request.cached_body
+            protocol = request.protocol
             if raw is None and protocol is not None:
                 # Awaiting the protocol here rather than through request.body() keeps the
                 # await chain short: a suspended read resumes through every frame above it.
-                if request._declared_length() is None:
+                if request.declared_length() is None:
                     raw = await request.body()
                 else:
                     try:
                         raw = await protocol()
                     except Exception as error:
                         raise disconnected() from error
-                    request._body = raw
-            kwargs[body_name] = request._decode_json(raw or b"", body_decoder)
+                    request.cached_body = raw
+            kwargs[body_name] = request.decode_json_body(raw or b"", body_decoder)
         if request_first:
             return await target(request, **kwargs)
         return await target(**kwargs)

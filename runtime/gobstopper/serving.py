@@ -41,13 +41,13 @@ async def serve(app: Gobstopper, scope: Any, protocol: Any) -> None:
         response = await app.entry(request)
     except Exception as error:  # a middleware failed, or refused with an HTTPException
         response = await app.handle_exception(request, error)
-    if request._after is not None:
-        response = await _after_this_request(app, request, request._after, response)
-    app.cookie_policy.apply(response._raw_headers)
-    if response._deferred:
-        await response._send_deferred(request, protocol)
-    else:
-        response._send(protocol)
+    if request.after_callbacks is not None:
+        response = await _after_this_request(app, request, request.after_callbacks, response)
+    if app.secure_cookies:
+        app.cookie_policy.apply(response.raw_headers)
+    pending = response.send(protocol, request)
+    if pending is not None:
+        await pending
 
 
 async def _after_this_request(
@@ -77,13 +77,13 @@ async def serve_websocket(app: Gobstopper, scope: Any, protocol: Any) -> None:
     if app.uses_request_context:
         current_request.set(websocket.request)
     if spec.origins is not None and scope.headers.get("origin") not in spec.origins:
-        websocket._reject(403)
+        websocket.refuse(403)
         return
     if app.sessions is not None:
         try:
-            websocket.request._session = await app.sessions.load(websocket.request)
+            websocket.request.bind_session(await app.sessions.load(websocket.request))
         except HTTPException as error:  # the session store is unavailable
-            websocket._reject(error.status)
+            websocket.refuse(error.status)
             return
     try:
         await spec.handler(websocket, **params)
@@ -92,13 +92,13 @@ async def serve_websocket(app: Gobstopper, scope: Any, protocol: Any) -> None:
     except Exception:
         logger.exception("WebSocket handler %s failed on %s", spec.endpoint, scope.path)
         if websocket.accepted:
-            websocket._finish(CloseCode.INTERNAL_ERROR)
+            websocket.close_nowait(CloseCode.INTERNAL_ERROR)
         else:
-            websocket._reject(500)
+            websocket.refuse(500)
     finally:
         leave_all(websocket)
         if websocket.connected:
-            websocket._finish(CloseCode.NORMAL)
+            websocket.close_nowait(CloseCode.NORMAL)
         elif not websocket.accepted and not websocket.rejected:
             logger.warning(
                 "WebSocket handler %s returned without accepting, sending or receiving: the "
@@ -106,4 +106,4 @@ async def serve_websocket(app: Gobstopper, scope: Any, protocol: Any) -> None:
                 spec.endpoint,
                 scope.path,
             )
-            websocket._reject(403)
+            websocket.refuse(403)

@@ -109,10 +109,10 @@ class StaticFiles:
 
     def response(self, request: Request, path: str) -> FileResponse:
         """Answer a GET/HEAD for ``path``; raises 404 when there is no such file."""
-        entry = self._lookup(path, request._scope.headers.get("accept-encoding"))
+        entry = self._lookup(path, request.scope.headers.get("accept-encoding"))
         if entry is None:
             raise HTTPException(404, "The requested file was not found.")
-        return FileResponse._prepared(
+        return FileResponse.prepared(
             entry.path, list(entry.headers), entry.etag, entry.modified, entry.size
         )
 

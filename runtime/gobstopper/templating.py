@@ -109,7 +109,7 @@ class Templates:
         """The template folders in search order: the application's, then each blueprint's."""
         if self.folder is not None:
             yield self.folder
-        yield from self.app._blueprint_template_folders()
+        yield from self.app.blueprint_template_folders()
 
     async def _context(self, values: dict[str, Any]) -> dict[str, Any]:
         context: dict[str, Any] = {"request": current_request.get(None)}

@@ -248,7 +248,7 @@ def test_stream_stops_quietly_when_the_client_goes_away() -> None:
 
     import asyncio
 
-    asyncio.run(StreamResponse(chunks())._send_deferred(None, Protocol()))
+    asyncio.run(StreamResponse(chunks()).send(Protocol()))
     assert closed == [True]
 
 
@@ -269,7 +269,7 @@ def test_stream_error_after_start_is_logged_not_swallowed(caplog) -> None:
 
     import asyncio
 
-    asyncio.run(StreamResponse(chunks())._send_deferred(None, Protocol()))
+    asyncio.run(StreamResponse(chunks()).send(Protocol()))
     assert sent == ["first"]
     assert "generator broke" in caplog.text
 

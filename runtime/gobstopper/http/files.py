@@ -14,12 +14,16 @@ import os
 import stat as stat_module
 import time
 from functools import lru_cache
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .conditional import evaluate, http_date
 from .errors import HTTPException
 from .response import HeadersLike, Response
+from .rsgi import HTTPProtocol
+
+if TYPE_CHECKING:
+    from .request import Request
 
 __all__ = [
     "FileResponse",
@@ -105,7 +109,6 @@ class _ConditionalResponse(Response):
     """A response with a validator, answering conditional and range requests when sent."""
 
     __slots__ = ("conditional", "etag", "last_modified", "size")
-    _deferred = True
 
     conditional: bool
     etag: str | None
@@ -118,7 +121,7 @@ class _ConditionalResponse(Response):
         self.etag = etag
         self.last_modified = modified
         self.size = size
-        headers = self._raw_headers
+        headers = self.raw_headers
         headers.append(("accept-ranges", "bytes"))
         headers.append(("last-modified", http_date(modified)))
         if etag is not None:
@@ -126,13 +129,15 @@ class _ConditionalResponse(Response):
         if max_age is not None and not any(name == "cache-control" for name, _ in headers):
             headers.append(("cache-control", _cache_control(max_age)))
 
-    async def _send_deferred(self, request: Any, protocol: Any) -> None:
-        headers = self._raw_headers
+    def send(self, protocol: HTTPProtocol, request: Request | None = None) -> None:
+        """Send the file, or the part of it, or the 304/412/416 that ``request``'s
+        conditional and range headers call for."""
+        headers = self.raw_headers
         if request is None or not self.conditional or self.status != 200:
             self._send_span(protocol, self.status, [*headers, _length(self.size)], 0, self.size)
             return
         chosen = evaluate(
-            request._scope.headers, request.method, self.etag or "", self.last_modified, self.size
+            request.scope.headers, request.method, self.etag or "", self.last_modified, self.size
         )
         status, start, end = chosen
         if status == 200:
@@ -210,19 +215,19 @@ class FileResponse(_ConditionalResponse):
             raise FileNotFoundError(self.path)
         super().__init__(b"", status, headers, content_type or guess_type(self.path))
         if download_name is not None:
-            self._raw_headers.append(
+            self.raw_headers.append(
                 (
                     "content-disposition",
                     content_disposition(download_name, attachment=as_attachment),
                 )
             )
         if content_encoding is not None:
-            self._raw_headers.append(("content-encoding", content_encoding))
+            self.raw_headers.append(("content-encoding", content_encoding))
         self.conditional = conditional
         self._init_validators(file_etag(stat), stat.st_mtime, stat.st_size, max_age)
 
     @classmethod
-    def _prepared(
+    def prepared(
         cls, path: str, headers: list[tuple[str, str]], etag: str, modified: float, size: int
     ) -> FileResponse:
         """A 200 response for a file whose validators and headers are already known (the
@@ -231,7 +236,7 @@ class FileResponse(_ConditionalResponse):
         response.path = path
         response.body = b""
         response.status = 200
-        response._raw_headers = headers
+        response.raw_headers = headers
         response.conditional = True
         response.etag = etag
         response.last_modified = modified
@@ -326,7 +331,7 @@ def send_file(
         conditional,
     )
     if download_name is not None:
-        response._raw_headers.append(
+        response.raw_headers.append(
             ("content-disposition", content_disposition(download_name, attachment=as_attachment))
         )
     elif as_attachment:

@@ -7,7 +7,7 @@ decoded on first access and cached, so a handler that reads nothing pays for not
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from contextvars import ContextVar
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -45,9 +45,7 @@ class Request:
     """
 
     __slots__ = (
-        "_after",
         "_args",
-        "_body",
         "_cookies",
         "_files",
         "_form",
@@ -57,13 +55,15 @@ class Request:
         "_max_body_bytes",
         "_max_json_depth",
         "_max_upload_bytes",
-        "_protocol",
-        "_scope",
         "_session",
         "_state",
+        "after_callbacks",
         "app",
+        "cached_body",
         "endpoint",
         "path_params",
+        "protocol",
+        "scope",
     )
 
     # Slots filled on first use (each property catches AttributeError until then).
@@ -81,15 +81,23 @@ class Request:
     endpoint: str
     #: The converted path parameters of the matched route.
     path_params: dict[str, Any]
+    #: The RSGI scope Granian gave (method, path, headers, client...), read as is.
+    scope: RSGIScope
+    #: The RSGI protocol the body is read from; ``None`` for a WebSocket upgrade request.
+    protocol: HTTPProtocol | None
+    #: The whole body once it has been read, else ``None``.
+    cached_body: bytes | None
+    #: Callbacks :meth:`after_this_request` registered, run on the response once built.
+    after_callbacks: list[Callable[[Response], Response | None]] | None
 
     def __init__(self, scope: RSGIScope, protocol: HTTPProtocol | None, app: Gobstopper) -> None:
-        self._scope = scope
-        self._protocol = protocol
+        self.scope = scope
+        self.protocol = protocol
         self.app = app
         # Read on every body access: plain attributes are far cheaper than catching
         # AttributeError on unset slots.
-        self._body: bytes | None = None
-        self._after: list[Callable[[Response], Response | None]] | None = None
+        self.cached_body = None
+        self.after_callbacks = None
         self._max_body_bytes: int | None = None
         self._max_json_depth: int | None = None
 
@@ -98,37 +106,37 @@ class Request:
     @property
     def method(self) -> str:
         """The HTTP method, upper-case (``"GET"``)."""
-        return self._scope.method
+        return self.scope.method
 
     @property
     def path(self) -> str:
         """The percent-decoded path (``"/users/7"``)."""
-        return self._scope.path
+        return self.scope.path
 
     @property
     def query_string(self) -> str:
         """The raw query string, without the ``?``."""
-        return self._scope.query_string
+        return self.scope.query_string
 
     @property
     def scheme(self) -> str:
         """``"http"`` or ``"https"``."""
-        return self._scope.scheme
+        return self.scope.scheme
 
     @property
     def http_version(self) -> str:
         """``"1.1"``, ``"2"``..."""
-        return self._scope.http_version
+        return self.scope.http_version
 
     @property
     def host(self) -> str:
         """The ``Host`` header (or HTTP/2 authority), else the server address."""
-        return self._scope.headers.get("host") or self._scope.authority or self._scope.server
+        return self.scope.headers.get("host") or self.scope.authority or self.scope.server
 
     @property
     def url(self) -> str:
         """The full URL: scheme, host, path and query."""
-        query = self._scope.query_string
+        query = self.scope.query_string
         base = f"{self.scheme}://{self.host}{self.path}"
         return f"{base}?{query}" if query else base
 
@@ -145,7 +153,7 @@ class Request:
         try:
             return self._headers
         except AttributeError:
-            self._headers = Headers(self._scope.headers)
+            self._headers = Headers(self.scope.headers)
             return self._headers
 
     @property
@@ -154,7 +162,7 @@ class Request:
         try:
             return self._args
         except AttributeError:
-            self._args = MultiDict(parse_qsl(self._scope.query_string, keep_blank_values=True))
+            self._args = MultiDict(parse_qsl(self.scope.query_string, keep_blank_values=True))
             return self._args
 
     @property
@@ -163,36 +171,36 @@ class Request:
         try:
             return self._cookies
         except AttributeError:
-            header = self._scope.headers.get("cookie")
+            header = self.scope.headers.get("cookie")
             self._cookies = parse_cookie_header(header) if header else {}
             return self._cookies
 
     @property
     def content_type(self) -> str | None:
         """The ``Content-Type`` header, or ``None``."""
-        return self._scope.headers.get("content-type")
+        return self.scope.headers.get("content-type")
 
     @property
     def mimetype(self) -> str:
         """The media type of the body without parameters, lower-cased (``""`` if none)."""
-        value = self._scope.headers.get("content-type") or ""
+        value = self.scope.headers.get("content-type") or ""
         return value.partition(";")[0].strip().lower()
 
     @property
     def is_secure(self) -> bool:
         """Whether the client connected over HTTPS (as told by a trusted proxy's
         ``X-Forwarded-Proto`` when the server sits behind one)."""
-        if self._scope.scheme == "https":
+        if self.scope.scheme == "https":
             return True
         trusted = self.app.settings.trusted_proxies
-        if trusted and _is_trusted(_host_of(self._scope.client), trusted):
-            return self._scope.headers.get("x-forwarded-proto", "").lower() == "https"
+        if trusted and _is_trusted(_host_of(self.scope.client), trusted):
+            return self.scope.headers.get("x-forwarded-proto", "").lower() == "https"
         return False
 
     @property
     def content_length(self) -> int | None:
         """The declared ``Content-Length``, or ``None`` when absent or invalid."""
-        value = self._scope.headers.get("content-length")
+        value = self.scope.headers.get("content-length")
         if value is None or not value.isdigit():
             return None
         return int(value)
@@ -208,7 +216,7 @@ class Request:
         ``Accept`` with its q-values (see :func:`~gobstopper.http.negotiation.prefers_json`),
         else whether the request itself carries JSON.
         """
-        return prefers_json(self._scope.headers.get("accept"), self.is_json)
+        return prefers_json(self.scope.headers.get("accept"), self.is_json)
 
     @property
     def client_ip(self) -> str:
@@ -218,11 +226,11 @@ class Request:
         proxies (``Gobstopper(trusted_proxies=[...])`` or ``GOBSTOPPER_TRUSTED_PROXIES``);
         the address returned is then the nearest hop that is not itself trusted.
         """
-        peer = _host_of(self._scope.client)
+        peer = _host_of(self.scope.client)
         trusted = self.app.settings.trusted_proxies
         if not trusted or not _is_trusted(peer, trusted):
             return peer
-        forwarded = self._scope.headers.get("x-forwarded-for")
+        forwarded = self.scope.headers.get("x-forwarded-for")
         if not forwarded:
             return peer
         hops = [hop.strip() for hop in forwarded.split(",")]
@@ -236,9 +244,9 @@ class Request:
     ) -> Callable[[Response], Response | None]:
         """Run ``func(response)`` on this request's response before it is sent (after
         every middleware); it may return a replacement response. Usable as a decorator."""
-        if self._after is None:
-            self._after = []
-        self._after.append(func)
+        if self.after_callbacks is None:
+            self.after_callbacks = []
+        self.after_callbacks.append(func)
         return func
 
     @property
@@ -263,6 +271,10 @@ class Request:
 
             self._g = RequestGlobals()
             return self._g
+
+    def bind_session(self, session: Session) -> None:
+        """Give this request its session (what a session middleware does)."""
+        self._session = session
 
     @property
     def has_session(self) -> bool:
@@ -323,24 +335,24 @@ class Request:
         Raises 413 as soon as the body is known to exceed :attr:`max_body_bytes` — from
         ``Content-Length`` before reading, or while reading a chunked body.
         """
-        if self._body is not None:
-            return self._body
-        if self._protocol is None:  # a WebSocket upgrade request has no body
+        if self.cached_body is not None:
+            return self.cached_body
+        if self.protocol is None:  # a WebSocket upgrade request has no body
             return b""
-        if self._declared_length() is not None:
+        if self.declared_length() is not None:
             try:
-                body = await self._protocol()
+                body = await self.protocol()
             except Exception as error:
                 raise disconnected() from error
         else:
             body = b"".join([chunk async for chunk in self.stream()])
-        self._body = body
+        self.cached_body = body
         return body
 
-    def _declared_length(self, limit: int | None = None) -> int | None:
+    def declared_length(self, limit: int | None = None) -> int | None:
         """The ``Content-Length``, checked against ``limit`` (:attr:`max_body_bytes` by
         default; 400/413), or ``None`` for a body streamed without one."""
-        declared = self._scope.headers.get("content-length")
+        declared = self.scope.headers.get("content-length")
         if declared is None:
             return None
         if not declared.isdigit():
@@ -352,18 +364,19 @@ class Request:
             raise _too_large(limit)
         return length
 
-    def stream(self) -> AsyncIterator[bytes]:
-        """Yield the body in chunks as they arrive, enforcing :attr:`max_body_bytes`."""
-        return self._chunks(self.max_body_bytes)
+    def stream(self, limit: int | None = None) -> AsyncGenerator[bytes, None]:
+        """Yield the body in chunks as they arrive, answering 413 past ``limit`` bytes
+        (:attr:`max_body_bytes` unless given; uploads pass their own limit)."""
+        return self._chunks(self.max_body_bytes if limit is None else limit)
 
     async def _chunks(self, limit: int) -> AsyncGenerator[bytes, None]:
         """Yield the body's chunks, answering 413 once more than ``limit`` bytes arrive
         (before reading anything when ``Content-Length`` already says so)."""
-        self._declared_length(limit)
-        if self._protocol is None:
+        self.declared_length(limit)
+        if self.protocol is None:
             return
         received = 0
-        iterator = aiter(self._protocol)
+        iterator = aiter(self.protocol)
         while True:
             try:
                 chunk = await anext(iterator)
@@ -407,15 +420,18 @@ class Request:
         415 for a non-JSON content type, 400 for malformed JSON, 422 naming the field for
         values of the wrong shape.
         """
-        self._require_json()
-        return self._decode_json(await self.body(), decoder_for(target))
+        self.require_json()
+        return self.decode_json_body(await self.body(), decoder_for(target))
 
-    def _require_json(self) -> None:
-        content_type = self._scope.headers.get("content-type")
+    def require_json(self) -> None:
+        """Answer 415 unless the body is declared JSON (what typed-body handlers need)."""
+        content_type = self.scope.headers.get("content-type")
         if not is_json_content_type(content_type):
             raise _unsupported_media_type(content_type)
 
-    def _decode_json(self, body: bytes, decoder: msgspec.json.Decoder[Any]) -> Any:
+    def decode_json_body(self, body: bytes, decoder: msgspec.json.Decoder[Any]) -> Any:
+        """Decode ``body`` with ``decoder`` under this request's depth limit (400 for bad
+        JSON, 422 naming the field for the wrong shape)."""
         return decode_json(body, decoder, self.max_json_depth)
 
     async def get_form(self) -> MultiDict:

@@ -1,14 +1,14 @@
 """Response classes and the helpers that build them.
 
-Every response knows how to hand itself to an RSGI HTTP protocol (``_send``): that call is
-the only place where responses touch Granian, so the :class:`~gobstopper.testing.TestClient`
-exercises exactly what a server does.
+Every response knows how to hand itself to an RSGI HTTP protocol (:meth:`Response.send`):
+that call is the only place where responses touch Granian, so the
+:class:`~gobstopper.testing.TestClient` exercises exactly what a server does.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -65,12 +65,9 @@ class Response:
     >>> Response("created", status=201, headers={"Location": "/items/7"})
     """
 
-    __slots__ = ("_raw_headers", "body", "status")
+    __slots__ = ("body", "raw_headers", "status")
 
     media_type: str | None = "text/html; charset=utf-8"
-    #: Whether the response is sent by ``await _send_deferred(request, protocol)`` (it needs
-    #: the request or awaits while sending) rather than by the synchronous ``_send``.
-    _deferred = False
 
     def __init__(
         self,
@@ -84,14 +81,14 @@ class Response:
         # 204, 304 and 1xx carry no body, so no content type either.
         content_type = None if status in _NO_BODY_STATUSES else content_type or self.media_type
         if headers is None:
-            self._raw_headers = [("content-type", content_type)] if content_type else []
+            self.raw_headers = [("content-type", content_type)] if content_type else []
         else:
-            self._raw_headers = _header_list(headers, content_type)
+            self.raw_headers = _header_list(headers, content_type)
 
     @property
     def headers(self) -> MutableHeaders:
         """The response headers, editable in place."""
-        return MutableHeaders(self._raw_headers)
+        return MutableHeaders(self.raw_headers)
 
     @property
     def content_type(self) -> str | None:
@@ -124,7 +121,7 @@ class Response:
         :class:`~gobstopper.http.cookies.CookiePolicy`). Names and values
         holding CR/LF, ``;`` or spaces raise :class:`ValueError`.
         """
-        self._raw_headers.append(
+        self.raw_headers.append(
             (
                 "set-cookie",
                 set_cookie_value(
@@ -146,25 +143,29 @@ class Response:
         """Tell the client to drop cookie ``key`` (same path and domain as when set)."""
         self.set_cookie(key, "", max_age=0, expires=0, path=path, domain=domain)
 
-    async def _send_deferred(self, request: Request, protocol: HTTPProtocol) -> None:
-        """Send a response whose :attr:`_deferred` is set: one that needs the request
-        (conditional file answers) or awaits while sending (streams). Responses held in
-        memory are sent by the synchronous :meth:`_send`, saving a coroutine."""
-        self._send(protocol)
+    def send(
+        self, protocol: HTTPProtocol, request: Request | None = None
+    ) -> Awaitable[None] | None:
+        """Hand this response to an RSGI ``protocol``, once.
 
-    def _send(self, protocol: HTTPProtocol) -> None:
+        A response held in memory is sent at once and ``None`` returned, saving a
+        coroutine per request; one that must wait while it sends (a stream) returns the
+        awaitable that sends it. ``request`` lets a response answer conditional and range
+        requests (file responses).
+        """
         body = self.body
         if not body or self.status in _NO_BODY_STATUSES:
-            protocol.response_empty(self.status, self._raw_headers)
+            protocol.response_empty(self.status, self.raw_headers)
         elif type(body) is bytes:
-            protocol.response_bytes(self.status, self._raw_headers, body)
+            protocol.response_bytes(self.status, self.raw_headers, body)
         elif type(body) is str:
-            protocol.response_str(self.status, self._raw_headers, body)
+            protocol.response_str(self.status, self.raw_headers, body)
         elif isinstance(body, str):
             # A str subclass such as markupsafe.Markup: sent as the plain text it holds.
-            protocol.response_str(self.status, self._raw_headers, str(body))
+            protocol.response_str(self.status, self.raw_headers, str(body))
         else:
-            protocol.response_bytes(self.status, self._raw_headers, bytes(body))
+            protocol.response_bytes(self.status, self.raw_headers, bytes(body))
+        return None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.status}>"
@@ -215,7 +216,7 @@ class RedirectResponse(Response):
         if "\r" in location or "\n" in location:
             raise ValueError("redirect location must not contain CR or LF")
         super().__init__(b"", status, headers)
-        self._raw_headers.append(("location", quote(location, safe="/:?#[]@!$&'()*+,;=%~")))
+        self.raw_headers.append(("location", quote(location, safe="/:?#[]@!$&'()*+,;=%~")))
 
 
 class StreamResponse(Response):
@@ -230,7 +231,6 @@ class StreamResponse(Response):
     """
 
     __slots__ = ("chunks",)
-    _deferred = True
 
     def __init__(
         self,
@@ -242,8 +242,14 @@ class StreamResponse(Response):
         super().__init__(b"", status, headers, content_type)
         self.chunks = chunks
 
-    async def _send_deferred(self, request: Request, protocol: HTTPProtocol) -> None:
-        transport = protocol.response_stream(self.status, self._raw_headers)
+    def send(
+        self, protocol: HTTPProtocol, request: Request | None = None
+    ) -> Awaitable[None] | None:
+        """Start the response and return the awaitable that streams its body."""
+        return self._stream(protocol)
+
+    async def _stream(self, protocol: HTTPProtocol) -> None:
+        transport = protocol.response_stream(self.status, self.raw_headers)
         iterator: AsyncIterator[str | bytes] = aiter(self.chunks)
         try:
             async for chunk in iterator:

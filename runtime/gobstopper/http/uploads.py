@@ -277,7 +277,7 @@ async def parse_multipart(request: Request) -> tuple[MultiDict, MultiDict]:
     except FormParserError as error:
         raise HTTPException(400, f"Malformed multipart body: {error}") from None
     # An async generator function: closed below so its cleanup runs now, not at GC.
-    chunks = request._chunks(limit)
+    chunks = request.stream(limit)
     try:
         async for chunk in chunks:
             parser.write(chunk)

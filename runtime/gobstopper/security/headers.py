@@ -115,10 +115,10 @@ class SecurityMiddleware:
         present = set(headers)
         for name, value in self._fixed:
             if name not in present:
-                response._raw_headers.append((name, value))
+                response.raw_headers.append((name, value))
         if parts is not None and self._csp_header not in present:
-            response._raw_headers.append((self._csp_header, policy))
+            response.raw_headers.append((self._csp_header, policy))
         wants_hsts = self._hsts or (self._hsts is None and request.is_secure)
         if wants_hsts and "strict-transport-security" not in present:
-            response._raw_headers.append(("strict-transport-security", self._hsts_value))
+            response.raw_headers.append(("strict-transport-security", self._hsts_value))
         return response

@@ -90,7 +90,7 @@ class SessionMiddleware:
 
     async def __call__(self, request: Request, call_next: CallNext) -> Response:
         session = await self.load(request)
-        request._session = session
+        request.bind_session(session)
         response = await call_next(request)
         await self.commit(request, session, response)
         return response
@@ -117,13 +117,13 @@ class SessionMiddleware:
                 self._set_cookie(request, response, session.id)
             return
         old_id = session.id
-        if session._invalidated or not session:
+        if session.invalidated or not session:
             if old_id is not None:
                 await self.store.delete(old_id)
             if self.cookie_name in request.cookies:
                 response.delete_cookie(self.cookie_name, path=self.path, domain=self.domain)
             return
-        if old_id is None or session._regenerate:
+        if old_id is None or session.new_id_requested:
             session_id = session.id = secrets.token_urlsafe(32)
         else:
             session_id = old_id

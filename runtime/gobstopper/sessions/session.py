@@ -24,7 +24,7 @@ class Session(MutableMapping[str, Any]):
     JSON-serialisable.
     """
 
-    __slots__ = ("_data", "_invalidated", "_regenerate", "id", "modified")
+    __slots__ = ("_data", "id", "invalidated", "modified", "new_id_requested")
 
     def __init__(self, data: dict[str, Any] | None = None, session_id: str | None = None) -> None:
         self._data: dict[str, Any] = data if data is not None else {}
@@ -32,8 +32,10 @@ class Session(MutableMapping[str, Any]):
         self.id = session_id
         #: Whether the data must be written back at the end of the request.
         self.modified = False
-        self._regenerate = False
-        self._invalidated = False
+        #: Whether :meth:`regenerate` asked for a new id (at login, against fixation).
+        self.new_id_requested = False
+        #: Whether :meth:`invalidate` ended the session (it is deleted from the store).
+        self.invalidated = False
 
     @property
     def new(self) -> bool:
@@ -72,13 +74,13 @@ class Session(MutableMapping[str, Any]):
     def regenerate(self) -> None:
         """Move the data to a new session id at the end of the request and drop the old
         id; call it when the user logs in or their privileges change."""
-        self._regenerate = True
+        self.new_id_requested = True
         self.modified = True
 
     def invalidate(self) -> None:
         """Empty the session, delete it from the store and drop the cookie (log out)."""
         self._data.clear()
-        self._invalidated = True
+        self.invalidated = True
         self.modified = True
 
     def to_dict(self) -> dict[str, Any]:

@@ -169,19 +169,22 @@ class WebSocket:
         """
         if self._transport is None:
             if self._state is _State.CONNECTING:
-                self._reject(403)
+                self.refuse(403)
             return
-        self._finish(code)
+        self.close_nowait(code)
 
-    def _finish(self, code: int) -> None:
+    def close_nowait(self, code: int) -> None:
+        """Close the accepted connection with ``code`` at once, without waiting (the
+        server sends the close frame)."""
         if self._state is _State.CLOSED:
             return
         self._state = _State.CLOSED
         self.close_code = code
         self._protocol.close(code)
 
-    def _reject(self, status: int) -> None:
-        """Refuse the upgrade with an HTTP ``status`` (before :meth:`accept`)."""
+    def refuse(self, status: int) -> None:
+        """Refuse the upgrade with an HTTP ``status`` (before :meth:`accept`): for a
+        handler that turns a client away (403), or the server when no handler ran."""
         self._state = _State.CLOSED
         self._protocol.close(status)
 
@@ -210,7 +213,7 @@ class WebSocket:
         if data is None:  # only a closing frame carries no data
             data = b""
         if len(data) > self.max_message_bytes:
-            self._finish(CloseCode.MESSAGE_TOO_BIG)
+            self.close_nowait(CloseCode.MESSAGE_TOO_BIG)
             raise WebSocketDisconnect(CloseCode.MESSAGE_TOO_BIG, "message too big")
         return Message("text" if kind == WebsocketMessageType.string else "bytes", data)
 
@@ -222,7 +225,7 @@ class WebSocket:
         try:
             return message.data.decode()  # type: ignore[union-attr]
         except UnicodeDecodeError:
-            self._finish(CloseCode.INVALID_PAYLOAD)
+            self.close_nowait(CloseCode.INVALID_PAYLOAD)
             raise WebSocketDisconnect(CloseCode.INVALID_PAYLOAD, "invalid UTF-8") from None
 
     async def receive_bytes(self) -> bytes:
@@ -237,7 +240,7 @@ class WebSocket:
         try:
             return _json_decode(message.data)
         except msgspec.DecodeError:
-            self._finish(CloseCode.INVALID_PAYLOAD)
+            self.close_nowait(CloseCode.INVALID_PAYLOAD)
             raise WebSocketDisconnect(CloseCode.INVALID_PAYLOAD, "malformed JSON") from None
 
     async def __aiter__(self) -> AsyncIterator[Message]:
