@@ -36,7 +36,6 @@ from .routing.router import BuildError, Router, Rule
 from .scaffold import Scaffold, WebSocketSpec
 from .security.signing import Signer
 from .serving import serve
-from .sessions.middleware import SessionMiddleware
 from .settings import Settings
 from .tasks.mixin import TaskMixin
 from .tasks.registry import TaskRegistry
@@ -159,8 +158,6 @@ class Gobstopper(TaskMixin, Scaffold):
         self._cli: AppGroup | None = None
         self._ephemeral_key: str | None = None
         self._signers: dict[str, Signer] = {}
-        #: The session middleware, which WebSocket connections share, or ``None``.
-        self.sessions: SessionMiddleware | None = None
         self._task_registry = TaskRegistry()
         self._task_queue: TaskQueue | None = None
 
@@ -315,9 +312,6 @@ class Gobstopper(TaskMixin, Scaffold):
             if check is not None:
                 check(self)
         self.entry = build_chain(self._middleware, self._dispatch)
-        self.sessions = next(
-            (m for m in self._middleware if isinstance(m, SessionMiddleware)), None
-        )
         self._blueprint_templates = list(
             dict.fromkeys(
                 blueprint.template_folder

@@ -12,10 +12,10 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .http.errors import HTTPException
 from .http.request import Request, current_request
 from .http.response import Response
 from .http.results import to_response
+from .middleware.base import build_websocket_chain
 from .websocket.connection import CloseCode, WebSocket, WebSocketDisconnect
 from .websocket.rooms import leave_all
 
@@ -65,8 +65,9 @@ async def _after_this_request(
 
 
 async def serve_websocket(app: Gobstopper, scope: Any, protocol: Any) -> None:
-    """Serve one WebSocket connection: route it, check its origin, load its session, run
-    its handler, and close it with the code that says how the handler ended."""
+    """Serve one WebSocket connection: route it, check its origin, pass it through the
+    middleware that see WebSockets (sessions), run its handler, and close it with the code
+    that says how the handler ended."""
     found = app.websocket_router.match(scope.path)
     if found is None:
         protocol.close(404)
@@ -79,14 +80,12 @@ async def serve_websocket(app: Gobstopper, scope: Any, protocol: Any) -> None:
     if spec.origins is not None and scope.headers.get("origin") not in spec.origins:
         websocket.refuse(403)
         return
-    if app.sessions is not None:
-        try:
-            websocket.request.bind_session(await app.sessions.load(websocket.request))
-        except HTTPException as error:  # the session store is unavailable
-            websocket.refuse(error.status)
-            return
-    try:
+
+    async def handler(websocket: WebSocket) -> None:
         await spec.handler(websocket, **params)
+
+    try:
+        await build_websocket_chain(app.middleware, handler)(websocket)
     except WebSocketDisconnect:
         pass
     except Exception:

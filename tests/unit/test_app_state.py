@@ -251,3 +251,44 @@ def test_an_exception_a_handler_claims_is_not_logged_as_unhandled(
     caplog.set_level(logging.ERROR, logger="gobstopper")
     assert TestClient(app).get("/find").status_code == 404
     assert "unhandled error" not in caplog.text
+
+
+# -- middleware and WebSocket connections -------------------------------------------------
+
+
+def test_middleware_with_a_websocket_hook_sees_connections_and_others_do_not() -> None:
+    from gobstopper.testing import WebSocketRejected
+
+    app = Gobstopper(__name__, static_folder=None)
+    seen: list[str] = []
+
+    class HttpOnly:
+        async def __call__(self, request, call_next):
+            seen.append("http-only")
+            return await call_next(request)
+
+    class TokenRequired:
+        async def __call__(self, request, call_next):
+            return await call_next(request)
+
+        async def websocket(self, websocket, call_next):
+            if websocket.args.get("token") != "s3cret":
+                websocket.refuse(403)
+                return
+            seen.append("token-checked")
+            await call_next(websocket)
+
+    app.add_middleware(HttpOnly())
+    app.add_middleware(TokenRequired())
+
+    @app.websocket("/ws")
+    async def echo(websocket):
+        await websocket.send_text("welcome")
+
+    client = TestClient(app)
+    with pytest.raises(WebSocketRejected) as refused, client.websocket_connect("/ws"):
+        pass
+    assert refused.value.status == 403
+    with client.websocket_connect("/ws?token=s3cret") as ws:
+        assert ws.receive_text() == "welcome"
+    assert seen == ["token-checked"]

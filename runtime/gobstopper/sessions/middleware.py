@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ..http.cookies import SameSite
+from ..http.errors import HTTPException
 from ..security.signing import Signer
 from .base import SessionStore
 from .memory import MemorySessionStore
@@ -33,7 +34,8 @@ if TYPE_CHECKING:
     from ..app import Gobstopper
     from ..http.request import Request
     from ..http.response import Response
-    from ..middleware.base import CallNext
+    from ..middleware.base import CallNext, WebSocketNext
+    from ..websocket.connection import WebSocket
 
 __all__ = ["SessionMiddleware"]
 
@@ -94,6 +96,18 @@ class SessionMiddleware:
         response = await call_next(request)
         await self.commit(request, session, response)
         return response
+
+    async def websocket(self, websocket: WebSocket, call_next: WebSocketNext) -> None:
+        """Give a WebSocket connection the session of its upgrade request (read once, when
+        it connects: no cookie can be set afterwards, so changes are not saved). An
+        unavailable store refuses the upgrade with its status (503)."""
+        try:
+            session = await self.load(websocket.request)
+        except HTTPException as error:
+            websocket.refuse(error.status)
+            return
+        websocket.request.bind_session(session)
+        await call_next(websocket)
 
     async def load(self, request: Request) -> Session:
         """The session the request's cookie names, or a new empty one. A session whose
