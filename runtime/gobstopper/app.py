@@ -39,12 +39,11 @@ from .serving import serve
 from .settings import Settings
 from .tasks.mixin import TaskMixin
 from .tasks.registry import TaskRegistry
+from .templating_api import TemplateMixin
 
 if TYPE_CHECKING:
     from .cli.appgroup import AppGroup
-    from .http.response import StreamResponse
     from .tasks.queue import TaskQueue
-    from .templating import Templates
 
 __all__ = ["Gobstopper", "url_for"]
 
@@ -58,7 +57,7 @@ def _join(prefix: str, rule: str) -> str:
     return prefix.rstrip("/") + rule if prefix else rule
 
 
-class Gobstopper(TaskMixin, Scaffold):
+class Gobstopper(TemplateMixin, TaskMixin, Scaffold):
     """A Gobstopper application.
 
     :param import_name: the application's module, normally ``__name__``.
@@ -144,11 +143,7 @@ class Gobstopper(TaskMixin, Scaffold):
         #: The middleware chain ending in the router, as built at startup.
         self.entry: CallNext = self._dispatch
         self._built_revision = -1
-        self._templates: Templates | None = None
-        self._template_filters: dict[str, Callable[..., Any]] = {}
-        self._template_globals: dict[str, Any] = {}
-        self._context_processors: list[Callable[[], Any]] = []
-        self._blueprint_templates: list[str] = []
+        self._init_template_state()
         # Setting the current-request context variable costs about 0.2 µs, so it is done
         # only for applications with a reader (templates, or code importing the context
         # locals of gobstopper.globals).
@@ -475,90 +470,6 @@ class Gobstopper(TaskMixin, Scaffold):
         through the application's error handlers: those of its class, then ``500`` or
         ``Exception`` for a crash, then the built-in page."""
         return await handle_exception(request, error, self._registry.error_handlers, self.settings)
-
-    # -- templates ------------------------------------------------------------------------
-
-    def init_templates(
-        self,
-        folder: str | os.PathLike[str] | None = None,
-        *,
-        auto_reload: bool | None = None,
-        enable_async: bool = True,
-    ) -> Templates:
-        """Set up Jinja2 (extra ``templates``); see :mod:`gobstopper.templating`.
-
-        ``folder`` defaults to the ``template_folder`` given to the application;
-        ``auto_reload`` (re-read edited templates) defaults to debug mode. Calling it is
-        optional when the template folder exists (the first render sets up the defaults);
-        an application rendering only template strings should call it at startup so
-        templates see ``request`` from the first request on.
-        """
-        from .templating import Templates
-
-        templates = Templates(
-            self,
-            self.template_folder if folder is None else folder,
-            auto_reload=auto_reload,
-            enable_async=enable_async,
-        )
-        templates.environment.filters.update(self._template_filters)
-        templates.environment.globals.update(self._template_globals)
-        templates.context_processors = self._context_processors
-        self._templates = templates
-        self.uses_request_context = True
-        return templates
-
-    @property
-    def templates(self) -> Templates:
-        """The application's :class:`~gobstopper.templating.Templates` (created on first use)."""
-        return self._templates if self._templates is not None else self.init_templates()
-
-    def blueprint_template_folders(self) -> list[str]:
-        self._ensure_built()
-        return self._blueprint_templates
-
-    async def render_template(self, name: str, /, **context: Any) -> str:
-        """Render the template ``name`` with ``context`` (plus ``request``, ``url_for``,
-        globals and context processors) to a string.
-
-        >>> @app.get("/")
-        ... async def index():
-        ...     return await app.render_template("index.html", title="Home")
-        """
-        return await self.templates.render(name, context)
-
-    async def render_template_string(self, source: str, /, **context: Any) -> str:
-        """Render template source code (autoescaped) with ``context`` to a string."""
-        return await self.templates.render_string(source, context)
-
-    async def stream_template(self, name: str, /, **context: Any) -> StreamResponse:
-        """A streamed response that sends the template ``name`` while it renders."""
-        return await self.templates.stream(name, context)
-
-    def context_processor(self, func: F) -> F:
-        """Add the ``dict`` that ``func()`` (sync or async) returns to every template's context."""
-        self._context_processors.append(func)
-        return func
-
-    def template_filter(self, name: str | None = None) -> Callable[[F], F]:
-        """Register the decorated function as a Jinja2 filter (``{{ price|euros }}``)."""
-        return self._template_registrar(self._template_filters, "filters", name)
-
-    def template_global(self, name: str | None = None) -> Callable[[F], F]:
-        """Make the decorated function callable from every template."""
-        return self._template_registrar(self._template_globals, "globals", name)
-
-    def _template_registrar(
-        self, registry: dict[str, Any], namespace: str, name: str | None
-    ) -> Callable[[F], F]:
-        def decorator(func: F) -> F:
-            key = name or func.__name__
-            registry[key] = func
-            if self._templates is not None:
-                getattr(self._templates.environment, namespace)[key] = func
-            return func
-
-        return decorator
 
     # -- URLs -----------------------------------------------------------------------------
 
