@@ -114,11 +114,19 @@ class Sample:
 
     def code(self) -> CodeType:
         """The block compiled with the document as its file and the document's line
-        numbers; top-level ``await`` is allowed (the sample then runs as a coroutine)."""
+        numbers; top-level ``await`` is allowed (the sample then runs as a coroutine).
+        The ``__future__`` imports of this module are not passed on: annotations are
+        evaluated as in the reader's own module."""
         block = self.block
         tree = ast.parse(block.text, filename=str(self.ledger.path))
         ast.increment_lineno(tree, block.line - 1)
-        return compile(tree, str(self.ledger.path), "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        return compile(
+            tree,
+            str(self.ledger.path),
+            "exec",
+            flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
+            dont_inherit=True,
+        )
 
     def exec(self, namespace: dict[str, Any] | None = None, **given: Any) -> dict[str, Any]:
         """Run the block in ``namespace`` (a fresh one by default) after adding ``given``
