@@ -8,9 +8,10 @@ DIST ?= dist
 DOCS_BUILD := docs/_build/html
 # The tests of the runtime, run a second time on the pure-Python path (the toolkit's
 # own tests do not touch the accelerated components).
-RUNTIME_TESTS := tests/unit tests/integration tests/services tests/parity tests/e2e/test_example_app_browser.py
+RUNTIME_TESTS := tests/unit tests/integration tests/services tests/parity tests/examples \
+	tests/e2e/test_example_app_browser.py tests/e2e/test_docs_browser.py
 
-.PHONY: help uv sync wheels browser demo test lint rust-check format docs unit bench clean
+.PHONY: help uv sync wheels browser demo test lint rust-check format docs unit bench tfb-db bench-tfb clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -75,6 +76,13 @@ bench: sync ## wrk benchmark against a bare RSGI app, as ratios; Rust against Py
 	$(UV) run --frozen python benchmarks/ws_broadcast.py --clients 1000
 	$(UV) run --frozen python benchmarks/sessions.py
 	$(UV) run --frozen python benchmarks/tasks.py
+
+tfb-db: sync ## Create and seed TechEmpower's World and Fortune tables (DATABASE_URL, default the local test database)
+	$(UV) run --frozen python benchmarks/tfb/setup_db.py
+
+bench-tfb: sync tfb-db ## TechEmpower test types on PostgreSQL: verify, then wrk Gobstopper and Emmett side by side (installs wrk)
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
+	UV=$(UV) $(UV) run --frozen python benchmarks/tfb/run.py --duration 3 --rounds 3
 
 clean: ## Remove build and test artefacts
 	rm -rf $(DOCS_BUILD) dist .pytest_cache .ruff_cache benchmarks/results rust/target

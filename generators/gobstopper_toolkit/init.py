@@ -227,4 +227,12 @@ def init(
         if answers.get("structure") == "microservices"
         else "gobstopper run --config dev"
     )
-    click.echo(f"next:\n  cd {destination}\n  {serve}\n  python -m pytest")
+    click.echo(
+        f"next (the project's README says the same):\n"
+        f"  cd {destination}\n"
+        '  python3 -m venv .venv && . .venv/bin/activate && python -m pip install -e ".[test]"\n'
+        "      (or: uv sync --extra test && . .venv/bin/activate)\n"
+        "  cp .env.example .env\n"
+        f"  {serve}\n"
+        "  python -m pytest"
+    )

@@ -20,7 +20,10 @@ from .shell import environment, run, start_server
 LEDGER = Ledger(ROOT / "README.md")
 
 FIRST_APP = LEDGER.run("import msgspec")
-SERVE = LEDGER.run("$ pip install gobstopper")
+SERVE = LEDGER.run(
+    '$ pip install "gobstopper>=0.6"     '
+    '# until 0.6 is on the index: "Installing from this repository"'
+)
 PROJECT = LEDGER.run("$ gobstopper init orders --usecase microservice --structure modular")
 FILES = LEDGER.run(
     "from gobstopper import Gobstopper, Request, secure_filename, send_from_directory"
