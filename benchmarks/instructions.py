@@ -36,16 +36,15 @@ CASES = [
 async def _drive(path: str, count: int, accept_encoding: str | None) -> None:
     sys.path.insert(0, str(HERE))
     from gobstopper_app import app
-
-    from gobstopper.testing import _HTTPProtocol, _Scope
+    from rsgi_standin import Protocol, Scope
 
     await app.startup()
     headers = [("host", "bench")]
     if accept_encoding:
         headers.append(("accept-encoding", accept_encoding))
-    scope = _Scope("http", "GET", path, "", headers, "http", "127.0.0.1:40000")
+    scope = Scope("GET", path, headers)
     for _ in range(count):
-        await app.__rsgi__(scope, _HTTPProtocol(b""))
+        await app.__rsgi__(scope, Protocol(b""))
 
 
 def _instructions(path: str, count: int, accept_encoding: str | None, no_rust: bool) -> int:

@@ -42,16 +42,15 @@ CASES = [
 async def _measure(seconds: float) -> dict[str, dict[str, float]]:
     import bare_rsgi
     from gobstopper_app import app
+    from rsgi_standin import Protocol, Scope
 
-    from gobstopper.testing import _HTTPProtocol, _Scope
-
-    async def time_one(target, scope: _Scope, body: bytes) -> float:
+    async def time_one(target, scope: Scope, body: bytes) -> float:
         count, elapsed = 50, 0.0
         while elapsed < seconds:
             count *= 4
             started = time.perf_counter()
             for _ in range(count):
-                await target(scope, _HTTPProtocol(body))
+                await target(scope, Protocol(body))
             elapsed = time.perf_counter() - started
         return elapsed / count * 1e6
 
@@ -61,7 +60,7 @@ async def _measure(seconds: float) -> dict[str, dict[str, float]]:
         headers = [("host", "bench"), *extra]
         if body:
             headers += [("content-type", "application/json"), ("content-length", str(len(body)))]
-        scope = _Scope("http", method, path, "", headers, "http", "127.0.0.1:40000")
+        scope = Scope(method, path, headers)
         bare = await time_one(bare_rsgi.app, scope, body)
         results[name] = {"bare": bare, "gobstopper": await time_one(app.__rsgi__, scope, body)}
     return results
