@@ -83,6 +83,7 @@ def test_init_generate_and_upgrade_as_the_page_runs_them(tmp_path: Path) -> None
         assert (project / path).is_file(), path
     assert run("ruff check .", project).returncode == 0
 
+    # Up to date, unless the template in this checkout changed since init rendered it:
+    # then the upgrade merges that change, for review.
     output = _run_all(UPGRADE.commands(), project, cache)
-    assert "is already up to date" in output, output
-    assert run("git status --porcelain", project).stdout == ""
+    assert re.search(r"is already up to date|upgraded .* from v\S+ to v\S+", output), output
