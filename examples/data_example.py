@@ -22,7 +22,7 @@ import random
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import msgspec
 from data_store import (
@@ -99,12 +99,26 @@ async def close_data() -> None:
 
 @app.errorhandler(StoreRejected)
 async def store_rejected(request: Request, error: StoreRejected) -> tuple[dict[str, Any], int]:
-    """Values the database refuses (a NUL byte in text, say) are the client's error."""
-    return {"error": "Unprocessable Entity", "status": 422, "message": str(error)}, 422
+    """Values the database refuses (a NUL byte in text, say) are the client's error,
+    answered in the shape of every other 422 (no single field is to blame)."""
+    message = str(error)
+    detail = {"field": None, "message": message}
+    return {
+        "error": "Unprocessable Entity",
+        "status": 422,
+        "message": message,
+        "detail": detail,
+    }, 422
 
 
 def _cursor(record_id: int) -> str:
     return base64.urlsafe_b64encode(str(record_id).encode()).rstrip(b"=").decode()
+
+
+def _bad_cursor() -> NoReturn:
+    """A cursor is a query value: one that does not fit gets the 422 of any other."""
+    message = "cursor is not one this API gave out"
+    abort(422, message, detail={"field": "cursor", "message": message})
 
 
 def _after(cursor: str | None) -> int:
@@ -113,9 +127,9 @@ def _after(cursor: str | None) -> int:
     try:
         value = int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (binascii.Error, ValueError):
-        abort(400, "cursor is not one this API gave out")
+        _bad_cursor()
     if not 0 <= value <= MAX_ID:
-        abort(400, "cursor is not one this API gave out")
+        _bad_cursor()
     return value
 
 
@@ -143,12 +157,10 @@ async def list_records(
     category: str | None = None,
     min_amount: float | None = None,
     max_amount: float | None = None,
-    limit: int = 20,
+    limit: Annotated[int, msgspec.Meta(ge=1, le=100)] = 20,
     cursor: str | None = None,
 ) -> Page:
     """Records in id order, filtered by category and amount, ``limit`` (1..100) at a time."""
-    if not 1 <= limit <= 100:
-        abort(422, "limit must be between 1 and 100")
     found = await state.store.page(
         RecordFilter(category, min_amount, max_amount), _after(cursor), limit + 1
     )
