@@ -75,6 +75,27 @@ STRUCTURE_FILES = {
     ],
 }
 
+#: The data-science use case's domain package and tests, and its routes per structure.
+DATA_SCIENCE_FILES = [
+    "datalab/__init__.py",
+    "datalab/analytics.py",
+    "datalab/datasets.py",
+    "datalab/store.py",
+    "tests/test_datasets.py",
+]
+DATA_SCIENCE_STRUCTURE_FILES = {
+    "single": [],
+    "blueprints": ["blueprints/analytics.py", "blueprints/datasets.py"],
+    "modular": [
+        "modules/analytics/__init__.py",
+        "modules/analytics/routes.py",
+        "modules/datasets/__init__.py",
+        "modules/datasets/routes.py",
+        "modules/datasets/tasks.py",
+    ],
+    "microservices": ["services/data/__init__.py", "services/data/app.py"],
+}
+
 
 def _files(root: Path) -> list[str]:
     return sorted(
@@ -227,6 +248,31 @@ def test_the_longest_project_name_passes_ruff(
     for check in (["check", "."], ["format", "--check", "."]):
         linted = _run([sys.executable, "-m", "ruff", *check], project)
         assert linted.returncode == 0, linted.stdout
+
+
+@pytest.mark.parametrize("structure", sorted(STRUCTURE_FILES))
+def test_a_data_science_project_has_its_data_features_in_each_structure(
+    structure: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arguments = ("--usecase", "data-science", "--structure", structure)
+    project = _init(tmp_path, monkeypatch, "lab", *arguments)
+    expected = COMMON_FILES + STRUCTURE_FILES[structure] + DATA_SCIENCE_FILES
+    expected += DATA_SCIENCE_STRUCTURE_FILES[structure]
+    if structure == "microservices":
+        expected += MICROSERVICE_FILES
+    assert _files(project) == sorted(expected)
+    assert "APP_MAX_UPLOAD_BYTES=" in (project / ".env.example").read_text()
+
+
+def test_a_data_science_project_keeps_duckdb_with_redis_tasks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arguments = ("--usecase", "data-science", "--data", "task_backend=redis")
+    project = _init(tmp_path, monkeypatch, "lab", *arguments)
+    # DuckDB is the analytical store whatever holds the tasks.
+    assert (
+        f'"gobstopper[tasks,redis]>={__version__}",\n' in (project / "pyproject.toml").read_text()
+    )
 
 
 def test_a_microservices_project_of_any_use_case_has_what_its_gateway_imports(

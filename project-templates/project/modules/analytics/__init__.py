@@ -1,0 +1,1 @@
+"""The ``analytics`` feature: statistics and grouped aggregations of the data sets."""

@@ -1,0 +1,1 @@
+"""The ``datasets`` feature: uploads ingested into the analytical store by a task worker."""

@@ -1,0 +1,1 @@
+"""The ``data`` service: data sets and analytics."""
