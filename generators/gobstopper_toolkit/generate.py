@@ -35,7 +35,7 @@ Examples:
   gobstopper generate model User -f name:str -f email:str -f created_at:datetime -f age:int?
   gobstopper generate endpoint /api/users -m POST --model User --auth
   gobstopper generate endpoint /api/users -m GET -m POST --model User
-  gobstopper generate endpoint /api/users/<int:user_id> -m GET --auth
+  gobstopper generate endpoint '/api/users/<int:user_id>' -m GET --auth
   gobstopper generate task process_data --category data
   gobstopper generate websocket /ws/live --room-based
   gobstopper generate endpoint /api/orders --dry-run      # show the diff, write nothing
