@@ -1,9 +1,9 @@
-"""Schemathesis against ``examples/data_example.py`` as users serve it: the OpenAPI
-document ``gobstopper openapi`` writes, and a real ``gobstopper run`` answering every
-generated request, on each of its stores (DuckDB, and PostgreSQL through
-``DATABASE_URL``). Every operation gets a bounded, deterministic set of examples, valid
-and invalid; none may answer 500, and every answer must be a status and a body the
-document declares."""
+"""Schemathesis against the examples as users serve them: the OpenAPI document
+``gobstopper openapi`` writes, and a real ``gobstopper run`` answering every generated
+request. ``data_example.py`` is fuzzed whole on each of its stores (DuckDB, and PostgreSQL
+through ``DATABASE_URL``), ``example_app.py`` on its JSON API. Every operation gets a
+bounded, deterministic set of examples, valid and invalid; none may answer 500, and every
+answer must be a status and a body the document declares."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ CHECKS = [not_a_server_error, status_code_conformance, response_schema_conforman
 #: Errors are JSON for clients that ask for it (an HTML page otherwise, which the document
 #: describes only as a string): ask, so error bodies are checked against their schemas.
 JSON_CLIENT = {"Accept": "application/json"}
-#: Every operation of the document; the first test keeps this list complete.
+#: Every operation of data_example's document; a test keeps this list complete.
 OPERATIONS = [
     "GET /",
     "GET /api/records",
@@ -65,16 +65,40 @@ CONSTRAINED = [
     "DELETE /api/records/{record_id}",
     "POST /api/jobs/generate",
 ]
-CASES = [(operation, GenerationMode.POSITIVE) for operation in OPERATIONS] + [
-    (operation, GenerationMode.NEGATIVE) for operation in CONSTRAINED
+#: example_app's JSON API (its pages and forms are for browsers, tested there).
+DEMO_OPERATIONS = [
+    "GET /api/todos",
+    "POST /api/todos",
+    "GET /api/todos/{todo_id}",
+    "DELETE /api/todos/{todo_id}",
+    "POST /api/jobs",
+    "GET /api/jobs/{task_id}",
+    "POST /api/ping",
+    "GET /api/slow",
+    "GET /health",
 ]
+DEMO_CONSTRAINED = [
+    "GET /api/todos",
+    "POST /api/todos",
+    "GET /api/todos/{todo_id}",
+    "DELETE /api/todos/{todo_id}",
+    "POST /api/jobs",
+    "GET /api/slow",
+]
+
+
+def _cases(operations: list[str], constrained: list[str]) -> list[tuple[str, GenerationMode]]:
+    """Valid examples for every operation, invalid ones where an input can be wrong."""
+    return [(operation, GenerationMode.POSITIVE) for operation in operations] + [
+        (operation, GenerationMode.NEGATIVE) for operation in constrained
+    ]
 
 
 class Fuzzed:
     """The served example, its loaded document, and what the fuzzer sent and found."""
 
-    def __init__(self, store: str, server: Server, document: dict[str, Any]) -> None:
-        self.store = store
+    def __init__(self, name: str, server: Server, document: dict[str, Any]) -> None:
+        self.name = name
         self.server = server
         self.document = document
         self.schema = schemathesis.openapi.from_dict(document)
@@ -82,9 +106,41 @@ class Fuzzed:
         self.examples: Counter[str] = Counter()
         self.failed: set[str] = set()
 
+    def operations(self) -> list[str]:
+        """``METHOD /path`` of every operation the document lists."""
+        return [
+            f"{method.upper()} {path}"
+            for path, item in self.document["paths"].items()
+            for method in item
+        ]
+
+    def fuzz(self, operation: str, mode: GenerationMode) -> None:
+        """Send ``MAX_EXAMPLES`` examples of ``mode`` to ``operation``; every answer must
+        pass :data:`CHECKS`."""
+        method, path = operation.split(" ")
+        strategy = self.schema[path][method].as_strategy(generation_mode=mode)
+
+        @given(case=strategy)
+        @settings(
+            max_examples=MAX_EXAMPLES,
+            derandomize=True,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        def answers_as_documented(case: Case) -> None:
+            self.examples[operation] += 1
+            try:
+                case.call_and_validate(headers=JSON_CLIENT, checks=CHECKS, timeout=10)
+            except Exception:
+                self.failed.add(operation)
+                raise
+
+        answers_as_documented()
+
     def summary(self) -> str:
         return (
-            f"schemathesis on {self.store}: {len(self.examples)} operations, "
+            f"schemathesis on {self.name}: {len(self.examples)} operations, "
             f"{sum(self.examples.values())} examples, {len(self.failed)} failing operations"
         )
 
@@ -100,65 +156,75 @@ def _drop_table(dsn: str) -> None:
     asyncio.run(drop())
 
 
-@pytest.fixture(scope="module", params=["duckdb", "postgres"])
-def data_api(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Fuzzed]:
-    """``data_example`` served from a copy of ``examples/`` on an empty store of each
-    kind, with the document ``gobstopper openapi`` writes for it."""
-    workdir = tmp_path_factory.mktemp("fuzz") / "examples"
-    shutil.copytree(EXAMPLES, workdir, ignore=shutil.ignore_patterns("__pycache__"))
-    env = {"EXAMPLE_DATA_DIR": str(workdir.parent / "data"), "DATABASE_URL": ""}
-    if request.param == "postgres":
-        env["DATABASE_URL"] = request.getfixturevalue("postgres_dsn")
-        _drop_table(env["DATABASE_URL"])
+def _serve(workdir: Path, target: str, env: dict[str, str], name: str) -> tuple[Server, Fuzzed]:
+    """``gobstopper openapi TARGET`` for the document, then ``gobstopper run TARGET``."""
     written = subprocess.run(
-        [sys.executable, "-m", "gobstopper", "openapi", "data_example:app"],
+        [sys.executable, "-m", "gobstopper", "openapi", target],
         cwd=workdir,
         env={**os.environ, **env},
         capture_output=True,
         text=True,
         check=True,
     )
-    server = start_server(workdir, "data_example:app", env=env)
-    fuzzed = Fuzzed(request.param, server, json.loads(written.stdout))
+    server = start_server(workdir, target, env=env)
+    return server, Fuzzed(name, server, json.loads(written.stdout))
+
+
+def _examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    workdir = tmp_path_factory.mktemp("fuzz") / "examples"
+    shutil.copytree(EXAMPLES, workdir, ignore=shutil.ignore_patterns("__pycache__"))
+    return workdir
+
+
+@pytest.fixture(scope="module", params=["duckdb", "postgres"])
+def data_api(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Fuzzed]:
+    """``data_example`` served from a copy of ``examples/`` on an empty store of each
+    kind."""
+    workdir = _examples(tmp_path_factory)
+    data = workdir.parent / "data"
+    env = {"EXAMPLE_DATA_DIR": str(data), "DATABASE_URL": ""}
+    if request.param == "postgres":
+        env["DATABASE_URL"] = request.getfixturevalue("postgres_dsn")
+        _drop_table(env["DATABASE_URL"])
+    server, fuzzed = _serve(workdir, "data_example:app", env, f"data_example/{request.param}")
     yield fuzzed
     server.stop()
     print(f"\n{fuzzed.summary()}")
     # The store fuzzed is the one named: DuckDB's file exists only when it served.
-    assert (workdir.parent / "data" / "records.duckdb").exists() == (request.param == "duckdb")
+    assert (data / "records.duckdb").exists() == (request.param == "duckdb")
 
 
-def test_every_operation_of_the_document_is_fuzzed(data_api: Fuzzed) -> None:
-    documented = [
-        f"{method.upper()} {path}"
-        for path, item in data_api.document["paths"].items()
-        for method in item
-    ]
-    assert sorted(documented) == sorted(OPERATIONS)
+@pytest.fixture(scope="module")
+def demo_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzed]:
+    """``example_app`` served from a copy of ``examples/``."""
+    workdir = _examples(tmp_path_factory)
+    env = {"EXAMPLE_DATA_DIR": str(workdir.parent / "data")}
+    server, fuzzed = _serve(workdir, "example_app:app", env, "example_app")
+    yield fuzzed
+    server.stop()
+    print(f"\n{fuzzed.summary()}")
 
 
-@pytest.mark.parametrize(("operation", "mode"), CASES)
-def test_operation_answers_as_documented(
+def test_every_operation_of_the_data_example_is_fuzzed(data_api: Fuzzed) -> None:
+    assert sorted(data_api.operations()) == sorted(OPERATIONS)
+
+
+def test_every_api_operation_of_the_example_app_is_fuzzed(demo_api: Fuzzed) -> None:
+    api = [op for op in demo_api.operations() if op.split(" ")[1].startswith("/api/")]
+    assert sorted(api) == sorted(op for op in DEMO_OPERATIONS if op != "GET /health")
+
+
+@pytest.mark.parametrize(("operation", "mode"), _cases(OPERATIONS, CONSTRAINED))
+def test_data_example_answers_as_documented(
     data_api: Fuzzed, operation: str, mode: GenerationMode
 ) -> None:
-    method, path = operation.split(" ")
-    strategy = data_api.schema[path][method].as_strategy(generation_mode=mode)
+    data_api.fuzz(operation, mode)
 
-    @given(case=strategy)
-    @settings(
-        max_examples=MAX_EXAMPLES,
-        derandomize=True,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    def answers_as_documented(case: Case) -> None:
-        data_api.examples[operation] += 1
-        try:
-            case.call_and_validate(headers=JSON_CLIENT, checks=CHECKS, timeout=10)
-        except Exception:
-            data_api.failed.add(operation)
-            raise
 
-    answers_as_documented()
+@pytest.mark.parametrize(("operation", "mode"), _cases(DEMO_OPERATIONS, DEMO_CONSTRAINED))
+def test_example_app_api_answers_as_documented(
+    demo_api: Fuzzed, operation: str, mode: GenerationMode
+) -> None:
+    demo_api.fuzz(operation, mode)

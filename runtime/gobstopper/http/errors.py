@@ -26,7 +26,10 @@ class HTTPException(Exception):
 
     ``description`` is shown to the client; ``headers`` are added to the error response
     (``Allow`` on a 405, ``Retry-After`` on a 429); ``detail`` carries structured data for
-    JSON clients, such as the field path of a validation error.
+    JSON clients, such as the field path of a validation error. A 422 always has one: the
+    application's ``abort(422, "title must not be blank")`` gets
+    ``{"field": None, "message": description}``, the shape of the framework's own 422s
+    (whose ``field`` names the value), so clients and the OpenAPI document see one shape.
     """
 
     def __init__(
@@ -42,6 +45,8 @@ class HTTPException(Exception):
         self.status = status
         self.description = description or status_phrase(status)
         self.headers = headers or {}
+        if status == 422 and detail is None:
+            detail = {"field": None, "message": self.description}
         self.detail = detail
         super().__init__(status, self.description)
 

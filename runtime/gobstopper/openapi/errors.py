@@ -30,7 +30,8 @@ class ValidationDetail(msgspec.Struct):
     """Which value did not fit, and why."""
 
     #: The field's path in the body (``user.age``) or the query parameter's name; ``null``
-    #: when the whole body is of the wrong type.
+    #: when no single field is to blame: the whole body is of the wrong type, or the
+    #: application answered ``abort(422, message)`` without naming one.
     field: str | None
     message: str
 
