@@ -18,20 +18,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
-
-schemathesis = pytest.importorskip("schemathesis")
-
-import asyncpg  # noqa: E402
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from schemathesis import Case, GenerationMode  # noqa: E402
-from schemathesis.checks import not_a_server_error  # noqa: E402
-from schemathesis.specs.openapi.checks import (  # noqa: E402
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis import Case, GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
 
-from ..conftest import Server, start_server  # noqa: E402
+from ..conftest import Server, start_server
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 #: Examples per operation and mode: enough to reach every documented answer, few enough
