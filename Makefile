@@ -85,4 +85,4 @@ bench-tfb: sync tfb-db ## TechEmpower test types on PostgreSQL: verify, then wrk
 	UV=$(UV) $(UV) run --frozen python benchmarks/tfb/run.py --duration 3 --rounds 3
 
 clean: ## Remove build and test artefacts
-	rm -rf $(DOCS_BUILD) dist .pytest_cache .ruff_cache benchmarks/results rust/target
+	rm -rf $(DOCS_BUILD) dist .pytest_cache .ruff_cache .hypothesis benchmarks/results rust/target
