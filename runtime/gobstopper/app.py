@@ -136,6 +136,8 @@ class Gobstopper(TemplateMixin, TaskMixin, Scaffold):
         self._startup_hooks: list[Callable[[], Awaitable[Any]]] = []
         self._shutdown_hooks: list[Callable[[], Awaitable[Any]]] = []
         self._router: Router[Endpoint] = Router()
+        self._static_routes: dict[str, dict[str, Endpoint]] = {}
+        self._match = self._router.match
         #: The WebSocket routes, as built at startup.
         self.websocket_router: Router[WebSocketSpec] = Router()
         self._rules_by_endpoint: dict[str, Rule] = {}
@@ -300,6 +302,7 @@ class Gobstopper(TemplateMixin, TaskMixin, Scaffold):
                 router.add(endpoint.rule, ["HEAD"], endpoint, implicit=True)
         self._router = router
         self._match = router.match
+        self._static_routes = router.static_routes
         self._rules_by_endpoint = rules
         self._converters = result_converters(endpoint.view_func for endpoint, _ in endpoints)
         for middleware in self._middleware:
@@ -426,10 +429,15 @@ class Gobstopper(TemplateMixin, TaskMixin, Scaffold):
 
     async def _dispatch(self, request: Request) -> Response:
         scope = request.scope
-        found = self._match(scope.path)
-        if found is None:
-            return await self._not_found(request)
-        endpoints, params = found
+        # Router.match's static-table step, inlined: a twentieth of a plaintext request.
+        endpoints = self._static_routes.get(scope.path)
+        if endpoints is None:
+            found = self._match(scope.path)
+            if found is None:
+                return await self._not_found(request)
+            endpoints, params = found
+        else:
+            params = {}
         endpoint = endpoints.get(scope.method)
         if endpoint is None:
             return await self._method_not_allowed(request, endpoints)
