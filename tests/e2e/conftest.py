@@ -47,6 +47,12 @@ THIRD_PARTY = [
     "ruff>=0.6",
     "hatchling>=1.25",
     "editables~=0.3",
+    "scikit-learn>=1.4",
+    "skops>=0.10",
+    "numpy>=1.26",
+    "nbclient>=0.10",
+    "nbformat>=5.10",
+    "ipykernel>=6.29",
 ]
 OUR_DISTRIBUTIONS = ("gobstopper", "gobstopper-core")
 GIT_IDENTITY = {
