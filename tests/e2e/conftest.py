@@ -254,12 +254,17 @@ def wheelhouse(distributions: Distributions) -> Path:
     shutil.rmtree(partial, ignore_errors=True)
     download = [str(system_python()), "-m", "pip", "download", "-q", "--no-deps"]
     download += ["--only-binary", ":all:", "--ignore-requires-python", "-d", str(partial)]
-    # A package pinned twice (one version per Python) is fetched in a second round.
-    rounds: list[list[str]] = [[], []]
+    # A package pinned several times (one version per Python) is fetched in as many
+    # rounds, one version each.
+    rounds: list[list[str]] = []
     for pin in pins:
-        names = {p.split("==")[0] for p in rounds[0]}
-        rounds[0 if pin.split("==")[0] not in names else 1].append(pin)
-    for pinned in filter(None, rounds):
+        name = pin.split("==")[0]
+        free = next((r for r in rounds if name not in {p.split("==")[0] for p in r}), None)
+        if free is None:
+            free = []
+            rounds.append(free)
+        free.append(pin)
+    for pinned in rounds:
         run([*download, *pinned], ROOT, environment)
     try:
         partial.rename(house)
