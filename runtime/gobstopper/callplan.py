@@ -22,7 +22,7 @@ from .http.jsonbody import decoder_for
 from .http.request import Request, disconnected
 from .routing.router import Rule
 
-__all__ = ["HandlerCall", "add_call_wrapper", "compile_call"]
+__all__ = ["HandlerCall", "add_call_wrapper", "compile_call", "is_sequence"]
 
 HandlerCall = Callable[[Request, dict[str, Any]], Awaitable[Any]]
 
@@ -74,19 +74,20 @@ def _path_converter(name: str, annotation: Any) -> Callable[[Any], Any]:
     return convert
 
 
-def _is_sequence(annotation: Any) -> bool:
-    """``list[str]``, ``tuple[int, ...]``, also inside ``Optional``/unions."""
+def is_sequence(annotation: Any) -> bool:
+    """Whether a query parameter so annotated reads every value of its name:
+    ``list[str]``, ``tuple[int, ...]``, also inside ``Optional``/unions."""
     origin = typing.get_origin(annotation)
     if origin in _SEQUENCE_ORIGINS:
         return True
     if origin in (typing.Union, types.UnionType):
-        return any(_is_sequence(arg) for arg in typing.get_args(annotation))
+        return any(is_sequence(arg) for arg in typing.get_args(annotation))
     return False
 
 
 def _query_reader(name: str, annotation: Any, default: Any) -> Callable[[Request], Any]:
     target = Any if annotation is inspect.Parameter.empty else annotation
-    many = _is_sequence(target)
+    many = is_sequence(target)
 
     def read(request: Request) -> Any:
         args = request.args

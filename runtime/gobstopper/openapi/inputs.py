@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import inspect
-import types
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,14 +19,13 @@ from typing import Any
 
 import msgspec
 
+from ..callplan import is_sequence
 from ..http.request import Request
 from ..routing.converters import Converter, FloatConverter, IntConverter, PathConverter
 from ..routing.router import Rule
 from .schemas import Schemas
 
 __all__ = ["Inputs", "describe_inputs"]
-
-_SEQUENCE_ORIGINS = (list, tuple, set, frozenset)
 
 
 @dataclass
@@ -60,15 +58,6 @@ def _is_body(annotation: Any) -> bool:
     )
 
 
-def _is_sequence(annotation: Any) -> bool:
-    origin = typing.get_origin(annotation)
-    if origin in _SEQUENCE_ORIGINS:
-        return True
-    if origin in (typing.Union, types.UnionType):
-        return any(_is_sequence(arg) for arg in typing.get_args(annotation))
-    return False
-
-
 def _path_parameter(
     name: str, converter: Converter, annotation: Any, schemas: Schemas
 ) -> dict[str, Any]:
@@ -99,7 +88,7 @@ def _query_parameter(
         # A default with no JSON form is left undocumented.
         with contextlib.suppress(TypeError):
             schema["default"] = msgspec.to_builtins(parameter.default)
-    if _is_sequence(_bare(annotation)):
+    if is_sequence(_bare(annotation)):
         described["style"] = "form"
         described["explode"] = True
     described["schema"] = schema
