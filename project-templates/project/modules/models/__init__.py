@@ -1,1 +1,0 @@
-"""The ``models`` feature: training, the model registry and predictions."""

@@ -1,1 +1,0 @@
-"""The ``models`` service: training, the model registry and predictions."""
