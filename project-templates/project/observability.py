@@ -67,8 +67,9 @@ def configure_logging(service: str, level: str = "INFO") -> None:
 class Metrics:
     """Middleware counting and timing requests into its own registry."""
 
-    def __init__(self, service: str) -> None:
+    def __init__(self, service: str, extra: tuple[CollectorRegistry, ...] = ()) -> None:
         self.registry = CollectorRegistry()
+        self.extra = extra
         self.requests = Counter(
             "http_requests",
             "HTTP requests answered, by method, endpoint and status.",
@@ -101,13 +102,15 @@ class Metrics:
         return response
 
     def exposition(self) -> Response:
-        """The current values in the Prometheus text format."""
-        return Response(generate_latest(self.registry), content_type=CONTENT_TYPE_LATEST)
+        """The current values (requests, then ``extra``) in the Prometheus text format."""
+        body = b"".join(generate_latest(registry) for registry in (self.registry, *self.extra))
+        return Response(body, content_type=CONTENT_TYPE_LATEST)
 
 
-def install_metrics(app: Gobstopper, service: str) -> Metrics:
-    """Measure every request of ``app`` (outermost middleware) and serve ``/metrics``."""
-    metrics = Metrics(service)
+def install_metrics(app: Gobstopper, service: str, *extra: CollectorRegistry) -> Metrics:
+    """Measure every request of ``app`` (outermost middleware) and serve ``/metrics``,
+    with the metrics of the ``extra`` registries (a feature's own) after them."""
+    metrics = Metrics(service, extra)
     app.add_middleware(metrics)
 
     @app.get("/metrics")

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from packaging.markers import Marker
 
 from ..backends import free_port
 
@@ -47,6 +48,12 @@ THIRD_PARTY = [
     "ruff>=0.6",
     "hatchling>=1.25",
     "editables~=0.3",
+    "scikit-learn>=1.4",
+    "skops>=0.10",
+    "numpy>=1.26",
+    "nbclient>=0.10",
+    "nbformat>=5.10",
+    "ipykernel>=6.29",
 ]
 OUR_DISTRIBUTIONS = ("gobstopper", "gobstopper-core")
 GIT_IDENTITY = {
@@ -218,6 +225,49 @@ def _requirements(wheel: Path) -> list[str]:
     return [line for line in lines if line.startswith("Requires-Dist:")]
 
 
+#: The Pythons generated projects support, for pins that hold for some of them only.
+SUPPORTED_PYTHONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
+
+
+def _python_for(marker: str) -> str | None:
+    """The first supported Python a pin's marker holds for (its wheels are fetched for
+    that Python, so ``uv lock`` finds every version it resolved), or ``None`` for pins
+    without a Python condition, fetched for the running one."""
+    if "python" not in marker:
+        return None
+    condition = Marker(marker)
+    for python in SUPPORTED_PYTHONS:
+        if condition.evaluate({"python_version": python, "python_full_version": f"{python}.0"}):
+            return python
+    return None
+
+
+def _download_rounds(compiled: str) -> list[tuple[str | None, list[str]]]:
+    """``uv pip compile --universal`` output as ``pip download`` rounds: by the Python
+    a pin is for, and a package pinned several times (one version per Python) once a
+    round."""
+    rounds: list[tuple[str | None, list[str]]] = []
+    for line in compiled.splitlines():
+        pin, _, marker = (part.strip() for part in line.partition(";"))
+        name = pin.split("==")[0]
+        if not pin or name in OUR_DISTRIBUTIONS:
+            continue
+        python = _python_for(marker)
+        free = next(
+            (
+                pinned
+                for target, pinned in rounds
+                if target == python and name not in {p.split("==")[0] for p in pinned}
+            ),
+            None,
+        )
+        if free is None:
+            free = []
+            rounds.append((python, free))
+        free.append(pin)
+    return rounds
+
+
 @pytest.fixture(scope="session")
 def wheelhouse(distributions: Distributions) -> Path:
     """Wheels of every third-party package a generated project may need, for every
@@ -239,22 +289,13 @@ def wheelhouse(distributions: Distributions) -> Path:
         compile_command, input=wanted, env=environment, capture_output=True, text=True
     )
     assert done.returncode == 0, f"resolving from the package index failed:\n{done.stderr}"
-    pins = [
-        line.partition(";")[0].strip()
-        for line in done.stdout.splitlines()
-        if line.strip() and line.split("==")[0] not in OUR_DISTRIBUTIONS
-    ]
     partial = house.with_name(f".{house.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)
     download = [str(system_python()), "-m", "pip", "download", "-q", "--no-deps"]
     download += ["--only-binary", ":all:", "--ignore-requires-python", "-d", str(partial)]
-    # A package pinned twice (one version per Python) is fetched in a second round.
-    rounds: list[list[str]] = [[], []]
-    for pin in pins:
-        names = {p.split("==")[0] for p in rounds[0]}
-        rounds[0 if pin.split("==")[0] not in names else 1].append(pin)
-    for pinned in filter(None, rounds):
-        run([*download, *pinned], ROOT, environment)
+    for python, pinned in _download_rounds(done.stdout):
+        targeted = ["--python-version", python] if python else []
+        run([*download, *targeted, *pinned], ROOT, environment)
     try:
         partial.rename(house)
     except OSError:  # another run finished the same wheelhouse first

@@ -81,20 +81,34 @@ DATA_SCIENCE_FILES = [
     "datalab/__init__.py",
     "datalab/analytics.py",
     "datalab/datasets.py",
+    "datalab/learning.py",
+    "datalab/serving.py",
     "datalab/store.py",
+    "notebooks/explore.ipynb",
+    "observability.py",
     "tests/test_datasets.py",
+    "tests/test_models.py",
+    "tests/test_notebook.py",
 ]
 DATA_SCIENCE_STRUCTURE_FILES = {
     "single": [],
-    "blueprints": ["blueprints/analytics.py", "blueprints/datasets.py"],
+    "blueprints": ["blueprints/analytics.py", "blueprints/datasets.py", "blueprints/models.py"],
     "modular": [
         "modules/analytics/__init__.py",
         "modules/analytics/routes.py",
         "modules/datasets/__init__.py",
         "modules/datasets/routes.py",
         "modules/datasets/tasks.py",
+        "modules/models/__init__.py",
+        "modules/models/routes.py",
+        "modules/models/tasks.py",
     ],
-    "microservices": ["services/data/__init__.py", "services/data/app.py"],
+    "microservices": [
+        "services/data/__init__.py",
+        "services/data/app.py",
+        "services/models/__init__.py",
+        "services/models/app.py",
+    ],
 }
 
 
@@ -260,9 +274,14 @@ def test_a_data_science_project_has_its_data_features_in_each_structure(
     expected = COMMON_FILES + STRUCTURE_FILES[structure] + DATA_SCIENCE_FILES
     expected += DATA_SCIENCE_STRUCTURE_FILES[structure]
     if structure == "microservices":
-        expected += MICROSERVICE_FILES
+        expected += ["discovery.py"]
     assert _files(project) == sorted(expected)
     assert "APP_MAX_UPLOAD_BYTES=" in (project / ".env.example").read_text()
+    pyproject = (project / "pyproject.toml").read_text()
+    assert '"prometheus-client>=0.20",' in pyproject
+    assert '"scikit-learn>=1.4",' in pyproject
+    assert '"skops>=0.10",' in pyproject
+    assert 'pip install -e ".[test,ml]"' in (project / "README.md").read_text()
 
 
 def test_a_data_science_project_keeps_duckdb_with_redis_tasks(

@@ -1,0 +1,1 @@
+"""The ``models`` feature: training, the model registry and predictions."""

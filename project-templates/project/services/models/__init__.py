@@ -1,0 +1,1 @@
+"""The ``models`` service: training, the model registry and predictions."""
