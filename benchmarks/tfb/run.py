@@ -6,7 +6,11 @@ loop and asyncpg pool size) on the same seeded PostgreSQL: Gobstopper
 virtual environment made under /tmp with ``uv`` on first use). Each server is checked by
 ``verify.py``; then wrk loads every test type for a few seconds on loopback, on one
 server and then the other, for a few rounds, and a table of the median requests per
-second is printed side by side.
+second (with the range over the rounds) is printed side by side.
+
+On a machine with two or more cores the servers are pinned to the first core and wrk to
+the second (``taskset``), so the load generator never takes CPU from the server it
+measures; PostgreSQL runs where the kernel puts it.
 
     python benchmarks/tfb/run.py --duration 3 --workers 1
 """
@@ -81,11 +85,24 @@ def emmett_python(venv: Path, loop: str) -> str:
     return str(python)
 
 
+def pinned(command: list[str], cpu: int | None) -> list[str]:
+    """``command`` bound to one CPU with taskset, or as it is when ``cpu`` is None."""
+    return command if cpu is None else ["taskset", "-c", str(cpu), *command]
+
+
+def cpus_to_pin(wanted: bool) -> tuple[int | None, int | None]:
+    """(server CPU, wrk CPU): 0 and 1 when pinning is wanted and possible."""
+    if wanted and shutil.which("taskset") and len(os.sched_getaffinity(0)) >= 2:
+        first, second = sorted(os.sched_getaffinity(0))[:2]
+        return first, second
+    return None, None
+
+
 def start(
     framework: Framework, port: int, args: argparse.Namespace, dsn: str
 ) -> subprocess.Popen[bytes]:
     """Serve ``framework`` with Granian on ``port``; returns once it listens."""
-    command = [framework.python, "-m", "granian", "--interface", "rsgi"]
+    command = pinned([framework.python, "-m", "granian", "--interface", "rsgi"], args.server_cpu)
     command += ["--workers", str(args.workers), "--runtime-threads", "1"]
     command += ["--loop", args.loop, "--log-level", "error", "--backlog", "16384"]
     command += ["--host", "127.0.0.1", "--port", str(port), framework.target]
@@ -114,9 +131,9 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def wrk(url: str, duration: int, connections: int) -> float:
+def wrk(url: str, duration: int, connections: int, cpu: int | None) -> float:
     """Requests per second wrk measured; errors under load are a failure."""
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", url]
+    command = pinned(["wrk", "-t1", f"-c{connections}", f"-d{duration}s", url], cpu)
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     if "Non-2xx" in output or "Socket errors" in output:
         raise RuntimeError(f"{url} answered errors under load:\n{output}")
@@ -135,23 +152,24 @@ def verified(name: str, base: str, dsn: str) -> bool:
     return all(outcome.passed for outcome in outcomes)
 
 
-def measure(bases: dict[str, str], args: argparse.Namespace) -> dict[str, dict[str, float]]:
+def measure(bases: dict[str, str], args: argparse.Namespace) -> dict[str, dict[str, list[float]]]:
     """Load each test type on each server in turn, ``args.rounds`` times (who goes first
-    alternates, so a machine that slows down hits both alike); the median counts."""
-    table: dict[str, dict[str, float]] = {name: {} for name in bases}
+    alternates, so a machine that slows down hits both alike); every round's req/s."""
+    table: dict[str, dict[str, list[float]]] = {name: {} for name in bases}
     for test_type, path in TEST_TYPES:
-        runs: dict[str, list[float]] = {name: [] for name in bases}
         for base in bases.values():
-            wrk(base + path, 1, args.connections)  # warm up
+            wrk(base + path, 2, args.connections, args.wrk_cpu)  # warm up
         for round_number in range(args.rounds):
             order = list(bases) if round_number % 2 == 0 else list(reversed(bases))
             for name in order:
-                runs[name].append(wrk(bases[name] + path, args.duration, args.connections))
-        for name, values in runs.items():
-            table[name][test_type] = statistics.median(values)
+                rate = wrk(bases[name] + path, args.duration, args.connections, args.wrk_cpu)
+                table[name].setdefault(test_type, []).append(rate)
         print(
             f"  {test_type:<20}"
-            + "".join(f"{name} {table[name][test_type]:>8.0f} req/s   " for name in bases)
+            + "".join(
+                f"{name} {statistics.median(table[name][test_type]):>8.0f} req/s   "
+                for name in bases
+            )
         )
     return table
 
@@ -173,7 +191,11 @@ def main() -> int:
     parser.add_argument("--dsn", default=dsn_from_environment())
     parser.add_argument("--emmett-venv", type=Path, default=Path("/tmp/gobstopper-tfb-emmett"))
     parser.add_argument("--no-verify", dest="verify", action="store_false")
+    parser.add_argument(
+        "--no-pin", dest="pin", action="store_false", help="don't bind servers and wrk to cores"
+    )
     args = parser.parse_args()
+    args.server_cpu, args.wrk_cpu = cpus_to_pin(args.pin)
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
         return 2
@@ -201,12 +223,18 @@ def main() -> int:
     print(
         f"\nGranian {importlib.metadata.version('granian')}, {args.workers} worker(s), "
         f"loop {args.loop}, {args.pool_size} DB connections per worker, "
-        f"wrk {args.connections} connections, median of {args.rounds} x {args.duration} s"
+        f"wrk {args.connections} connections, median of {args.rounds} x {args.duration} s, "
+        + (
+            f"servers on CPU {args.server_cpu}, wrk on CPU {args.wrk_cpu}"
+            if args.wrk_cpu is not None
+            else "not pinned"
+        )
     )
-    print(f"{'test type':<20}{'gobstopper':>12}{'emmett':>12}{'ratio':>8}")
+    print(f"{'test type':<20}{'gobstopper (min-max)':>26}{'emmett (min-max)':>26}{'ratio':>8}")
     for name, _ in TEST_TYPES:
         ours, theirs = table["gobstopper"][name], table["emmett"][name]
-        print(f"{name:<20}{ours:>12.0f}{theirs:>12.0f}{ours / theirs:>8.2f}")
+        ratio = statistics.median(ours) / statistics.median(theirs)
+        print(f"{name:<20}{_cell(ours):>26}{_cell(theirs):>26}{ratio:>8.2f}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
         json.dumps(
@@ -215,6 +243,11 @@ def main() -> int:
     )
     print(f"results written to {RESULTS.relative_to(ROOT)}")
     return 0 if all_verified else 1
+
+
+def _cell(rates: list[float]) -> str:
+    """A median with the range of the rounds, e.g. ``12345 (12000-12600)``."""
+    return f"{statistics.median(rates):.0f} ({min(rates):.0f}-{max(rates):.0f})"
 
 
 if __name__ == "__main__":
