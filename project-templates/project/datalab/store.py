@@ -1,9 +1,11 @@
 """The analytical store: one DuckDB file holding the ingested data sets and a catalog
-of their status, shared by the request handlers and task workers of one process."""
+of their status, shared by the web processes and the task workers, in one process or in
+several (``gobstopper run-tasks`` beside ``gobstopper run``)."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -26,10 +28,12 @@ CREATE TABLE IF NOT EXISTS dataset_catalog (
     updated_at TIMESTAMP NOT NULL
 );
 """
+#: The first and the longest pause between two tries to open a file another process holds.
+_FIRST_PAUSE, _LONGEST_PAUSE = 0.005, 0.1
 
 
 class StoreBusy(RuntimeError):
-    """The DuckDB file is open in another process (DuckDB allows one per file)."""
+    """Another process kept the DuckDB file for longer than this one would wait."""
 
 
 def quote(identifier: str) -> str:
@@ -38,50 +42,58 @@ def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-class AnalyticsStore:
-    """One process's connection to the DuckDB file at ``path``, opened on first use.
+def _locked_by_another_process(error: duckdb.IOException) -> bool:
+    return "lock" in str(error).lower()
 
-    DuckDB lets one process open a file for writing, so every thread of this process
-    (handlers, task workers) shares this connection, each through its own cursor, and a
-    second process gets :class:`StoreBusy` naming the file instead of a lock error.
+
+class AnalyticsStore:
+    """The DuckDB file at ``path``, opened for each unit of work and closed after it.
+
+    DuckDB lets one process at a time open a file. Within a process, connections to one
+    file share one database (DuckDB's instance cache), so handlers and task workers of a
+    process work side by side; the file is released as soon as none of them uses it.
+    Another process (the web server while ``run-tasks`` ingests, or the other way round)
+    waits for its turn, up to ``wait`` seconds, then gets :class:`StoreBusy`.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, wait: float = 10.0) -> None:
         self.path = path
-        self._connection: duckdb.DuckDBPyConnection | None = None
+        self.wait = wait
+        self._prepared = False
         self._lock = threading.Lock()
 
-    def _connect(self) -> duckdb.DuckDBPyConnection:
-        with self._lock:
-            if self._connection is None:
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-                try:
-                    connection = duckdb.connect(self.path)
-                except duckdb.IOException as error:
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + self.wait
+        pause = _FIRST_PAUSE
+        while True:
+            try:
+                return duckdb.connect(self.path)
+            except duckdb.IOException as error:
+                if not _locked_by_another_process(error):
+                    raise
+                if time.monotonic() + pause > deadline:
                     raise StoreBusy(
-                        f"the analytics database {self.path} is open in another process; "
-                        "one process may open a DuckDB file: give each its own "
-                        f"APP_ANALYTICS_DATABASE or serve them from one process ({error})"
+                        f"the analytics database {self.path} stayed open in another process "
+                        f"for more than {self.wait:g} s (APP_ANALYTICS_WAIT): "
+                        f"{str(error).splitlines()[0]}"
                     ) from None
-                connection.execute(_CATALOG)
-                self._connection = connection
-            return self._connection
+            time.sleep(pause)
+            pause = min(pause * 2, _LONGEST_PAUSE)
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor of this process's connection, closed afterwards."""
-        cursor = self._connect().cursor()
+        """A connection to the file for one unit of work, closed (and the file released,
+        unless this process still uses it elsewhere) afterwards."""
+        connection = self._open()
         try:
-            yield cursor
+            with self._lock:
+                if not self._prepared:
+                    connection.execute(_CATALOG)
+                    self._prepared = True
+            yield connection
         finally:
-            cursor.close()
-
-    def close(self) -> None:
-        """Close the connection, letting another process open the file."""
-        with self._lock:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
+            connection.close()
 
 
 @cache
@@ -93,4 +105,5 @@ def settings() -> Config:
 @cache
 def shared_store() -> AnalyticsStore:
     """This process's store, at the path ``APP_ANALYTICS_DATABASE`` names."""
-    return AnalyticsStore(settings().analytics_database)
+    config = settings()
+    return AnalyticsStore(config.analytics_database, config.analytics_wait)
