@@ -16,7 +16,14 @@ from gobstopper.cli import main
 from gobstopper.routing import CONVERTERS, Converter
 from gobstopper.tasks.registry import check_category
 
-from .test_init import COMMON_FILES, MICROSERVICE_FILES, STRUCTURE_FILES, _files
+from .test_init import (
+    COMMON_FILES,
+    DATA_SCIENCE_FILES,
+    DATA_SCIENCE_STRUCTURE_FILES,
+    MICROSERVICE_FILES,
+    STRUCTURE_FILES,
+    _files,
+)
 
 GENERATED = [
     [
@@ -79,6 +86,48 @@ def test_every_generator_wires_code_in_and_the_tests_pass(
     tests = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project)
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert " passed" in tests.stdout
+    assert "failed" not in tests.stdout
+    for check in (["check", "."], ["format", "--check", "."]):
+        linted = _run([sys.executable, "-m", "ruff", *check], project)
+        assert linted.returncode == 0, linted.stdout
+
+
+#: A data-science project's own tests that the generated code could break by clashing
+#: with its routes or modules: its health route, and the services behind its gateway.
+DATA_SCIENCE_ROUTE_TESTS = {
+    "single": ["tests/test_health.py"],
+    "blueprints": ["tests/test_health.py"],
+    "modular": ["tests/test_health.py"],
+    "microservices": ["tests/test_services.py"],
+}
+
+
+@pytest.mark.parametrize("structure", sorted(STRUCTURE_FILES))
+def test_generated_code_fits_a_data_science_project(
+    structure: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every generator in a data-science project: the code lands beside the data
+    features, the whole suite still collects, the generated tests and the project's route
+    tests pass, and ruff accepts it all. (The data features' own tests, which train and
+    ingest, run in the reference README test and the e2e matrix.)"""
+    monkeypatch.chdir(tmp_path)
+    arguments = ["--usecase", "data-science", "--structure", structure, "--no-git"]
+    assert main(["init", "lab", *arguments]) == 0
+    project = tmp_path / "lab"
+    monkeypatch.chdir(project)
+    for generated in GENERATED:
+        assert main(["generate", *generated]) == 0, generated
+    expected = COMMON_FILES + STRUCTURE_FILES[structure] + DATA_SCIENCE_FILES
+    expected += DATA_SCIENCE_STRUCTURE_FILES[structure] + CODE[structure] + TESTS
+    if structure == "microservices":
+        expected += ["discovery.py"]
+    assert _files(project) == sorted(expected)
+
+    pytest_run = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    collected = _run([*pytest_run, "--collect-only"], project)
+    assert collected.returncode == 0, collected.stdout + collected.stderr
+    tests = _run([*pytest_run, *TESTS, *DATA_SCIENCE_ROUTE_TESTS[structure]], project)
+    assert tests.returncode == 0, tests.stdout + tests.stderr
     assert "failed" not in tests.stdout
     for check in (["check", "."], ["format", "--check", "."]):
         linted = _run([sys.executable, "-m", "ruff", *check], project)
