@@ -80,6 +80,7 @@ STRUCTURE_FILES = {
 DATA_SCIENCE_FILES = [
     "datalab/__init__.py",
     "datalab/analytics.py",
+    "datalab/answers.py",
     "datalab/datasets.py",
     "datalab/learning.py",
     "datalab/serving.py",
