@@ -92,14 +92,9 @@ def test_every_generator_wires_code_in_and_the_tests_pass(
         assert linted.returncode == 0, linted.stdout
 
 
-#: A data-science project's own tests that the generated code could break by clashing
-#: with its routes or modules: its health route, and the services behind its gateway.
-DATA_SCIENCE_ROUTE_TESTS = {
-    "single": ["tests/test_health.py"],
-    "blueprints": ["tests/test_health.py"],
-    "modular": ["tests/test_health.py"],
-    "microservices": ["tests/test_services.py"],
-}
+#: The data-science tests that train models, ingest uploads and run the notebook: left to
+#: the reference README test and the e2e matrix, which run them in full.
+DATA_SCIENCE_FEATURE_TESTS = "not test_datasets and not test_models and not test_notebook"
 
 
 @pytest.mark.parametrize("structure", sorted(STRUCTURE_FILES))
@@ -107,9 +102,8 @@ def test_generated_code_fits_a_data_science_project(
     structure: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every generator in a data-science project: the code lands beside the data
-    features, the whole suite still collects, the generated tests and the project's route
-    tests pass, and ruff accepts it all. (The data features' own tests, which train and
-    ingest, run in the reference README test and the e2e matrix.)"""
+    features, the whole suite still collects, every test but the data features' own
+    passes, and ruff accepts it all."""
     monkeypatch.chdir(tmp_path)
     arguments = ["--usecase", "data-science", "--structure", structure, "--no-git"]
     assert main(["init", "lab", *arguments]) == 0
@@ -123,12 +117,13 @@ def test_generated_code_fits_a_data_science_project(
         expected += ["discovery.py"]
     assert _files(project) == sorted(expected)
 
-    pytest_run = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-    collected = _run([*pytest_run, "--collect-only"], project)
-    assert collected.returncode == 0, collected.stdout + collected.stderr
-    tests = _run([*pytest_run, *TESTS, *DATA_SCIENCE_ROUTE_TESTS[structure]], project)
+    pytest_run = [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider"]
+    tests = _run([*pytest_run, "-k", DATA_SCIENCE_FEATURE_TESTS], project)
     assert tests.returncode == 0, tests.stdout + tests.stderr
-    assert "failed" not in tests.stdout
+    assert "deselected" in tests.stdout
+    assert "FAILED" not in tests.stdout
+    passed = {line.split("::")[0] for line in tests.stdout.splitlines() if " PASSED" in line}
+    assert set(TESTS) <= passed
     for check in (["check", "."], ["format", "--check", "."]):
         linted = _run([sys.executable, "-m", "ruff", *check], project)
         assert linted.returncode == 0, linted.stdout
