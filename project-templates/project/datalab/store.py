@@ -47,18 +47,24 @@ def _locked_by_another_process(error: duckdb.IOException) -> bool:
 
 
 class AnalyticsStore:
-    """The DuckDB file at ``path``, opened for each unit of work and closed after it.
+    """The DuckDB file at ``path``, shared by the threads of this process and, in turns,
+    with other processes.
 
     DuckDB lets one process at a time open a file. Within a process, connections to one
-    file share one database (DuckDB's instance cache), so handlers and task workers of a
-    process work side by side; the file is released as soon as none of them uses it.
-    Another process (the web server while ``run-tasks`` ingests, or the other way round)
-    waits for its turn, up to ``wait`` seconds, then gets :class:`StoreBusy`.
+    file share one database (DuckDB's instance cache), so handlers and task workers work
+    side by side. With ``keep_open`` the process opens the file once and keeps it: right
+    when no other process uses it (tasks run by the web process), and fastest, since
+    opening a DuckDB file costs tens of milliseconds. Without it, the file is opened for
+    each unit of work and released as soon as none uses it, so another process (the web
+    server while ``run-tasks`` ingests, or the other way round) gets its turn; a process
+    waits up to ``wait`` seconds for its turn, then gets :class:`StoreBusy`.
     """
 
-    def __init__(self, path: str, wait: float = 10.0) -> None:
+    def __init__(self, path: str, wait: float = 10.0, *, keep_open: bool = False) -> None:
         self.path = path
         self.wait = wait
+        self.keep_open = keep_open
+        self._kept: duckdb.DuckDBPyConnection | None = None
         self._prepared = False
         self._lock = threading.Lock()
 
@@ -81,19 +87,37 @@ class AnalyticsStore:
             time.sleep(pause)
             pause = min(pause * 2, _LONGEST_PAUSE)
 
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        """A connection of this unit of work's own: a cursor of the kept one, or a new one."""
+        if self.keep_open:
+            with self._lock:
+                if self._kept is None:
+                    self._kept = self._open()
+                connection = self._kept.cursor()
+        else:
+            connection = self._open()
+        with self._lock:
+            if not self._prepared:
+                connection.execute(_CATALOG)
+                self._prepared = True
+            return connection
+
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection to the file for one unit of work, closed (and the file released,
-        unless this process still uses it elsewhere) afterwards."""
-        connection = self._open()
+        """A connection to the file for one unit of work, closed afterwards (which
+        releases the file, unless it is kept open or in use elsewhere in this process)."""
+        connection = self._connection()
         try:
-            with self._lock:
-                if not self._prepared:
-                    connection.execute(_CATALOG)
-                    self._prepared = True
             yield connection
         finally:
             connection.close()
+
+    def close(self) -> None:
+        """Close a kept connection, letting another process open the file."""
+        with self._lock:
+            if self._kept is not None:
+                self._kept.close()
+                self._kept = None
 
 
 @cache
@@ -104,6 +128,9 @@ def settings() -> Config:
 
 @cache
 def shared_store() -> AnalyticsStore:
-    """This process's store, at the path ``APP_ANALYTICS_DATABASE`` names."""
+    """This process's store, at the path ``APP_ANALYTICS_DATABASE`` names: kept open
+    when the web process runs the tasks itself (``APP_TASK_BACKEND=duckdb``), taken in
+    turns with the ``run-tasks`` processes otherwise."""
     config = settings()
-    return AnalyticsStore(config.analytics_database, config.analytics_wait)
+    keep_open = config.task_backend == "duckdb"
+    return AnalyticsStore(config.analytics_database, config.analytics_wait, keep_open=keep_open)
