@@ -13,10 +13,16 @@ from gobstopper import Request, abort, guard
 
 from config import SERVICE_NAME, Config
 
-__all__ = ["require_token", "token_required"]
+__all__ = ["BEARER_SCHEME", "require_token", "token_required"]
 
 _TOKEN = Config.from_env().api_token.encode()
 _CHALLENGE = {"WWW-Authenticate": f'Bearer realm="{SERVICE_NAME}"'}
+#: How the OpenAPI document describes the token: an HTTP bearer credential.
+BEARER_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "The API token (APP_API_TOKEN): Authorization: Bearer <token>.",
+}
 
 
 def require_token(request: Request) -> None:
@@ -28,5 +34,6 @@ def require_token(request: Request) -> None:
         abort(401, "the bearer token is not valid", headers=_CHALLENGE)
 
 
-#: ``@token_required`` under ``@app.get(...)``: 401 before the handler or its body.
-token_required = guard(require_token)
+#: ``@token_required`` under ``@app.get(...)``: 401 before the handler or its body. The
+#: OpenAPI document lists that 401 and the ``bearerAuth`` scheme on every guarded operation.
+token_required = guard(require_token, security={"bearerAuth": BEARER_SCHEME})

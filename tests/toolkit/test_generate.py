@@ -16,7 +16,14 @@ from gobstopper.cli import main
 from gobstopper.routing import CONVERTERS, Converter
 from gobstopper.tasks.registry import check_category
 
-from .test_init import COMMON_FILES, MICROSERVICE_FILES, STRUCTURE_FILES, _files
+from .test_init import (
+    COMMON_FILES,
+    DATA_SCIENCE_FILES,
+    DATA_SCIENCE_STRUCTURE_FILES,
+    MICROSERVICE_FILES,
+    STRUCTURE_FILES,
+    _files,
+)
 
 GENERATED = [
     [
@@ -80,6 +87,43 @@ def test_every_generator_wires_code_in_and_the_tests_pass(
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert " passed" in tests.stdout
     assert "failed" not in tests.stdout
+    for check in (["check", "."], ["format", "--check", "."]):
+        linted = _run([sys.executable, "-m", "ruff", *check], project)
+        assert linted.returncode == 0, linted.stdout
+
+
+#: The data-science tests that train models, ingest uploads and run the notebook: left to
+#: the reference README test and the e2e matrix, which run them in full.
+DATA_SCIENCE_FEATURE_TESTS = "not test_datasets and not test_models and not test_notebook"
+
+
+@pytest.mark.parametrize("structure", sorted(STRUCTURE_FILES))
+def test_generated_code_fits_a_data_science_project(
+    structure: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every generator in a data-science project: the code lands beside the data
+    features, the whole suite still collects, every test but the data features' own
+    passes, and ruff accepts it all."""
+    monkeypatch.chdir(tmp_path)
+    arguments = ["--usecase", "data-science", "--structure", structure, "--no-git"]
+    assert main(["init", "lab", *arguments]) == 0
+    project = tmp_path / "lab"
+    monkeypatch.chdir(project)
+    for generated in GENERATED:
+        assert main(["generate", *generated]) == 0, generated
+    expected = COMMON_FILES + STRUCTURE_FILES[structure] + DATA_SCIENCE_FILES
+    expected += DATA_SCIENCE_STRUCTURE_FILES[structure] + CODE[structure] + TESTS
+    if structure == "microservices":
+        expected += ["discovery.py"]
+    assert _files(project) == sorted(expected)
+
+    pytest_run = [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider"]
+    tests = _run([*pytest_run, "-k", DATA_SCIENCE_FEATURE_TESTS], project)
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    assert "deselected" in tests.stdout
+    assert "FAILED" not in tests.stdout
+    passed = {line.split("::")[0] for line in tests.stdout.splitlines() if " PASSED" in line}
+    assert set(TESTS) <= passed
     for check in (["check", "."], ["format", "--check", "."]):
         linted = _run([sys.executable, "-m", "ruff", *check], project)
         assert linted.returncode == 0, linted.stdout

@@ -80,6 +80,7 @@ STRUCTURE_FILES = {
 DATA_SCIENCE_FILES = [
     "datalab/__init__.py",
     "datalab/analytics.py",
+    "datalab/answers.py",
     "datalab/datasets.py",
     "datalab/learning.py",
     "datalab/serving.py",
@@ -150,7 +151,7 @@ def test_init_makes_a_project_that_passes_its_own_tests_and_ruff(tmp_path: Path)
 
     tests = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project)
     assert tests.returncode == 0, tests.stdout + tests.stderr
-    assert "13 passed" in tests.stdout
+    assert "14 passed" in tests.stdout
     for check in (["check", "."], ["format", "--check", "."]):
         linted = _run([sys.executable, "-m", "ruff", *check], project)
         assert linted.returncode == 0, linted.stdout

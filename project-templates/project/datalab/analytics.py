@@ -100,10 +100,9 @@ class Aggregation(msgspec.Struct):
     next_cursor: str | None
 
 
-def _schema(store: AnalyticsStore, dataset: str) -> dict[str, Column]:
+def _schema(cursor: duckdb.DuckDBPyConnection, dataset: str) -> dict[str, Column]:
     check_name(dataset)
-    with store.cursor() as cursor:
-        columns = columns_of(cursor, dataset)
+    columns = columns_of(cursor, dataset)
     if not columns:
         raise UnknownDataset(dataset)
     return {column.name: column for column in columns}
@@ -115,8 +114,8 @@ def _number(text: str | None) -> float | None:
 
 def summary(store: AnalyticsStore, dataset: str) -> list[ColumnSummary]:
     """Per-column statistics of ``dataset`` (DuckDB's ``SUMMARIZE``)."""
-    _schema(store, dataset)
     with store.cursor() as cursor:
+        _schema(cursor, dataset)
         rows = cursor.execute(f"SUMMARIZE datasets.{quote(dataset)}").fetchall()
     return [
         ColumnSummary(
@@ -185,8 +184,10 @@ def _cursor(offset: int) -> str:
     return base64.urlsafe_b64encode(str(offset).encode()).decode()
 
 
-def _select(store: AnalyticsStore, dataset: str, query: AggregateQuery) -> tuple[str, list[Any]]:
-    schema = _schema(store, dataset)
+def _select(
+    cursor: duckdb.DuckDBPyConnection, dataset: str, query: AggregateQuery
+) -> tuple[str, list[Any]]:
+    schema = _schema(cursor, dataset)
     if not 1 <= query.limit <= MAX_LIMIT:
         raise QueryError("limit", f"must be between 1 and {MAX_LIMIT}")
     key = quote(_column(schema, "group_by", query.group_by).name)
@@ -201,9 +202,9 @@ def _select(store: AnalyticsStore, dataset: str, query: AggregateQuery) -> tuple
 
 def aggregate(store: AnalyticsStore, dataset: str, query: AggregateQuery) -> Aggregation:
     """One page of ``query`` over ``dataset``."""
-    sql, values = _select(store, dataset, query)
     offset = _offset(query.cursor)
     with store.cursor() as cursor:
+        sql, values = _select(cursor, dataset, query)
         try:
             rows = cursor.execute(sql, [*values, query.limit + 1, offset]).fetchall()
         except duckdb.ConversionException as error:  # a value the column's type cannot hold
@@ -231,9 +232,10 @@ def as_csv(result: Aggregation) -> str:
 def as_parquet(store: AnalyticsStore, dataset: str, query: AggregateQuery) -> bytes:
     """The page of ``query`` over ``dataset`` as a Parquet file, written by DuckDB with
     the columns' own types."""
-    sql, values = _select(store, dataset, query)
-    arguments = [*values, query.limit, _offset(query.cursor)]
+    offset = _offset(query.cursor)
     with tempfile.TemporaryDirectory() as folder, store.cursor() as cursor:
+        sql, values = _select(cursor, dataset, query)
+        arguments = [*values, query.limit, offset]
         path = Path(folder) / "result.parquet"
         try:
             cursor.execute(f"CREATE TEMP TABLE page AS {sql}", arguments)

@@ -141,41 +141,55 @@ def _check_columns(columns: list[Column], rows: int) -> None:
         raise IngestError("the file has a header but no rows")
 
 
+def _stage(path: Path, file_format: str, staged: Path) -> tuple[list[Column], int]:
+    """Read and check the upload in a database of its own, and write it to ``staged``
+    as Parquet: the slow part of an ingest, done without holding the store's file."""
+    with duckdb.connect() as scratch:
+        scratch.execute("CREATE SCHEMA datasets")
+        scratch.execute(
+            f"CREATE TABLE datasets.upload AS SELECT * FROM {_READERS[file_format]}", [str(path)]
+        )
+        columns = columns_of(scratch, "upload")
+        rows = scratch.execute("SELECT count(*) FROM datasets.upload").fetchone()[0]
+        _check_columns(columns, rows)
+        target = str(staged).replace("'", "''")
+        scratch.execute(f"COPY datasets.upload TO '{target}' (FORMAT parquet)")
+    return columns, rows
+
+
 def ingest(store: AnalyticsStore, name: str, path: Path, file_format: str) -> Ingested:
     """Load the file at ``path`` into the data set ``name`` and delete the file.
 
-    The table is replaced in one transaction after its columns are checked, so a
-    malformed file leaves the earlier data as it was; its error is recorded in the
-    catalog and raised as :class:`IngestError` (which fails the task).
+    The upload is read and its columns checked apart from the store; then the table and
+    its catalog entry are replaced in one transaction, so a malformed file leaves the
+    earlier data as it was; its error is recorded in the catalog and raised as
+    :class:`IngestError` (which fails the task).
     """
     table = f"datasets.{quote(check_name(name))}"
+    staged = path.with_name(f"{path.name}.staged.parquet")
     with store.cursor() as cursor:
         _set_status(cursor, name, "ingesting", None)
-        try:
+    try:
+        columns, rows = _stage(path, file_format, staged)
+        with store.cursor() as cursor:
             cursor.execute("BEGIN TRANSACTION")
-            try:
-                reader = _READERS[file_format]
-                cursor.execute(
-                    f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {reader}", [str(path)]
-                )
-                columns = columns_of(cursor, name)
-                rows = cursor.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                _check_columns(columns, rows)
-            except BaseException:
-                cursor.execute("ROLLBACK")
-                raise
+            cursor.execute(
+                f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM read_parquet(?)", [str(staged)]
+            )
+            cursor.execute(
+                "UPDATE dataset_catalog SET status = 'ready', error = NULL, rows = ?, "
+                "columns = ?, updated_at = now() WHERE name = ?",
+                [rows, msgspec.json.encode(columns).decode(), name],
+            )
             cursor.execute("COMMIT")
-        except (duckdb.Error, IngestError) as error:
-            message = str(error).splitlines()[0]
+    except (duckdb.Error, IngestError) as error:
+        message = str(error).splitlines()[0]
+        with store.cursor() as cursor:
             _set_status(cursor, name, "failed", message)
-            raise IngestError(f"{name}: {message}") from None
-        finally:
-            path.unlink(missing_ok=True)
-        cursor.execute(
-            "UPDATE dataset_catalog SET status = 'ready', error = NULL, rows = ?, "
-            "columns = ?, updated_at = now() WHERE name = ?",
-            [rows, msgspec.json.encode(columns).decode(), name],
-        )
+        raise IngestError(f"{name}: {message}") from None
+    finally:
+        path.unlink(missing_ok=True)
+        staged.unlink(missing_ok=True)
     return Ingested(name, rows, columns)
 
 

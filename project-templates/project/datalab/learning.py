@@ -9,8 +9,10 @@ was swapped or copied in from elsewhere cannot run code when it is loaded.
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import re
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -163,6 +165,14 @@ def _fit(dataset: str) -> tuple[Pipeline, dict[str, float], list[Feature], list[
     return model, metrics, features, None
 
 
+def _write_whole(path: Path, content: bytes) -> None:
+    """Write ``path`` so that a reader in another process sees the old file or the new
+    one, never half of it."""
+    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    partial.write_bytes(content)
+    os.replace(partial, path)
+
+
 class Registry:
     """Models on disk under ``root``: ``<name>/<version>/model.skops`` with
     ``metadata.json`` beside it, and ``<name>/state.json`` for the training under way or
@@ -183,7 +193,7 @@ class Registry:
         folder = self._folder(name)
         folder.mkdir(parents=True, exist_ok=True)
         state = {"status": status, "error": error}
-        (folder / "state.json").write_bytes(msgspec.json.encode(state))
+        _write_whole(folder / "state.json", msgspec.json.encode(state))
 
     def versions(self, name: str) -> list[ModelVersion]:
         """Every saved version of ``name``, oldest first."""
@@ -213,12 +223,27 @@ class Registry:
             return []
         return sorted(path.name for path in self.root.iterdir() if (path / "state.json").is_file())
 
-    def save(self, model: Pipeline, metadata: ModelVersion) -> None:
-        """Write a new version: the model first, then its metadata, which makes it visible."""
-        folder = self._folder(metadata.name) / str(metadata.version)
-        folder.mkdir(parents=True)
+    def save(self, model: Pipeline, metadata: ModelVersion) -> ModelVersion:
+        """Write ``model`` as the next version of its name and return its metadata, with
+        the version it got: the model first, then the metadata, which makes it visible.
+
+        The version's folder is claimed with ``mkdir``, which one process wins, so workers
+        training the same name at once get distinct versions.
+        """
+        name_folder = self._folder(metadata.name)
+        name_folder.mkdir(parents=True, exist_ok=True)
+        version = metadata.version
+        while True:
+            folder = name_folder / str(version)
+            try:
+                folder.mkdir()
+                break
+            except FileExistsError:
+                version += 1
+        saved = msgspec.structs.replace(metadata, version=version)
         skops.io.dump(model, folder / "model.skops")
-        (folder / "metadata.json").write_bytes(msgspec.json.encode(metadata))
+        _write_whole(folder / "metadata.json", msgspec.json.encode(saved))
+        return saved
 
     def load(self, metadata: ModelVersion) -> Pipeline:
         """The estimator of ``metadata``'s version, read once (types skops trusts only)."""
@@ -253,7 +278,7 @@ def train(registry: Registry, name: str, dataset: str) -> ModelVersion:
             features=features,
             classes=classes,
         )
-        registry.save(model, metadata)
+        metadata = registry.save(model, metadata)
     except Exception as error:
         registry.set_state(name, "failed", str(error))
         raise

@@ -1,9 +1,11 @@
 """The analytical store: one DuckDB file holding the ingested data sets and a catalog
-of their status, shared by the request handlers and task workers of one process."""
+of their status, shared by the web processes and the task workers, in one process or in
+several (``gobstopper run-tasks`` beside ``gobstopper run``)."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -26,10 +28,12 @@ CREATE TABLE IF NOT EXISTS dataset_catalog (
     updated_at TIMESTAMP NOT NULL
 );
 """
+#: The first and the longest pause between two tries to open a file another process holds.
+_FIRST_PAUSE, _LONGEST_PAUSE = 0.005, 0.1
 
 
 class StoreBusy(RuntimeError):
-    """The DuckDB file is open in another process (DuckDB allows one per file)."""
+    """Another process kept the DuckDB file for longer than this one would wait."""
 
 
 def quote(identifier: str) -> str:
@@ -38,50 +42,82 @@ def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-class AnalyticsStore:
-    """One process's connection to the DuckDB file at ``path``, opened on first use.
+def _locked_by_another_process(error: duckdb.IOException) -> bool:
+    return "lock" in str(error).lower()
 
-    DuckDB lets one process open a file for writing, so every thread of this process
-    (handlers, task workers) shares this connection, each through its own cursor, and a
-    second process gets :class:`StoreBusy` naming the file instead of a lock error.
+
+class AnalyticsStore:
+    """The DuckDB file at ``path``, shared by the threads of this process and, in turns,
+    with other processes.
+
+    DuckDB lets one process at a time open a file. Within a process, connections to one
+    file share one database (DuckDB's instance cache), so handlers and task workers work
+    side by side. With ``keep_open`` the process opens the file once and keeps it: right
+    when no other process uses it (tasks run by the web process), and fastest, since
+    opening a DuckDB file costs tens of milliseconds. Without it, the file is opened for
+    each unit of work and released as soon as none uses it, so another process (the web
+    server while ``run-tasks`` ingests, or the other way round) gets its turn; a process
+    waits up to ``wait`` seconds for its turn, then gets :class:`StoreBusy`.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, wait: float = 10.0, *, keep_open: bool = False) -> None:
         self.path = path
-        self._connection: duckdb.DuckDBPyConnection | None = None
+        self.wait = wait
+        self.keep_open = keep_open
+        self._kept: duckdb.DuckDBPyConnection | None = None
+        self._prepared = False
         self._lock = threading.Lock()
 
-    def _connect(self) -> duckdb.DuckDBPyConnection:
-        with self._lock:
-            if self._connection is None:
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-                try:
-                    connection = duckdb.connect(self.path)
-                except duckdb.IOException as error:
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + self.wait
+        pause = _FIRST_PAUSE
+        while True:
+            try:
+                return duckdb.connect(self.path)
+            except duckdb.IOException as error:
+                if not _locked_by_another_process(error):
+                    raise
+                if time.monotonic() + pause > deadline:
                     raise StoreBusy(
-                        f"the analytics database {self.path} is open in another process; "
-                        "one process may open a DuckDB file: give each its own "
-                        f"APP_ANALYTICS_DATABASE or serve them from one process ({error})"
+                        f"the analytics database {self.path} stayed open in another process "
+                        f"for more than {self.wait:g} s (APP_ANALYTICS_WAIT): "
+                        f"{str(error).splitlines()[0]}"
                     ) from None
+            time.sleep(pause)
+            pause = min(pause * 2, _LONGEST_PAUSE)
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        """A connection of this unit of work's own: a cursor of the kept one, or a new one."""
+        if self.keep_open:
+            with self._lock:
+                if self._kept is None:
+                    self._kept = self._open()
+                connection = self._kept.cursor()
+        else:
+            connection = self._open()
+        with self._lock:
+            if not self._prepared:
                 connection.execute(_CATALOG)
-                self._connection = connection
-            return self._connection
+                self._prepared = True
+            return connection
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor of this process's connection, closed afterwards."""
-        cursor = self._connect().cursor()
+        """A connection to the file for one unit of work, closed afterwards (which
+        releases the file, unless it is kept open or in use elsewhere in this process)."""
+        connection = self._connection()
         try:
-            yield cursor
+            yield connection
         finally:
-            cursor.close()
+            connection.close()
 
     def close(self) -> None:
-        """Close the connection, letting another process open the file."""
+        """Close a kept connection, letting another process open the file."""
         with self._lock:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
+            if self._kept is not None:
+                self._kept.close()
+                self._kept = None
 
 
 @cache
@@ -92,5 +128,9 @@ def settings() -> Config:
 
 @cache
 def shared_store() -> AnalyticsStore:
-    """This process's store, at the path ``APP_ANALYTICS_DATABASE`` names."""
-    return AnalyticsStore(settings().analytics_database)
+    """This process's store, at the path ``APP_ANALYTICS_DATABASE`` names: kept open
+    when the web process runs the tasks itself (``APP_TASK_BACKEND=duckdb``), taken in
+    turns with the ``run-tasks`` processes otherwise."""
+    config = settings()
+    keep_open = config.task_backend == "duckdb"
+    return AnalyticsStore(config.analytics_database, config.analytics_wait, keep_open=keep_open)

@@ -22,3 +22,16 @@ def test_the_docs_are_served_in_development_only(
         assert document.json()["openapi"].startswith("3.1")
         assert "/health" in document.json()["paths"]
         assert "text/html" in page.headers["content-type"]
+
+
+def test_guarded_operations_declare_the_bearer_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APP_ENV", "development")
+    with TestClient(create_app()) as client:
+        document = client.get("/openapi.json").json()
+    guarded = document["paths"]["/tasks/{task_id}"]["get"]
+    assert guarded["security"] == [{"bearerAuth": []}]
+    assert "401" in guarded["responses"]
+    scheme = document["components"]["securitySchemes"]["bearerAuth"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    open_to_all = document["paths"]["/health"]["get"]
+    assert "security" not in open_to_all and "401" not in open_to_all["responses"]
