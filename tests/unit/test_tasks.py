@@ -1,5 +1,6 @@
-"""Background tasks on real DuckDB files and a real Redis: order, retries, timeouts,
-validation, delays, cancelling, graceful shutdown. Every test runs on both stores."""
+"""Background tasks on real SQLite and DuckDB files and a real Redis: order, retries,
+timeouts, validation, delays, cancelling, graceful shutdown. Every test runs on every
+store."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ attempts: dict[str, int] = {}
 
 
 def make_app(store: str) -> Gobstopper:
-    """An app whose tasks live in ``store``: a DuckDB path, or ``redis://…#prefix``."""
+    """An app whose tasks live in ``store``: a SQLite or DuckDB path, or
+    ``redis://…#prefix``."""
     if store.startswith("redis://"):
         url, _, prefix = store.partition("#")
         app = Gobstopper(__name__, static_folder=None)
@@ -62,11 +64,12 @@ def make_app(store: str) -> Gobstopper:
     return app
 
 
-@pytest.fixture(params=["duckdb", "redis"])
+@pytest.fixture(params=["sqlite", "duckdb", "redis"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Where one test keeps its tasks: a new DuckDB file, or a new key prefix in Redis."""
-    if request.param == "duckdb":
-        return str(tmp_path / "tasks.duckdb")
+    """Where one test keeps its tasks: a new SQLite or DuckDB file, or a new key prefix in
+    Redis."""
+    if request.param != "redis":
+        return str(tmp_path / f"tasks.{request.param}")
     url = request.getfixturevalue("redis_url")
     return f"{url}#test:{uuid.uuid4().hex}"
 
