@@ -341,7 +341,9 @@ class SQLiteTaskStore:
                 "run_at = ?, lease_until = NULL WHERE id = ?"
             )
             when = retry_at
-        await self._thread.run(self._write_many, sql, [(error, traceback, when.timestamp(), task_id)])
+        await self._thread.run(
+            self._write_many, sql, [(error, traceback, when.timestamp(), task_id)]
+        )
         self._running.discard(task_id)
 
     async def requeue(self, task_id: str) -> None:
