@@ -110,6 +110,31 @@ async def test_priority_decides_the_order_within_a_category(app: Gobstopper) -> 
     assert info.result == "NORMAL-LATER"  # type: ignore[union-attr]
 
 
+async def test_priorities_hold_when_many_workers_claim_in_batches(app: Gobstopper) -> None:
+    labels = [(f"low{n}", TaskPriority.LOW) for n in range(20)]
+    labels += [(f"high{n}", TaskPriority.HIGH) for n in range(20)]
+    ids = await asyncio.gather(
+        *(app.add_background_task("record", "data", p, label=label) for label, p in labels)
+    )
+    await app.start_task_workers("data", worker_count=6)
+    await asyncio.gather(*(finished(app, task_id) for task_id in ids))
+    assert sorted(calls[:20]) == sorted(f"high{n}" for n in range(20))  # every HIGH first
+    assert sorted(calls[20:]) == sorted(f"low{n}" for n in range(20))  # then LOW, once each
+
+
+async def test_retries_hold_for_tasks_that_fail_together(app: Gobstopper) -> None:
+    ids = await asyncio.gather(
+        *(
+            app.add_background_task("flaky", max_retries=2, key=f"k{n}", failures=1)
+            for n in range(12)
+        )
+    )
+    await app.start_task_workers("data", worker_count=4)
+    infos = await asyncio.gather(*(finished(app, task_id) for task_id in ids))
+    assert [(info.status, info.attempts) for info in infos] == [(TaskStatus.SUCCESS, 2)] * 12  # type: ignore[attr-defined]
+    assert attempts == {f"k{n}": 2 for n in range(12)}
+
+
 async def test_sync_tasks_run_in_a_thread_and_results_are_kept(app: Gobstopper) -> None:
     task_id = await app.add_background_task("double", n=21)
     await app.start_task_workers("data")
