@@ -82,6 +82,7 @@ async def test_full_synchronous_keeps_tasks_like_normal(tmp_path: Path) -> None:
             if info is not None and info.status.finished:
                 break
             await asyncio.sleep(0.02)
-        assert info is not None and info.result == "durable"
+        assert info is not None
+        assert info.result == "durable"
     finally:
         await app.shutdown()
