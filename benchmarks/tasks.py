@@ -165,6 +165,12 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4, help="workers per process")
     parser.add_argument("--redis-url")
     parser.add_argument("--anchor-python", help="an interpreter with arq and huey installed")
+    parser.add_argument(
+        "--scenario",
+        action="append",
+        choices=list(SCENARIOS),
+        help="measure only this one (repeatable; default: every one)",
+    )
     parser.add_argument("--output", type=Path, default=HERE / "results" / "tasks.json")
     args = parser.parse_args()
     owned = None
@@ -172,7 +178,7 @@ def main() -> int:
         owned = RedisServer(Path(tempfile.mkdtemp())).start()
         args.redis_url = owned.url
     try:
-        rows = [run_scenario(name, args, args.redis_url) for name in SCENARIOS]
+        rows = [run_scenario(name, args, args.redis_url) for name in args.scenario or SCENARIOS]
         rows += run_anchors(args, args.redis_url)
     finally:
         if owned is not None:
