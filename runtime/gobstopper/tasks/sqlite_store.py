@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import os
 import sqlite3
 import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -57,6 +56,14 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS gobstopper_tasks_finished ON gobstopper_tasks (finished_at)",
 )
 _SYNCHRONOUS = ("NORMAL", "FULL")
+_INSERT = (
+    f"INSERT INTO gobstopper_tasks ({COLUMNS}) "
+    "VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL, 0, ?, ?, ?, ?, NULL, NULL)"
+)
+_SUCCEED = (
+    "UPDATE gobstopper_tasks SET status = 'success', result = ?, error = NULL, "
+    "traceback = NULL, finished_at = ?, lease_until = NULL WHERE id = ?"
+)
 _encoder = msgspec.json.Encoder()
 
 
@@ -70,6 +77,22 @@ def _when(value: float | None) -> datetime | None:
 
 def _row_to_info(row: tuple[Any, ...]) -> TaskInfo:
     return row_to_info(row, _when)
+
+
+class _Add(NamedTuple):
+    row: tuple[Any, ...]
+
+
+class _Success(NamedTuple):
+    row: tuple[str, float, str]
+
+
+class _Claim(NamedTuple):
+    category: str
+    now: float
+
+
+_Write = _Add | _Success | _Claim
 
 
 class SQLiteTaskStore:
@@ -106,9 +129,9 @@ class SQLiteTaskStore:
         self._data_version = 0
         self._next_sweep = 0.0
         self._wakeups = Wakeups()
-        self._adds = Batcher(self._add_many)
-        self._successes = Batcher(self._succeed_many)
-        self._claims: dict[str, Batcher[float, TaskInfo | None]] = {}
+        self._writes: Batcher[_Write, TaskInfo | None] = Batcher(
+            self._write_together, unclaimed=self._give_back
+        )
         self._running: set[str] = set()
         self._renewing: asyncio.Task[None] | None = None
 
@@ -191,66 +214,82 @@ class SQLiteTaskStore:
 
     async def add(self, info: TaskInfo) -> None:
         """Store a new task (and wake a worker of its category in this process)."""
-        await self._adds(info)
+        await self._writes(
+            _Add(
+                (
+                    info.id,
+                    info.name,
+                    info.category,
+                    int(info.priority),
+                    info.status.value,
+                    _encode(info.kwargs),
+                    info.max_retries,
+                    info.timeout,
+                    info.created_at.timestamp(),
+                    info.run_at.timestamp(),
+                )
+            )
+        )
         self._wakeups.notify(info.category)
-
-    async def _add_many(self, infos: list[TaskInfo]) -> list[None]:
-        rows = [
-            (
-                info.id,
-                info.name,
-                info.category,
-                int(info.priority),
-                info.status.value,
-                _encode(info.kwargs),
-                info.max_retries,
-                info.timeout,
-                info.created_at.timestamp(),
-                info.run_at.timestamp(),
-            )
-            for info in infos
-        ]
-        await self._thread.run(self._insert, rows)
-        return [None] * len(infos)
-
-    def _insert(self, rows: list[tuple[Any, ...]]) -> None:
-        with self._transaction() as connection:
-            connection.executemany(
-                f"INSERT INTO gobstopper_tasks ({COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL, 0, ?, ?, ?, ?, NULL, NULL)",
-                rows,
-            )
 
     async def claim(self, category: str, now: datetime) -> TaskInfo | None:
         """Mark the next runnable task of ``category`` started, under a lease, and return
         it: highest priority first, then oldest. Workers asking together are served by
         one statement."""
-        claims = self._claims.get(category)
-        if claims is None:
-            claims = self._claims[category] = Batcher(
-                functools.partial(self._claim_many, category), unclaimed=self._give_back
-            )
-        return await claims(now.timestamp())
+        return await self._writes(_Claim(category, now.timestamp()))
 
-    async def _claim_many(self, category: str, nows: list[float]) -> list[TaskInfo | None]:
-        claimed = await self._thread.run(self._claim, category, max(nows), len(nows))
-        self._running.update(info.id for info in claimed)
+    async def succeed(self, task_id: str, result: bytes, now: datetime) -> None:
+        """Record success and the JSON-encoded result."""
+        await self._writes(_Success((result.decode(), now.timestamp(), task_id)))
+        self._running.discard(task_id)
+
+    async def _write_together(self, writes: list[_Write]) -> list[TaskInfo | None]:
+        results = await self._thread.run(self._write, writes)
+        claimed = [info.id for info in results if info is not None]
         if claimed:
+            self._running.update(claimed)
             self._keep_renewing()
-        return [*claimed, *[None] * (len(nows) - len(claimed))]
+        return results
 
-    def _claim(self, category: str, now: float, count: int) -> list[TaskInfo]:
+    def _write(self, writes: list[_Write]) -> list[TaskInfo | None]:
+        """Adds, successes and claims that arrived together, in one transaction: adds
+        first, so a claim may take a task added in the same batch. Returns each claim's
+        task (``None`` for everything else)."""
+        results: list[TaskInfo | None] = [None] * len(writes)
+        adds, successes = [], []
+        claims: dict[str, list[int]] = {}
+        for index, write in enumerate(writes):
+            if isinstance(write, _Add):
+                adds.append(write.row)
+            elif isinstance(write, _Success):
+                successes.append(write.row)
+            else:
+                claims.setdefault(write.category, []).append(index)
         with self._transaction() as connection:
-            if now >= self._next_sweep:
-                self._sweep(now)
-            rows = connection.execute(
-                "UPDATE gobstopper_tasks SET status = 'started', attempts = attempts + 1, "
-                "started_at = ?, lease_until = ? WHERE id IN (SELECT id FROM gobstopper_tasks "
-                f"WHERE category = ? AND status IN {RUNNABLE} AND run_at <= ? "
-                "ORDER BY priority DESC, created_at, id LIMIT ?) "
-                f"RETURNING {COLUMNS}",
-                [now, now + self.lease, category, now, count],
-            ).fetchall()
+            if adds:
+                connection.executemany(_INSERT, adds)
+            if successes:
+                connection.executemany(_SUCCEED, successes)
+            for category, indexes in claims.items():
+                now = max(writes[index].now for index in indexes)  # type: ignore[union-attr]
+                claimed = self._claim(connection, category, now, len(indexes))
+                for index, info in zip(indexes, claimed, strict=False):
+                    results[index] = info
+        return results
+
+    def _claim(
+        self, connection: sqlite3.Connection, category: str, now: float, count: int
+    ) -> list[TaskInfo]:
+        if now >= self._next_sweep:
+            self._sweep(now)
+        rows = connection.execute(
+            "UPDATE gobstopper_tasks SET status = 'started', attempts = attempts + 1, "
+            "started_at = ?, lease_until = ? WHERE id IN (SELECT id FROM gobstopper_tasks "
+            f"WHERE category = ? AND status IN {RUNNABLE} AND run_at <= ? "
+            "ORDER BY priority DESC, created_at, id LIMIT ?) "
+            f"RETURNING {COLUMNS}",
+            [now, now + self.lease, category, now, count],
+        ).fetchall()
         claimed = [_row_to_info(row) for row in rows]
         claimed.sort(key=lambda info: (-info.priority, info.created_at, info.id))
         return claimed
@@ -310,20 +349,6 @@ class SQLiteTaskStore:
     def _read_data_version(self) -> int:
         assert self._connection is not None
         return int(self._connection.execute("PRAGMA data_version").fetchone()[0])
-
-    async def succeed(self, task_id: str, result: bytes, now: datetime) -> None:
-        """Record success and the JSON-encoded result."""
-        await self._successes((result.decode(), now.timestamp(), task_id))
-        self._running.discard(task_id)
-
-    async def _succeed_many(self, outcomes: list[tuple[str, float, str]]) -> list[None]:
-        await self._thread.run(
-            self._write_many,
-            "UPDATE gobstopper_tasks SET status = 'success', result = ?, error = NULL, "
-            "traceback = NULL, finished_at = ?, lease_until = NULL WHERE id = ?",
-            outcomes,
-        )
-        return [None] * len(outcomes)
 
     async def fail(
         self, task_id: str, error: str, traceback: str, now: datetime, retry_at: datetime | None
