@@ -1,4 +1,4 @@
-"""Tasks persisted in a DuckDB file: the embedded default for one process.
+"""Tasks persisted in a DuckDB file (a task database named ``*.duckdb``), for one process.
 
 Every call runs on one dedicated thread that owns the connection, so the event loop never
 blocks on the database and the connection is never used by two threads at once. DuckDB
@@ -16,7 +16,10 @@ from typing import Any
 try:
     import duckdb
 except ImportError as error:  # pragma: no cover - the extra is not installed
-    raise ImportError("background tasks need DuckDB: pip install 'gobstopper[tasks]'") from error
+    raise ImportError(
+        "a .duckdb task file needs DuckDB: pip install 'gobstopper[tasks]' "
+        "(or keep tasks in SQLite: a task database whose name does not end in .duckdb)"
+    ) from error
 
 import msgspec
 
