@@ -25,10 +25,10 @@ import msgspec
 
 from .batching import Batcher
 from .dbthread import DatabaseThread
-from .models import TaskInfo, TaskStatus, finished_status_values
+from .models import TaskInfo
 from .rows import COLUMNS as _COLUMNS
 from .rows import RUNNABLE as _RUNNABLE
-from .rows import row_to_info
+from .sql_store import SQLTaskStore
 from .wakeups import Wakeups
 
 __all__ = ["DuckDBTaskStore", "TaskStoreLocked"]
@@ -48,14 +48,12 @@ def _naive(value: datetime) -> datetime:
     return value.astimezone(timezone.utc).replace(tzinfo=None)
 
 
-def _row_to_info(row: tuple[Any, ...]) -> TaskInfo:
-    return row_to_info(row, _utc)
-
-
-class DuckDBTaskStore:
+class DuckDBTaskStore(SQLTaskStore):
     """The task table in ``path`` (created with its directory if missing)."""
 
     single_process = True
+    _stored = staticmethod(_naive)
+    _when = staticmethod(_utc)
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.fspath(path)
@@ -65,6 +63,9 @@ class DuckDBTaskStore:
         self._adds = Batcher(self._add_many)
         self._successes = Batcher(self._succeed_many)
         self._claims: dict[str, Batcher[datetime, TaskInfo | None]] = {}
+
+    def _change(self, sql: str, parameters: list[Any]) -> int:
+        return len(self._connection.execute(sql, parameters).fetchall())
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -103,13 +104,7 @@ class DuckDBTaskStore:
 
     async def close(self) -> None:
         """Close the database (waits for calls in flight); :meth:`open` may reopen it."""
-        await self._thread.run(self._close)
-        self._thread.restart()
-
-    def _close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        await self._close_connection()
 
     # -- writing --------------------------------------------------------------------------
 
@@ -167,26 +162,9 @@ class DuckDBTaskStore:
             f"RETURNING {_COLUMNS}",
             [now, category, now, count],
         ).fetchall()
-        claimed = [_row_to_info(row) for row in rows]
+        claimed = [self._info(row) for row in rows]
         claimed.sort(key=lambda info: (-info.priority, info.created_at, info.id))
         return claimed
-
-    async def _give_back(self, info: TaskInfo | None) -> None:
-        """Put back a task claimed for a worker that stopped waiting for it."""
-        if info is not None:
-            await self.requeue(info.id)
-
-    async def next_run_at(self, category: str) -> datetime | None:
-        """When the next waiting task of ``category`` becomes runnable."""
-        return await self._thread.run(self._next_run_at, category)
-
-    def _next_run_at(self, category: str) -> datetime | None:
-        row = self._connection.execute(
-            "SELECT min(run_at) FROM gobstopper_tasks "
-            f"WHERE category = ? AND status IN {_RUNNABLE}",
-            [category],
-        ).fetchone()
-        return _utc(row[0]) if row and row[0] is not None else None
 
     async def wait(self, category: str, timeout: float) -> None:
         """Return once a task was added to ``category`` since the last wait, or after
@@ -233,63 +211,8 @@ class DuckDBTaskStore:
             [task_id],
         )
 
-    async def cancel(self, task_id: str, now: datetime) -> bool:
-        """Cancel a task that has not started; returns whether it was cancelled."""
-        return await self._thread.run(self._cancel, task_id, _naive(now))
-
-    def _cancel(self, task_id: str, now: datetime) -> bool:
-        rows = self._connection.execute(
-            "UPDATE gobstopper_tasks SET status = 'cancelled', finished_at = ? "
-            f"WHERE id = ? AND status IN {_RUNNABLE} RETURNING id",
-            [now, task_id],
-        ).fetchall()
-        return bool(rows)
-
-    async def delete_finished(
-        self, before: datetime, statuses: tuple[TaskStatus, ...] | None = None
-    ) -> int:
-        """Delete finished tasks that finished before ``before``; returns how many."""
-        values = finished_status_values(statuses)
-        if not values:
-            return 0
-        marks = ", ".join("?" for _ in values)
-        return await self._thread.run(
-            self._count_returning,
-            f"DELETE FROM gobstopper_tasks WHERE status IN ({marks}) AND finished_at < ? "
-            "RETURNING id",
-            [*values, _naive(before)],
-        )
-
-    def _count_returning(self, sql: str, parameters: list[Any]) -> int:
-        return len(self._connection.execute(sql, parameters).fetchall())
-
     async def _execute(self, sql: str, parameters: list[Any]) -> None:
         await self._thread.run(self._execute_now, sql, parameters)
 
     def _execute_now(self, sql: str, parameters: list[Any]) -> None:
         self._connection.execute(sql, parameters)
-
-    # -- reading --------------------------------------------------------------------------
-
-    async def get(self, task_id: str) -> TaskInfo | None:
-        """The task ``task_id``, or ``None``."""
-        return await self._thread.run(self._get, task_id)
-
-    def _get(self, task_id: str) -> TaskInfo | None:
-        row = self._connection.execute(
-            f"SELECT {_COLUMNS} FROM gobstopper_tasks WHERE id = ?", [task_id]
-        ).fetchone()
-        return None if row is None else _row_to_info(row)
-
-    async def stats(self) -> dict[str, dict[str, int]]:
-        """``{category: {status: count}}``."""
-        return await self._thread.run(self._stats)
-
-    def _stats(self) -> dict[str, dict[str, int]]:
-        rows = self._connection.execute(
-            "SELECT category, status, count(*) FROM gobstopper_tasks GROUP BY ALL ORDER BY ALL"
-        ).fetchall()
-        stats: dict[str, dict[str, int]] = {}
-        for category, status, count in rows:
-            stats.setdefault(category, {})[status] = count
-        return stats

@@ -34,8 +34,9 @@ import msgspec
 
 from .batching import Batcher
 from .dbthread import DatabaseThread
-from .models import TaskInfo, TaskStatus, finished_status_values
-from .rows import COLUMNS, RUNNABLE, row_to_info
+from .models import TaskInfo
+from .rows import COLUMNS, RUNNABLE
+from .sql_store import SQLTaskStore
 from .wakeups import Wakeups
 
 __all__ = ["SQLiteTaskStore"]
@@ -71,14 +72,6 @@ def _encode(value: Any) -> str:
     return _encoder.encode(value).decode()
 
 
-def _when(value: float | None) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(value, timezone.utc)
-
-
-def _row_to_info(row: tuple[Any, ...]) -> TaskInfo:
-    return row_to_info(row, _when)
-
-
 class _Add(NamedTuple):
     row: tuple[Any, ...]
 
@@ -95,7 +88,7 @@ class _Claim(NamedTuple):
 _Write = _Add | _Success | _Claim
 
 
-class SQLiteTaskStore:
+class SQLiteTaskStore(SQLTaskStore):
     """The task table in the SQLite file ``path`` (created with its directory if missing).
 
     :param synchronous: ``"NORMAL"`` (survives the process being killed) or ``"FULL"``
@@ -107,6 +100,14 @@ class SQLiteTaskStore:
     """
 
     single_process = False
+
+    @staticmethod
+    def _stored(value: datetime) -> float:
+        return value.timestamp()
+
+    @staticmethod
+    def _when(value: float | None) -> datetime | None:
+        return None if value is None else datetime.fromtimestamp(value, timezone.utc)
 
     def __init__(
         self,
@@ -178,13 +179,7 @@ class SQLiteTaskStore:
             with contextlib.suppress(asyncio.CancelledError, RuntimeError):
                 await self._renewing
             self._renewing = None
-        await self._thread.run(self._close)
-        self._thread.restart()
-
-    def _close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        await self._close_connection()
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -290,14 +285,9 @@ class SQLiteTaskStore:
             f"RETURNING {COLUMNS}",
             [now, now + self.lease, category, now, count],
         ).fetchall()
-        claimed = [_row_to_info(row) for row in rows]
+        claimed = [self._info(row) for row in rows]
         claimed.sort(key=lambda info: (-info.priority, info.created_at, info.id))
         return claimed
-
-    async def _give_back(self, info: TaskInfo | None) -> None:
-        """Put back a task claimed for a worker that stopped waiting for it."""
-        if info is not None:
-            await self.requeue(info.id)
 
     def _keep_renewing(self) -> None:
         renewing = self._renewing
@@ -323,18 +313,6 @@ class SQLiteTaskStore:
                 "UPDATE gobstopper_tasks SET lease_until = ? WHERE id = ? AND status = 'started'",
                 [(until, task_id) for task_id in task_ids],
             )
-
-    async def next_run_at(self, category: str) -> datetime | None:
-        """When the next waiting task of ``category`` becomes runnable."""
-        return await self._thread.run(self._next_run_at, category)
-
-    def _next_run_at(self, category: str) -> datetime | None:
-        assert self._connection is not None
-        row = self._connection.execute(
-            f"SELECT min(run_at) FROM gobstopper_tasks WHERE category = ? AND status IN {RUNNABLE}",
-            [category],
-        ).fetchone()
-        return _when(row[0]) if row else None
 
     async def wait(self, category: str, timeout: float) -> None:
         """Return once a task was added to ``category`` by this process since the last
@@ -385,59 +363,6 @@ class SQLiteTaskStore:
         with self._transaction() as connection:
             connection.executemany(sql, rows)
 
-    async def cancel(self, task_id: str, now: datetime) -> bool:
-        """Cancel a task that has not started; returns whether it was cancelled."""
-        return bool(
-            await self._thread.run(
-                self._count_changed,
-                "UPDATE gobstopper_tasks SET status = 'cancelled', finished_at = ? "
-                f"WHERE id = ? AND status IN {RUNNABLE}",
-                [now.timestamp(), task_id],
-            )
-        )
-
-    async def delete_finished(
-        self, before: datetime, statuses: tuple[TaskStatus, ...] | None = None
-    ) -> int:
-        """Delete finished tasks that finished before ``before``; returns how many."""
-        values = finished_status_values(statuses)
-        if not values:
-            return 0
-        marks = ", ".join("?" for _ in values)
-        return await self._thread.run(
-            self._count_changed,
-            f"DELETE FROM gobstopper_tasks WHERE status IN ({marks}) AND finished_at < ?",
-            [*values, before.timestamp()],
-        )
-
-    def _count_changed(self, sql: str, parameters: list[Any]) -> int:
+    def _change(self, sql: str, parameters: list[Any]) -> int:
         with self._transaction() as connection:
-            return connection.execute(sql, parameters).rowcount
-
-    # -- reading --------------------------------------------------------------------------
-
-    async def get(self, task_id: str) -> TaskInfo | None:
-        """The task ``task_id``, or ``None``."""
-        return await self._thread.run(self._get, task_id)
-
-    def _get(self, task_id: str) -> TaskInfo | None:
-        assert self._connection is not None
-        row = self._connection.execute(
-            f"SELECT {COLUMNS} FROM gobstopper_tasks WHERE id = ?", [task_id]
-        ).fetchone()
-        return None if row is None else _row_to_info(row)
-
-    async def stats(self) -> dict[str, dict[str, int]]:
-        """``{category: {status: count}}``."""
-        return await self._thread.run(self._stats)
-
-    def _stats(self) -> dict[str, dict[str, int]]:
-        assert self._connection is not None
-        rows = self._connection.execute(
-            "SELECT category, status, count(*) FROM gobstopper_tasks "
-            "GROUP BY category, status ORDER BY category, status"
-        ).fetchall()
-        stats: dict[str, dict[str, int]] = {}
-        for category, status, count in rows:
-            stats.setdefault(category, {})[status] = count
-        return stats
+            return len(connection.execute(sql, parameters).fetchall())
