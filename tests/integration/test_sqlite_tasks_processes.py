@@ -1,7 +1,7 @@
 """The SQLite task store across real processes: an accepted task survives ``kill -9``, a
 task whose worker was killed runs again once its lease lapses, and a live worker's lease
-is renewed so nobody else takes its task. (Two ``run-tasks`` processes sharing a file:
-``test_task_workers.py``.)"""
+is renewed so nobody else takes its task, and two ``gobstopper run -w 2`` workers share
+the default file. (Two ``run-tasks`` processes sharing a file: ``test_task_workers.py``.)"""
 
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from gobstopper import Gobstopper
 from gobstopper.tasks import TaskStatus
 from gobstopper.tasks.sqlite_store import SQLiteTaskStore
+from tests.conftest import wait_for_workers
 
 pytestmark = pytest.mark.integration
 
@@ -188,3 +190,59 @@ async def test_a_running_task_keeps_its_lease_so_no_other_process_takes_it(
         process.kill()
         process.wait()
         await app.shutdown()
+
+
+SERVED = """
+import os
+
+from gobstopper import Gobstopper
+
+app = Gobstopper(__name__)  # tasks in the default file, gobstopper_tasks.sqlite3
+
+
+@app.task("whoami", category="media")
+async def whoami(n: int) -> int:
+    return os.getpid()
+
+
+@app.on_startup
+async def workers():
+    await app.start_task_workers("media", worker_count=2)
+
+
+@app.get("/pid")
+async def pid():
+    return {"pid": os.getpid()}
+
+
+@app.post("/tasks/<int:n>")
+async def enqueue(n: int):
+    return {"task": await app.add_background_task("whoami", n=n), "pid": os.getpid()}, 202
+
+
+@app.get("/tasks/<task_id>")
+async def task(task_id: str):
+    info = await app.get_task(task_id)
+    return {"status": info.status.value, "result": info.result}
+"""
+
+
+def test_two_server_workers_share_the_default_file(serve, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("GOBSTOPPER_TASK_DATABASE", raising=False)
+    monkeypatch.delenv("GOBSTOPPER_TASK_BROKER", raising=False)
+    server = serve(SERVED, "-w", "2", "--no-env-file")
+    wait_for_workers(server, "/pid")
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        accepted = [client.post(f"/tasks/{n}", headers={"connection": "close"}) for n in range(40)]
+        assert {answer.status_code for answer in accepted} == {202}
+        assert len({answer.json()["pid"] for answer in accepted}) == 2  # both enqueued
+        results = []
+        for answer in accepted:
+            for _ in range(250):
+                body = client.get(f"/tasks/{answer.json()['task']}").json()
+                if body["status"] == "success":
+                    break
+                time.sleep(0.02)
+            assert body["status"] == "success", body
+            results.append(body["result"])
+    assert len(set(results)) == 2  # and the workers of both processes ran tasks

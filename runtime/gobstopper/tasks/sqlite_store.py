@@ -157,6 +157,9 @@ class SQLiteTaskStore(SQLTaskStore):
             connection.execute(f"PRAGMA synchronous = {self.synchronous}")
             for statement in _SCHEMA:
                 connection.execute(statement)
+        except sqlite3.OperationalError:  # locked, read-only, out of space: SQLite says
+            connection.close()
+            raise
         except sqlite3.DatabaseError as error:
             connection.close()
             raise RuntimeError(
