@@ -151,8 +151,11 @@ def run_anchors(args: argparse.Namespace, redis_url: str) -> list[dict[str, obje
         ],
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
     )
+    if finished.returncode:
+        print(f"anchors failed (exit {finished.returncode}):\n{finished.stderr}")
+        return []
     return [json.loads(line) for line in finished.stdout.splitlines()]
 
 
