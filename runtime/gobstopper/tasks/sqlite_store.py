@@ -176,12 +176,14 @@ class SQLiteTaskStore(SQLTaskStore):
 
     async def close(self) -> None:
         """Stop renewing leases and close the database (waits for calls in flight);
-        :meth:`open` may reopen it."""
-        if self._renewing is not None:
-            self._renewing.cancel()
-            with contextlib.suppress(asyncio.CancelledError, RuntimeError):
-                await self._renewing
-            self._renewing = None
+        :meth:`open` may reopen it. Tasks still marked running here are left to their
+        leases."""
+        renewing, self._renewing = self._renewing, None
+        if renewing is not None and renewing.get_loop() is asyncio.get_running_loop():
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
+        self._running.clear()
         await self._close_connection()
 
     @contextlib.contextmanager
