@@ -1,15 +1,19 @@
 """The SQLite task store as the embedded default: which file gets which store, the file
-it writes, and clear errors for bad options and for a file that is not its own."""
+it writes, clear errors for bad options and for a file that is not its own, and the next
+task claimed along with a success."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from gobstopper import Gobstopper
+from gobstopper.tasks import TaskInfo, TaskPriority, TaskStatus
 from gobstopper.tasks.duckdb_store import DuckDBTaskStore
 from gobstopper.tasks.sqlite_store import SQLiteTaskStore
 
@@ -86,3 +90,59 @@ async def test_full_synchronous_keeps_tasks_like_normal(tmp_path: Path) -> None:
         assert info.result == "durable"
     finally:
         await app.shutdown()
+
+
+def pending_task(name: str, category: str = "default") -> TaskInfo:
+    now = datetime.now(timezone.utc)
+    return TaskInfo(
+        id=uuid.uuid4().hex,
+        name=name,
+        category=category,
+        priority=TaskPriority.NORMAL,
+        status=TaskStatus.PENDING,
+        kwargs={},
+        created_at=now,
+        run_at=now,
+    )
+
+
+async def test_a_success_claims_the_next_task_for_the_next_worker_in_one_commit(
+    tmp_path: Path,
+) -> None:
+    store = SQLiteTaskStore(tmp_path / "t.sqlite3")
+    await store.open()
+    first, second = pending_task("first"), pending_task("second")
+    await store.add(first)
+    await store.add(second)
+    assert (await store.claim("default", datetime.now(timezone.utc))).id == first.id  # type: ignore[union-attr]
+    await store.succeed(first.id, b'"done"', datetime.now(timezone.utc))
+    info = await store.get(second.id)
+    assert (info.status, info.attempts) == (TaskStatus.STARTED, 1)  # type: ignore[union-attr]
+    assert (await store.claim("default", datetime.now(timezone.utc))).id == second.id  # type: ignore[union-attr]
+    await store.close()
+
+
+async def test_a_task_claimed_with_a_success_goes_back_when_nobody_asks_for_it(
+    tmp_path: Path,
+) -> None:
+    store = SQLiteTaskStore(tmp_path / "t.sqlite3", lease=0.3)
+    await store.open()
+    first, second, third = pending_task("first"), pending_task("second"), pending_task("third")
+    for task in (first, second, third):
+        await store.add(task)
+    await store.claim("default", datetime.now(timezone.utc))
+    await store.succeed(first.id, b"null", datetime.now(timezone.utc))  # claims "second"
+    for _ in range(100):  # the workers stopped: after a renewal period it is pending again
+        if (await store.get(second.id)).status is TaskStatus.PENDING:  # type: ignore[union-attr]
+            break
+        await asyncio.sleep(0.02)
+    assert (await store.get(second.id)).attempts == 0  # type: ignore[union-attr]
+
+    claimed = await store.claim("default", datetime.now(timezone.utc))
+    await store.succeed(claimed.id, b"null", datetime.now(timezone.utc))  # type: ignore[union-attr]
+    await store.close()  # the one claimed with that success goes back at once
+    reopened = SQLiteTaskStore(tmp_path / "t.sqlite3")
+    await reopened.open()
+    assert await reopened.stats() == {"default": {"pending": 1, "success": 2}}
+    assert (await reopened.get(third.id)).attempts == 0  # type: ignore[union-attr]
+    await reopened.close()

@@ -61,6 +61,10 @@ _INSERT = (
     f"INSERT INTO gobstopper_tasks ({COLUMNS}) "
     "VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL, 0, ?, ?, ?, ?, NULL, NULL)"
 )
+_REQUEUE = (
+    "UPDATE gobstopper_tasks SET status = 'pending', attempts = attempts - 1, "
+    "lease_until = NULL WHERE id = ? AND status = 'started'"
+)
 _SUCCEED = (
     "UPDATE gobstopper_tasks SET status = 'success', result = ?, error = NULL, "
     "traceback = NULL, finished_at = ?, lease_until = NULL WHERE id = ?"
@@ -78,6 +82,8 @@ class _Add(NamedTuple):
 
 class _Success(NamedTuple):
     row: tuple[str, float, str]
+    category: str | None  # claim this category's next task in the same transaction
+    now: float
 
 
 class _Claim(NamedTuple):
@@ -133,7 +139,10 @@ class SQLiteTaskStore(SQLTaskStore):
         self._writes: Batcher[_Write, TaskInfo | None] = Batcher(
             self._write_together, unclaimed=self._give_back
         )
-        self._running: set[str] = set()
+        self._running: dict[str, str] = {}  # started here: task id -> category
+        # Claimed along with a success, for the next worker of the category to ask, with
+        # when (time.monotonic()) it was claimed.
+        self._ready: dict[str, list[tuple[float, TaskInfo]]] = {}
         self._renewing: asyncio.Task[None] | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -183,6 +192,8 @@ class SQLiteTaskStore(SQLTaskStore):
             renewing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewing
+        if self._connection is not None:
+            await self._put_back_ready(float("inf"))
         self._running.clear()
         await self._close_connection()
 
@@ -235,26 +246,38 @@ class SQLiteTaskStore(SQLTaskStore):
     async def claim(self, category: str, now: datetime) -> TaskInfo | None:
         """Mark the next runnable task of ``category`` started, under a lease, and return
         it: highest priority first, then oldest. Workers asking together are served by
-        one statement."""
+        one statement; a worker that just finished a task gets the one claimed with its
+        success."""
+        ready = self._ready.get(category)
+        if ready:
+            return ready.pop(0)[1]
         return await self._writes(_Claim(category, now.timestamp()))
 
     async def succeed(self, task_id: str, result: bytes, now: datetime) -> None:
-        """Record success and the JSON-encoded result."""
-        await self._writes(_Success((result.decode(), now.timestamp(), task_id)))
-        self._running.discard(task_id)
+        """Record success and the JSON-encoded result; the same transaction claims the
+        category's next task for the worker, which asks for one next."""
+        category = self._running.pop(task_id, None)
+        stamp = now.timestamp()
+        await self._writes(_Success((result.decode(), stamp, task_id), category, stamp))
 
     async def _write_together(self, writes: list[_Write]) -> list[TaskInfo | None]:
         results = await self._thread.run(self._write, writes)
-        claimed = [info.id for info in results if info is not None]
-        if claimed:
-            self._running.update(claimed)
+        for index, info in enumerate(results):
+            if info is None:
+                continue
+            self._running[info.id] = info.category
+            write = writes[index]
+            if isinstance(write, _Success):
+                self._ready.setdefault(info.category, []).append((time.monotonic(), info))
+                results[index] = None
+        if self._running:
             self._keep_renewing()
         return results
 
     def _write(self, writes: list[_Write]) -> list[TaskInfo | None]:
         """Adds, successes and claims that arrived together, in one transaction: adds
         first, so a claim may take a task added in the same batch. Returns each claim's
-        task (``None`` for everything else)."""
+        task, and the task claimed along with each success (``None`` for the rest)."""
         results: list[TaskInfo | None] = [None] * len(writes)
         adds, successes = [], []
         claims: dict[str, list[int]] = {}
@@ -263,6 +286,8 @@ class SQLiteTaskStore(SQLTaskStore):
                 adds.append(write.row)
             elif isinstance(write, _Success):
                 successes.append(write.row)
+                if write.category is not None:
+                    claims.setdefault(write.category, []).append(index)
             else:
                 claims.setdefault(write.category, []).append(index)
         with self._transaction() as connection:
@@ -271,7 +296,7 @@ class SQLiteTaskStore(SQLTaskStore):
             if successes:
                 connection.executemany(_SUCCEED, successes)
             for category, indexes in claims.items():
-                now = max(writes[index].now for index in indexes)  # type: ignore[union-attr]
+                now = max(writes[index].now for index in indexes)  # type: ignore[attr-defined]
                 claimed = self._claim(connection, category, now, len(indexes))
                 for index, info in zip(indexes, claimed, strict=False):
                     results[index] = info
@@ -306,9 +331,22 @@ class SQLiteTaskStore(SQLTaskStore):
         while self._running:
             await asyncio.sleep(self.lease / 3)
             try:
+                await self._put_back_ready(time.monotonic() - self.lease / 3)
                 await self._thread.run(self._renew, list(self._running), time.time() + self.lease)
             except Exception:
                 logger.exception("could not renew the leases of running tasks")
+
+    async def _put_back_ready(self, claimed_before: float) -> None:
+        """Put back the tasks claimed along with a success before ``claimed_before`` that
+        no worker asked for (their workers stopped), without counting the attempt."""
+        stale: list[tuple[str]] = []
+        for category, ready in self._ready.items():
+            stale += [(info.id,) for claimed, info in ready if claimed < claimed_before]
+            self._ready[category] = [entry for entry in ready if entry[0] >= claimed_before]
+        for (task_id,) in stale:
+            self._running.pop(task_id, None)
+        if stale:
+            await self._thread.run(self._write_many, _REQUEUE, stale)
 
     def _renew(self, task_ids: list[str], until: float) -> None:
         if not task_ids:
@@ -352,17 +390,12 @@ class SQLiteTaskStore(SQLTaskStore):
         await self._thread.run(
             self._write_many, sql, [(error, traceback, when.timestamp(), task_id)]
         )
-        self._running.discard(task_id)
+        self._running.pop(task_id, None)
 
     async def requeue(self, task_id: str) -> None:
         """Put a started task back (shutting down): it runs again, not counted as a try."""
-        await self._thread.run(
-            self._write_many,
-            "UPDATE gobstopper_tasks SET status = 'pending', attempts = attempts - 1, "
-            "lease_until = NULL WHERE id = ? AND status = 'started'",
-            [(task_id,)],
-        )
-        self._running.discard(task_id)
+        await self._thread.run(self._write_many, _REQUEUE, [(task_id,)])
+        self._running.pop(task_id, None)
 
     def _write_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         with self._transaction() as connection:
