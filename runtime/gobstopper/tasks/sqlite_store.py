@@ -1,8 +1,10 @@
 """Tasks persisted in a SQLite file: the embedded default, for one process or several.
 
 SQLite runs in WAL mode, and every write is one transaction for a whole batch of calls
-(adds, claims and outcomes that arrived together), so a commit costs tens of
-microseconds, not the milliseconds of an analytical engine.
+(adds, claims and successes that arrived together), so a commit costs tens of
+microseconds, not the milliseconds of an analytical engine. A success also claims the
+category's next task, handed to the next worker that asks, so a busy worker costs one
+commit per task, shared with every other call of its batch.
 
 Durability, chosen with ``synchronous``:
 
