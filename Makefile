@@ -75,7 +75,8 @@ bench: sync ## wrk benchmark against a bare RSGI app, as ratios; Rust against Py
 	$(UV) run --frozen python benchmarks/upload_memory.py --mib 1024
 	$(UV) run --frozen python benchmarks/ws_broadcast.py --clients 1000
 	$(UV) run --frozen python benchmarks/sessions.py
-	$(UV) run --frozen python benchmarks/tasks.py
+	$(UV) venv -q --allow-existing /tmp/gobstopper-task-anchors && VIRTUAL_ENV=/tmp/gobstopper-task-anchors $(UV) pip install -q arq huey
+	$(UV) run --frozen python benchmarks/tasks.py --anchor-python /tmp/gobstopper-task-anchors/bin/python
 
 tfb-db: sync ## Create and seed TechEmpower's World and Fortune tables (DATABASE_URL, default the local test database)
 	$(UV) run --frozen python benchmarks/tfb/setup_db.py

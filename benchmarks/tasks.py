@@ -1,12 +1,16 @@
-"""Background task throughput: no-op tasks from enqueue to completion, on the DuckDB
-default and on Redis Streams (workers in this process, and in two ``run-tasks``
-processes).
+"""Background task throughput: no-op tasks from enqueue to completion, on the SQLite
+default (``synchronous=NORMAL`` and ``FULL``), the DuckDB store and Redis Streams, with
+workers in this process and in two ``run-tasks`` processes; and, in the same run, arq
+(Redis) and huey (SQLite) as anchors.
 
 Each run enqueues ``--tasks`` tasks 50 at a time while the workers run, and stops the
 clock when the store counts them all successful. It reports tasks/s accepted by enqueue
-and tasks/s completed end to end (the median of ``--rounds``).
+and tasks/s completed end to end (the median of ``--rounds``). The anchors run in
+``--anchor-python``, an interpreter with arq and huey installed (they are not
+dependencies of Gobstopper); see ``task_anchors.py``.
 
-    python benchmarks/tasks.py --tasks 2000 --rounds 3
+    python -m venv /tmp/anchors && /tmp/anchors/bin/pip install arq huey
+    python benchmarks/tasks.py --tasks 2000 --rounds 3 --anchor-python /tmp/anchors/bin/python
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import json
 import os
 import signal
 import statistics
@@ -86,20 +91,34 @@ def stop_processes(processes: list[subprocess.Popen[str]]) -> None:
         process.wait(timeout=30)
 
 
+SCENARIOS = {
+    # name: (store, SQLite synchronous, run-tasks processes)
+    "sqlite (default)": ("sqlite3", None, 0),
+    "sqlite, synchronous=FULL": ("sqlite3", "FULL", 0),
+    "sqlite, 2 run-tasks processes": ("sqlite3", None, 2),
+    "duckdb": ("duckdb", None, 0),
+    "redis": ("redis", None, 0),
+    "redis, 2 run-tasks processes": ("redis", None, 2),
+}
+
+
 def run_scenario(name: str, args: argparse.Namespace, redis_url: str) -> dict[str, object]:
+    store, synchronous, process_count = SCENARIOS[name]
     enqueue_rates, completion_rates = [], []
     for _ in range(args.rounds):
         directory = tempfile.mkdtemp()
-        os.environ.pop("BENCH_TASK_REDIS", None)
-        os.environ["BENCH_TASK_DB"] = os.path.join(directory, "tasks.duckdb")
-        processes: list[subprocess.Popen[str]] = []
-        in_process = args.workers
-        if name != "duckdb":
+        for variable in ("BENCH_TASK_REDIS", "BENCH_TASK_SYNCHRONOUS"):
+            os.environ.pop(variable, None)
+        os.environ["BENCH_TASK_DB"] = os.path.join(
+            directory, f"tasks.{'sqlite3' if store == 'redis' else store}"
+        )
+        if synchronous:
+            os.environ["BENCH_TASK_SYNCHRONOUS"] = synchronous
+        if store == "redis":
             os.environ["BENCH_TASK_REDIS"] = redis_url
             os.environ["BENCH_TASK_PREFIX"] = f"bench:{uuid.uuid4().hex}"
-        if name == "redis, 2 run-tasks processes":
-            processes = start_processes(2, args.workers)
-            in_process = 0
+        processes = start_processes(process_count, args.workers) if process_count else []
+        in_process = 0 if process_count else args.workers
         try:
             enqueued, completed = asyncio.run(measure(args.tasks, in_process))
         finally:
@@ -114,6 +133,32 @@ def run_scenario(name: str, args: argparse.Namespace, redis_url: str) -> dict[st
     }
 
 
+def run_anchors(args: argparse.Namespace, redis_url: str) -> list[dict[str, object]]:
+    """arq and huey, run by ``--anchor-python``; nothing when it is not given."""
+    if args.anchor_python is None:
+        print("anchors skipped: give --anchor-python, an interpreter with arq and huey")
+        return []
+    finished = subprocess.run(
+        [
+            args.anchor_python,
+            str(HERE / "task_anchors.py"),
+            "--tasks",
+            str(args.tasks),
+            "--rounds",
+            str(args.rounds),
+            "--redis-url",
+            redis_url,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if finished.returncode:
+        print(f"anchors failed (exit {finished.returncode}):\n{finished.stderr}")
+        return []
+    return [json.loads(line) for line in finished.stdout.splitlines()]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -122,6 +167,13 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=4, help="workers per process")
     parser.add_argument("--redis-url")
+    parser.add_argument("--anchor-python", help="an interpreter with arq and huey installed")
+    parser.add_argument(
+        "--scenario",
+        action="append",
+        choices=list(SCENARIOS),
+        help="measure only this one (repeatable; default: every one)",
+    )
     parser.add_argument("--output", type=Path, default=HERE / "results" / "tasks.json")
     args = parser.parse_args()
     owned = None
@@ -129,10 +181,8 @@ def main() -> int:
         owned = RedisServer(Path(tempfile.mkdtemp())).start()
         args.redis_url = owned.url
     try:
-        rows = [
-            run_scenario(name, args, args.redis_url)
-            for name in ("duckdb", "redis", "redis, 2 run-tasks processes")
-        ]
+        rows = [run_scenario(name, args, args.redis_url) for name in args.scenario or SCENARIOS]
+        rows += run_anchors(args, args.redis_url)
     finally:
         if owned is not None:
             owned.close()

@@ -1,9 +1,10 @@
 """An application with background tasks, written to a directory for CLI and process tests.
 
 Its store comes from the environment: ``TASK_REDIS`` and ``TASK_PREFIX`` (plus
-``TASK_ABANDONED_AFTER``) choose Redis, else the DuckDB file ``TASK_DB``. Each task run
-is logged to ``TASK_LOG`` as ``start LABEL PID`` and ``done LABEL PID``; a task that was
-started before runs without sleeping, so a retried task finishes quickly.
+``TASK_ABANDONED_AFTER``) choose Redis, else the file ``TASK_DB`` (SQLite, or DuckDB for
+``*.duckdb``). Each task run is logged to ``TASK_LOG`` as ``start LABEL PID`` and
+``done LABEL PID``; a task that was started before runs without sleeping, so a retried
+task finishes quickly.
 """
 
 from __future__ import annotations

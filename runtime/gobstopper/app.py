@@ -77,7 +77,7 @@ class Gobstopper(TemplateMixin, TaskMixin, Scaffold):
     :param secret_key_fallbacks: earlier secret keys, newest first
         (``GOBSTOPPER_SECRET_KEY_FALLBACKS``, comma-separated): nothing is signed with
         them, but what they signed still verifies, so a new key logs nobody out.
-    :param task_database: the DuckDB file of background tasks
+    :param task_database: the file of background tasks (SQLite; DuckDB for ``*.duckdb``)
         (``GOBSTOPPER_TASK_DATABASE``), used when there is no ``task_broker``.
     :param task_broker: a ``redis://`` URL (``GOBSTOPPER_TASK_BROKER``): background tasks
         then go through Redis Streams, shared by every process and machine.

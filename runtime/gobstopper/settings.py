@@ -32,11 +32,12 @@ Environment variables (arguments to :class:`~gobstopper.Gobstopper` win over the
     ``production`` turns on the production cookie policy: cookies get ``Secure``,
     ``HttpOnly`` and ``SameSite=Lax`` unless set otherwise (which is logged).
 ``GOBSTOPPER_TASK_DATABASE``
-    The DuckDB file background tasks are kept in (default ``gobstopper_tasks.duckdb`` in
-    the current directory).
+    The file background tasks are kept in (default ``gobstopper_tasks.sqlite3`` in the
+    current directory): SQLite, which several processes may share, or DuckDB when the
+    name ends in ``.duckdb`` (one process at a time).
 ``GOBSTOPPER_TASK_BROKER``
     A ``redis://`` URL: background tasks then use Redis Streams, which any number of
-    processes and machines share, instead of the DuckDB file.
+    processes and machines share, instead of the task file.
 ``GOBSTOPPER_ALLOW_INSECURE_COOKIES``
     ``true`` opts out of the production cookie policy (plain-HTTP staging, say).
 """
@@ -135,7 +136,7 @@ class Settings:
     secret_key_fallbacks: tuple[str, ...] = ()
     production: bool = False
     allow_insecure_cookies: bool = False
-    task_database: str = "gobstopper_tasks.duckdb"
+    task_database: str = "gobstopper_tasks.sqlite3"
     task_broker: str | None = None
 
     @classmethod
@@ -181,6 +182,6 @@ class Settings:
             allow_insecure_cookies=env_flag("GOBSTOPPER_ALLOW_INSECURE_COOKIES"),
             task_database=task_database
             or os.environ.get("GOBSTOPPER_TASK_DATABASE")
-            or "gobstopper_tasks.duckdb",
+            or "gobstopper_tasks.sqlite3",
             task_broker=_broker_url(task_broker or os.environ.get("GOBSTOPPER_TASK_BROKER")),
         )

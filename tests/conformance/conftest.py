@@ -26,7 +26,7 @@ def nothing_left_unawaited(recwarn: pytest.WarningsRecorder) -> Iterator[None]:
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Run the test in an empty temporary directory, with tasks kept in a DuckDB file
+    """Run the test in an empty temporary directory, with tasks kept in the default task file
     there (no broker from the environment)."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("GOBSTOPPER_TASK_BROKER", raising=False)

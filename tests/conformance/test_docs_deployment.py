@@ -1,7 +1,7 @@
 """docs/deployment.rst: the application, its ``.env`` and its two commands, run as written
 against the local Redis (two Granian workers instead of four on this two-core machine,
 bound to 127.0.0.1 on a free port), behind a proxy that the ``.env`` trusts; and the
-refusal of several workers on DuckDB, as the page quotes it."""
+refusal of several workers on a DuckDB task file, as the page quotes it."""
 
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ LEDGER = docs_page("deployment")
 APP = LEDGER.run("import os")
 ENV_FILE = LEDGER.run("GOBSTOPPER_SECRET_KEY=a-long-random-string-shared-by-every-worker")
 COMMANDS = LEDGER.run("$ gobstopper run app:app -w 4 -h 0.0.0.0 -p 8000")
-REFUSAL = LEDGER.run("$ gobstopper run app:app -w 4 --no-env-file")
+REFUSAL = LEDGER.run(
+    "$ GOBSTOPPER_TASK_DATABASE=tasks.duckdb gobstopper run app:app -w 4 --no-env-file"
+)
 LEDGER.not_a_contract(
     "location / {",
     "nginx's configuration, not ours: the headers it sets (X-Forwarded-For, "

@@ -1,5 +1,6 @@
-"""docs/tasks.rst: a task enqueued by a route and run by the app's own workers (DuckDB,
-then the Redis store), and the ``run-tasks`` / ``cleanup-tasks`` commands."""
+"""docs/tasks.rst: a task enqueued by a route and run by the app's own workers (SQLite,
+a SQLite store of its choosing, then the Redis store), and the ``run-tasks`` /
+``cleanup-tasks`` commands."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from .shell import environment, run
 
 LEDGER = docs_page("tasks")
 REPORTS = LEDGER.run("from gobstopper import Gobstopper")
+SQLITE_STORE = LEDGER.run("from gobstopper.tasks.sqlite_store import SQLiteTaskStore")
 REDIS_STORE = LEDGER.run("from gobstopper.tasks.redis_store import RedisTaskStore")
 RUN_TASKS = LEDGER.run(
     "$ gobstopper run-tasks myproject.main:app --categories data,notifications --workers 3"
@@ -52,7 +54,18 @@ async def test_report_task_runs_on_the_startup_workers(workdir: Path) -> None:
     assert info.result == {"sent": True}
     assert info.kwargs == {"user_id": 5, "month": "2026-11"}
     assert (info.max_retries, info.timeout) == (3, 60)
-    assert (workdir / "gobstopper_tasks.duckdb").is_file()
+    assert (workdir / "gobstopper_tasks.sqlite3").is_file()
+
+
+async def test_the_same_app_on_a_sqlite_store_of_its_choosing(workdir: Path) -> None:
+    namespace = REPORTS.exec()
+    SQLITE_STORE.exec(namespace)
+    store = namespace["app"].tasks.store
+    assert (store.synchronous, store.lease) == ("FULL", 60)
+    info = await _report_runs(namespace["app"])
+    assert info.status is TaskStatus.SUCCESS
+    assert (workdir / "var" / "tasks.sqlite3").is_file()
+    assert not (workdir / "gobstopper_tasks.sqlite3").exists()
 
 
 async def test_the_same_app_on_a_redis_store_of_its_choosing(workdir: Path, redis_url: str) -> None:
@@ -62,7 +75,7 @@ async def test_the_same_app_on_a_redis_store_of_its_choosing(workdir: Path, redi
     assert (store.prefix, store.abandoned_after) == ("shop:tasks", 60)
     info = await _report_runs(namespace["app"])
     assert info.status is TaskStatus.SUCCESS
-    assert not (workdir / "gobstopper_tasks.duckdb").exists()
+    assert not (workdir / "gobstopper_tasks.sqlite3").exists()
 
 
 MYPROJECT = """\

@@ -1,6 +1,7 @@
-"""``gobstopper run-tasks`` as its own process on a DuckDB file: SIGTERM lets running
-tasks finish within the grace period, puts back those that outlast it, and a second
-signal puts them back at once."""
+"""``gobstopper run-tasks`` as its own process on a SQLite or DuckDB file: SIGTERM lets
+running tasks finish within the grace period, puts back those that outlast it, and a
+second signal puts them back at once; two processes share a SQLite file, and a second
+process on a DuckDB file is refused."""
 
 from __future__ import annotations
 
@@ -21,12 +22,27 @@ from ..taskapp import write_task_app
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+def _project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str) -> str:
     monkeypatch.delenv("GOBSTOPPER_TASK_BROKER", raising=False)
-    monkeypatch.setenv("TASK_DB", str(tmp_path / "tasks.duckdb"))
+    monkeypatch.setenv("TASK_DB", str(tmp_path / f"tasks.{suffix}"))
     monkeypatch.setenv("TASK_LOG", str(tmp_path / "tasks.log"))
     return write_task_app(tmp_path)
+
+
+@pytest.fixture(params=["sqlite3", "duckdb"])
+def project(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch) -> str:
+    """The task app on a SQLite or a DuckDB file; returns ``module:app``."""
+    return _project(tmp_path, monkeypatch, request.param)
+
+
+@pytest.fixture
+def sqlite_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    return _project(tmp_path, monkeypatch, "sqlite3")
+
+
+@pytest.fixture
+def duckdb_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    return _project(tmp_path, monkeypatch, "duckdb")
 
 
 async def _enqueue(target: str, directory: Path, **arguments: object) -> str:
@@ -87,7 +103,35 @@ async def test_a_task_that_outlasts_the_stop_is_put_back(
     assert (info.status, info.attempts) == (TaskStatus.SUCCESS, 1)
 
 
-async def test_a_second_process_on_the_same_file_is_refused(project: str, tmp_path: Path) -> None:
+async def test_two_processes_share_a_sqlite_file_and_run_each_task_once(
+    sqlite_project: str, tmp_path: Path
+) -> None:
+    workers = [start_task_workers(sqlite_project, tmp_path) for _ in range(2)]
+    try:
+        app = load_app(sqlite_project, tmp_path)
+        labels = [f"t{n}" for n in range(200)]
+        try:
+            await asyncio.gather(
+                *(app.add_background_task("work", label=label) for label in labels)
+            )
+            for _ in range(500):
+                if (await app.task_stats()).get("data") == {"success": 200}:
+                    break
+                await asyncio.sleep(0.02)
+        finally:
+            await app.shutdown()
+    finally:
+        await asyncio.to_thread(stop_task_workers, *workers)
+    starts = [line.split() for line in (tmp_path / "tasks.log").read_text().splitlines()]
+    starts = [(label, pid) for kind, label, pid in starts if kind == "start"]
+    assert sorted(label for label, _ in starts) == sorted(labels)  # each ran once
+    assert {pid for _, pid in starts} == {str(worker.pid) for worker in workers}
+
+
+async def test_a_second_process_on_a_duckdb_file_is_refused(
+    duckdb_project: str, tmp_path: Path
+) -> None:
+    project = duckdb_project
     workers = start_task_workers(project, tmp_path)
     try:
         second = await asyncio.create_subprocess_exec(

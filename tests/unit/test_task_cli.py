@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import subprocess
 import sys
 import uuid
@@ -121,9 +122,12 @@ def test_months_are_calendar_months() -> None:
     )
 
 
-@pytest.fixture(params=["duckdb", "redis"])
-def store_env(request: pytest.FixtureRequest, project: str, monkeypatch) -> str:
-    """The project's tasks in DuckDB, or under a new prefix in Redis; returns the app."""
+@pytest.fixture(params=["duckdb", "sqlite", "redis"])
+def store_env(request: pytest.FixtureRequest, project: str, monkeypatch, tmp_path: Path) -> str:
+    """The project's tasks in DuckDB or SQLite, or under a new prefix in Redis; returns
+    the app."""
+    if request.param == "sqlite":
+        monkeypatch.setenv("TASK_DB", str(tmp_path / "tasks.sqlite3"))
     if request.param == "redis":
         monkeypatch.setenv("TASK_REDIS", request.getfixturevalue("redis_url"))
         monkeypatch.setenv("TASK_PREFIX", f"test:{uuid.uuid4().hex}")
@@ -140,6 +144,13 @@ def _age(target: str, task_ids: list[str], days: int) -> None:
             client.zadd(f"{prefix}:f", {task_id: moment.timestamp()})
             client.hset(f"{prefix}:t:{task_id}", "finished_at", repr(moment.timestamp()))
         client.close()
+        return
+    if not os.environ["TASK_DB"].endswith(".duckdb"):
+        with sqlite3.connect(os.environ["TASK_DB"]) as connection:
+            connection.executemany(
+                "UPDATE gobstopper_tasks SET finished_at = ? WHERE id = ?",
+                [(moment.timestamp(), task_id) for task_id in task_ids],
+            )
         return
     with duckdb.connect(os.environ["TASK_DB"]) as connection:
         connection.executemany(

@@ -182,9 +182,9 @@ def _store(
 
             store = RedisTaskStore(settings.task_broker)
         else:
-            from ..tasks.duckdb_store import DuckDBTaskStore
+            from ..tasks.embedded import embedded_store
 
-            store = DuckDBTaskStore(database or settings.task_database)
+            store = embedded_store(database or settings.task_database)
     path = getattr(store, "path", None)
     if path is not None and not os.path.isfile(path):
         raise TaskCommandError(f"there is no task database at {os.path.abspath(path)}")
@@ -200,7 +200,7 @@ def _store(
 @click.option("--days", type=int, help="Finished more than this many days ago.")
 @click.option("--months", type=int, help="Finished more than this many months ago.")
 @click.option("--status", help="Comma-separated: success, failed, cancelled (default: all three).")
-@click.option("--database", help="The DuckDB task file.")
+@click.option("--database", help="The task file (SQLite, or DuckDB if it ends in .duckdb).")
 @click.option("--broker", help="The redis:// URL of the task broker.")
 @click.pass_context
 def cleanup_tasks(

@@ -7,8 +7,9 @@
 ... )
 >>> await app.start_task_workers("notifications", worker_count=2)
 
-The store (DuckDB, extra ``tasks``) is imported on first use, so ``TaskPriority`` and
-friends import without it.
+The embedded store is a SQLite file (:mod:`~gobstopper.tasks.sqlite_store`), or a DuckDB
+one (extra ``tasks``) when its name ends in ``.duckdb``; a store is imported on first use,
+so ``TaskPriority`` and friends import without DuckDB.
 """
 
 from .models import TaskInfo, TaskPriority, TaskStatus

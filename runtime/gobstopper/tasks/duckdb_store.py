@@ -1,4 +1,4 @@
-"""Tasks persisted in a DuckDB file: the embedded default for one process.
+"""Tasks persisted in a DuckDB file (a task database named ``*.duckdb``), for one process.
 
 Every call runs on one dedicated thread that owns the connection, so the event loop never
 blocks on the database and the connection is never used by two threads at once. DuckDB
@@ -8,37 +8,32 @@ lets one process write a file; a second process opening the same file is refused
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-import contextlib
 import functools
 import os
-from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any, TypeVar
+from typing import Any
 
 try:
     import duckdb
 except ImportError as error:  # pragma: no cover - the extra is not installed
-    raise ImportError("background tasks need DuckDB: pip install 'gobstopper[tasks]'") from error
+    raise ImportError(
+        "a .duckdb task file needs DuckDB: pip install 'gobstopper[tasks]' "
+        "(or keep tasks in SQLite: a task database whose name does not end in .duckdb)"
+    ) from error
 
 import msgspec
 
 from .batching import Batcher
-from .models import TaskInfo, TaskPriority, TaskStatus, finished_status_values
+from .dbthread import DatabaseThread
+from .models import TaskInfo
+from .rows import COLUMNS as _COLUMNS
+from .rows import RUNNABLE as _RUNNABLE
+from .sql_store import SQLTaskStore
+from .wakeups import Wakeups
 
 __all__ = ["DuckDBTaskStore", "TaskStoreLocked"]
 
-T = TypeVar("T")
-
 _encode = msgspec.json.Encoder().encode
-_decode = msgspec.json.decode
-
-_COLUMNS = (
-    "id, name, category, priority, status, kwargs, result, error, traceback, attempts, "
-    "max_retries, timeout, created_at, run_at, started_at, finished_at"
-)
-_RUNNABLE = "('pending', 'retrying')"
 
 
 class TaskStoreLocked(RuntimeError):
@@ -53,65 +48,31 @@ def _naive(value: datetime) -> datetime:
     return value.astimezone(timezone.utc).replace(tzinfo=None)
 
 
-def _database_thread() -> concurrent.futures.ThreadPoolExecutor:
-    return concurrent.futures.ThreadPoolExecutor(1, "gobstopper-duckdb")
-
-
-def _row_to_info(row: tuple[Any, ...]) -> TaskInfo:
-    return TaskInfo(
-        id=row[0],
-        name=row[1],
-        category=row[2],
-        priority=TaskPriority(row[3]),
-        status=TaskStatus(row[4]),
-        kwargs=_decode(row[5]),
-        result=None if row[6] is None else _decode(row[6]),
-        error=row[7],
-        traceback=row[8],
-        attempts=row[9],
-        max_retries=row[10],
-        timeout=row[11],
-        created_at=_utc(row[12]),  # type: ignore[arg-type]
-        run_at=_utc(row[13]),  # type: ignore[arg-type]
-        started_at=_utc(row[14]),
-        finished_at=_utc(row[15]),
-    )
-
-
-class DuckDBTaskStore:
+class DuckDBTaskStore(SQLTaskStore):
     """The task table in ``path`` (created with its directory if missing)."""
 
     single_process = True
+    _stored = staticmethod(_naive)
+    _when = staticmethod(_utc)
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = os.fspath(path)
-        self._executor = _database_thread()
+        self._thread = DatabaseThread("gobstopper-duckdb")
         self._connection: Any = None
-        self._added: dict[str, asyncio.Event] = {}
-        self._added_loop: asyncio.AbstractEventLoop | None = None
+        self._wakeups = Wakeups()
         self._adds = Batcher(self._add_many)
         self._successes = Batcher(self._succeed_many)
         self._claims: dict[str, Batcher[datetime, TaskInfo | None]] = {}
 
-    def _added_event(self, category: str) -> asyncio.Event:
-        """The event that wakes ``category``'s workers. An event belongs to one event
-        loop, and an application may be served by several in turn (a test client each,
-        say), so a new loop gets new events."""
-        loop = asyncio.get_running_loop()
-        if loop is not self._added_loop:
-            self._added, self._added_loop = {}, loop
-        return self._added.setdefault(category, asyncio.Event())
-
-    async def _run(self, func: Callable[..., T], *args: Any) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, func, *args)
+    def _change(self, sql: str, parameters: list[Any]) -> int:
+        return len(self._connection.execute(sql, parameters).fetchall())
 
     # -- lifecycle ------------------------------------------------------------------------
 
     async def open(self) -> int:
         """Open the database; tasks a crash left ``started`` become ``pending`` again.
         Returns how many were recovered."""
-        return await self._run(self._open)
+        return await self._thread.run(self._open)
 
     def _open(self) -> int:
         if self._connection is not None:
@@ -143,24 +104,17 @@ class DuckDBTaskStore:
 
     async def close(self) -> None:
         """Close the database (waits for calls in flight); :meth:`open` may reopen it."""
-        await self._run(self._close)
-        closed, self._executor = self._executor, _database_thread()
-        closed.shutdown(wait=True)
-
-    def _close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        await self._close_connection()
 
     # -- writing --------------------------------------------------------------------------
 
     async def add(self, info: TaskInfo) -> None:
         """Store a new task (and wake a worker of its category)."""
         await self._adds(info)
-        self._added_event(info.category).set()
+        self._wakeups.notify(info.category)
 
     async def _add_many(self, infos: list[TaskInfo]) -> list[None]:
-        await self._run(self._insert, infos)
+        await self._thread.run(self._insert, infos)
         return [None] * len(infos)
 
     def _insert(self, infos: list[TaskInfo]) -> None:
@@ -196,7 +150,7 @@ class DuckDBTaskStore:
         return await claims(now)
 
     async def _claim_many(self, category: str, nows: list[datetime]) -> list[TaskInfo | None]:
-        claimed = await self._run(self._claim, category, _naive(max(nows)), len(nows))
+        claimed = await self._thread.run(self._claim, category, _naive(max(nows)), len(nows))
         return [*claimed, *[None] * (len(nows) - len(claimed))]
 
     def _claim(self, category: str, now: datetime, count: int) -> list[TaskInfo]:
@@ -208,34 +162,14 @@ class DuckDBTaskStore:
             f"RETURNING {_COLUMNS}",
             [now, category, now, count],
         ).fetchall()
-        claimed = [_row_to_info(row) for row in rows]
+        claimed = [self._info(row) for row in rows]
         claimed.sort(key=lambda info: (-info.priority, info.created_at, info.id))
         return claimed
-
-    async def _give_back(self, info: TaskInfo | None) -> None:
-        """Put back a task claimed for a worker that stopped waiting for it."""
-        if info is not None:
-            await self.requeue(info.id)
-
-    async def next_run_at(self, category: str) -> datetime | None:
-        """When the next waiting task of ``category`` becomes runnable."""
-        return await self._run(self._next_run_at, category)
-
-    def _next_run_at(self, category: str) -> datetime | None:
-        row = self._connection.execute(
-            "SELECT min(run_at) FROM gobstopper_tasks "
-            f"WHERE category = ? AND status IN {_RUNNABLE}",
-            [category],
-        ).fetchone()
-        return _utc(row[0]) if row and row[0] is not None else None
 
     async def wait(self, category: str, timeout: float) -> None:
         """Return once a task was added to ``category`` since the last wait, or after
         ``timeout`` seconds (only this process writes the file, so it sees every add)."""
-        added = self._added_event(category)
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(added.wait(), timeout)
-        added.clear()
+        await self._wakeups.wait(category, timeout)
 
     async def succeed(self, task_id: str, result: bytes, now: datetime) -> None:
         """Record success and the JSON-encoded result."""
@@ -277,63 +211,8 @@ class DuckDBTaskStore:
             [task_id],
         )
 
-    async def cancel(self, task_id: str, now: datetime) -> bool:
-        """Cancel a task that has not started; returns whether it was cancelled."""
-        return await self._run(self._cancel, task_id, _naive(now))
-
-    def _cancel(self, task_id: str, now: datetime) -> bool:
-        rows = self._connection.execute(
-            "UPDATE gobstopper_tasks SET status = 'cancelled', finished_at = ? "
-            f"WHERE id = ? AND status IN {_RUNNABLE} RETURNING id",
-            [now, task_id],
-        ).fetchall()
-        return bool(rows)
-
-    async def delete_finished(
-        self, before: datetime, statuses: tuple[TaskStatus, ...] | None = None
-    ) -> int:
-        """Delete finished tasks that finished before ``before``; returns how many."""
-        values = finished_status_values(statuses)
-        if not values:
-            return 0
-        marks = ", ".join("?" for _ in values)
-        return await self._run(
-            self._count_returning,
-            f"DELETE FROM gobstopper_tasks WHERE status IN ({marks}) AND finished_at < ? "
-            "RETURNING id",
-            [*values, _naive(before)],
-        )
-
-    def _count_returning(self, sql: str, parameters: list[Any]) -> int:
-        return len(self._connection.execute(sql, parameters).fetchall())
-
     async def _execute(self, sql: str, parameters: list[Any]) -> None:
-        await self._run(self._execute_now, sql, parameters)
+        await self._thread.run(self._execute_now, sql, parameters)
 
     def _execute_now(self, sql: str, parameters: list[Any]) -> None:
         self._connection.execute(sql, parameters)
-
-    # -- reading --------------------------------------------------------------------------
-
-    async def get(self, task_id: str) -> TaskInfo | None:
-        """The task ``task_id``, or ``None``."""
-        return await self._run(self._get, task_id)
-
-    def _get(self, task_id: str) -> TaskInfo | None:
-        row = self._connection.execute(
-            f"SELECT {_COLUMNS} FROM gobstopper_tasks WHERE id = ?", [task_id]
-        ).fetchone()
-        return None if row is None else _row_to_info(row)
-
-    async def stats(self) -> dict[str, dict[str, int]]:
-        """``{category: {status: count}}``."""
-        return await self._run(self._stats)
-
-    def _stats(self) -> dict[str, dict[str, int]]:
-        rows = self._connection.execute(
-            "SELECT category, status, count(*) FROM gobstopper_tasks GROUP BY ALL ORDER BY ALL"
-        ).fetchall()
-        stats: dict[str, dict[str, int]] = {}
-        for category, status, count in rows:
-            stats.setdefault(category, {})[status] = count
-        return stats

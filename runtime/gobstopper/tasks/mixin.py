@@ -58,8 +58,9 @@ class TaskMixin:
 
     @property
     def tasks(self) -> TaskQueue:
-        """The task queue: on Redis Streams when ``GOBSTOPPER_TASK_BROKER`` is set, else on
-        the DuckDB file ``GOBSTOPPER_TASK_DATABASE``. Made on first use; closed, with
+        """The task queue: on Redis Streams when ``GOBSTOPPER_TASK_BROKER`` is set, else in
+        the file ``GOBSTOPPER_TASK_DATABASE`` (SQLite, or DuckDB if it ends in
+        ``.duckdb``). Made on first use; closed, with
         workers stopped gracefully, at shutdown."""
         self._gather_blueprint_tasks()
         if self._task_queue is None:
@@ -73,13 +74,15 @@ class TaskMixin:
 
     @property
     def tasks_confined_to_one_process(self) -> bool:
-        """Whether tasks are declared and kept in a store only one process may open (the
-        DuckDB file): ``gobstopper run -w N`` then refuses to start."""
+        """Whether tasks are declared and kept in a store only one process may open (a
+        ``.duckdb`` file): ``gobstopper run -w N`` then refuses to start."""
         if not len(self._gather_blueprint_tasks()):
             return False
         if self._task_queue is not None:
             return self._task_queue.store.single_process
-        return not self.settings.task_broker
+        from .embedded import is_duckdb_path
+
+        return not self.settings.task_broker and is_duckdb_path(self.settings.task_database)
 
     def use_task_store(self, store: TaskStore) -> None:
         """Keep tasks in ``store`` instead of the configured one: a
@@ -102,9 +105,9 @@ class TaskMixin:
             from .redis_store import RedisTaskStore
 
             return RedisTaskStore(self.settings.task_broker)
-        from .duckdb_store import DuckDBTaskStore
+        from .embedded import embedded_store
 
-        return DuckDBTaskStore(self.settings.task_database)
+        return embedded_store(self.settings.task_database)
 
     async def add_background_task(
         self,

@@ -33,7 +33,7 @@ class TaskError(ValueError):
 
 
 class TaskStore(Protocol):
-    """Where tasks are kept (see :class:`~gobstopper.tasks.duckdb_store.DuckDBTaskStore`).
+    """Where tasks are kept (see :class:`~gobstopper.tasks.sqlite_store.SQLiteTaskStore`).
 
     ``single_process`` says whether only one process at a time may use the store.
     """
