@@ -5,8 +5,9 @@ Wall-clock numbers on a small shared machine drift by tens of percent from one r
 the next; instruction counts do not (the same binary, input and environment give the
 same count). Each scenario drives an app (``bare_rsgi`` or ``gobstopper_app``) in-process
 through the stand-in RSGI scope and protocol of ``rsgi_standin``, under
-``valgrind --tool=callgrind``, with N requests and with none; the difference divided by N
-is the cost of one request. "x bare" is Gobstopper-with-Rust over the bare app.
+``valgrind --tool=callgrind``: a warm-up of ``WARMUP`` requests (which pays for lazy
+imports and compiling templates), then N requests or none; the difference divided by N is
+the cost of one request. "x bare" is Gobstopper-with-Rust over the bare app.
 
     python benchmarks/instructions.py --requests 2000
 """
@@ -41,6 +42,7 @@ CASES = [
 #: The three ways each case is counted: (label, app module, GOBSTOPPER_NO_RUST set).
 APPS = [("bare", "bare_rsgi", False), ("python", "gobstopper_app", True)]
 APPS.append(("rust", "gobstopper_app", False))
+WARMUP = 50
 
 
 async def _drive(module: str, method: str, path: str, count: int, accept: str | None) -> None:
@@ -60,7 +62,7 @@ async def _drive(module: str, method: str, path: str, count: int, accept: str | 
         headers.append(("accept-encoding", accept))
     scope = Scope(method, path, headers)
     serve = getattr(app, "__rsgi__", app)
-    for _ in range(count):
+    for _ in range(WARMUP + count):
         await serve(scope, Protocol(body))
 
 
@@ -91,15 +93,14 @@ def main() -> int:
         print("gobstopper-core is not installed: nothing to compare", file=sys.stderr)
         return 2
     selected = [case for case in CASES if not args.only or case[0] in args.only]
-    # Starting up and importing, without any request: one count per app.
-    empty = {(m, f): _instructions(m, "GET", "/", 0, None, f) for _, m, f in APPS}
     rows = []
     print(f"{'scenario':<24}{'bare':>10}{'python':>10}{'rust':>10}{'x bare':>8}{'gain':>8}")
     for name, method, path, accept in selected:
         counts = {}
         for label, module, no_rust in APPS:
+            empty = _instructions(module, method, path, 0, accept, no_rust)
             full = _instructions(module, method, path, args.requests, accept, no_rust)
-            counts[label] = (full - empty[module, no_rust]) / args.requests
+            counts[label] = (full - empty) / args.requests
         bare, python, rust = counts["bare"], counts["python"], counts["rust"]
         rows.append({"scenario": name, **counts, "x_bare": rust / bare, "gain": python / rust})
         print(
