@@ -78,10 +78,16 @@ def to_response(value: Any) -> Response:
 def result_converters(
     handlers: Iterable[Callable[..., Any]],
 ) -> dict[type, Callable[[Any], Response]]:
-    """The converter table of an application: :data:`RESULT_CONVERTERS` plus the Struct
-    and Response classes its handlers' return annotations name, so those take the dict
-    lookup too. Built once, when the application starts; never changed while it serves."""
+    """The converter table of an application: :data:`RESULT_CONVERTERS`, every Response
+    class defined by then, and the Struct classes its handlers' return annotations name,
+    so those take the dict lookup too. Built once, when the application starts; never
+    changed while it serves."""
     table = dict(RESULT_CONVERTERS)
+    classes = [Response]
+    while classes:
+        for subclass in classes.pop().__subclasses__():
+            table.setdefault(subclass, _identity)
+            classes.append(subclass)
     for handler in handlers:
         returned = _return_annotation(handler)
         if not isinstance(returned, type) or returned in table:
