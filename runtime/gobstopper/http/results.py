@@ -9,13 +9,14 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import typing
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import partial
 from typing import Any
 
 import msgspec
 
 from .awaiting import not_awaited
-from .response import HTMLResponse, JSONResponse, Response, StreamResponse
+from .response import HTMLResponse, JSONResponse, Response, StreamResponse, json_response
 
 __all__ = ["RESULT_CONVERTERS", "make_response", "result_converters", "to_response"]
 
@@ -36,8 +37,8 @@ def _no_content(_: None) -> Response:
 #: application starts from a copy (:func:`result_converters`) and looks there first, inline.
 RESULT_CONVERTERS: Mapping[type, Callable[[Any], Response]] = {
     str: HTMLResponse,
-    dict: JSONResponse,
-    list: JSONResponse,
+    dict: json_response,
+    list: json_response,
     bytes: _from_bytes,
     type(None): _no_content,
     Response: _identity,
@@ -83,11 +84,10 @@ def result_converters(
     so those take the dict lookup too. Built once, when the application starts; never
     changed while it serves."""
     table = dict(RESULT_CONVERTERS)
-    classes = [Response]
-    while classes:
-        for subclass in classes.pop().__subclasses__():
-            table.setdefault(subclass, _identity)
-            classes.append(subclass)
+    for subclass in _subclasses(Response):
+        table.setdefault(subclass, _identity)
+    for subclass in _subclasses(msgspec.Struct):
+        table.setdefault(subclass, json_response)
     for handler in handlers:
         returned = _return_annotation(handler)
         if not isinstance(returned, type) or returned in table:
@@ -95,8 +95,19 @@ def result_converters(
         if issubclass(returned, Response):
             table[returned] = _identity
         elif issubclass(returned, msgspec.Struct):
-            table[returned] = JSONResponse
+            table[returned] = json_response
+    # ``(body, status)`` tuples convert their body through this table too.
+    table[tuple] = partial(_from_tuple, table=table)
     return table
+
+
+def _subclasses(cls: type) -> Iterator[type]:
+    """Every subclass of ``cls`` defined so far, at any depth."""
+    pending = [cls]
+    while pending:
+        for subclass in pending.pop().__subclasses__():
+            yield subclass
+            pending.append(subclass)
 
 
 def _return_annotation(handler: Callable[..., Any]) -> Any:
@@ -106,7 +117,9 @@ def _return_annotation(handler: Callable[..., Any]) -> Any:
         return None
 
 
-def _from_tuple(value: tuple[Any, ...]) -> Response:
+def _from_tuple(
+    value: tuple[Any, ...], table: Mapping[type, Callable[[Any], Response]] = RESULT_CONVERTERS
+) -> Response:
     if len(value) == 2:
         body, second = value
         headers = None
@@ -121,7 +134,8 @@ def _from_tuple(value: tuple[Any, ...]) -> Response:
             f"a handler returned a tuple of {len(value)} items; use (body, status) or "
             "(body, status, headers)"
         )
-    response = to_response(body)
+    convert = table.get(type(body))
+    response = convert(body) if convert is not None else to_response(body)
     if status is not None:
         response.status = status
     if headers:
