@@ -135,7 +135,10 @@ class Templates:
         core is installed and the template qualifies (see :mod:`gobstopper.templating_rust`),
         else by Jinja2's sync code when it awaits nothing (see
         :mod:`gobstopper.templating_sync`), else in Jinja2's async mode."""
-        context = await self._context(values)
+        if self.context_processors:
+            context = await self._context(values)
+        else:  # _context's result without its coroutine
+            context = {"request": current_request.get(None), **values}
         if self._rust is not None:
             output = self._rust.render(name, context)
             if output is not None:

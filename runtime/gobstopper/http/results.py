@@ -103,9 +103,10 @@ def result_converters(
 
 def _subclasses(cls: type) -> Iterator[type]:
     """Every subclass of ``cls`` defined so far, at any depth."""
-    pending = [cls]
+    pending: list[type] = [cls]
     while pending:
-        for subclass in pending.pop().__subclasses__():
+        subclasses: list[type] = pending.pop().__subclasses__()
+        for subclass in subclasses:
             yield subclass
             pending.append(subclass)
 
