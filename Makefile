@@ -65,13 +65,13 @@ test: lint docs browser rust-check ## Everything CI runs: lint, docs, Rust check
 	GOBSTOPPER_NO_RUST=1 $(UV) run --frozen pytest $(RUNTIME_TESTS) || status=$$?; \
 	exit $$status
 
-bench: sync ## wrk benchmark against a bare RSGI app, as ratios; Rust against Python (installs wrk, valgrind)
+bench: sync ## wrk benchmark, server and wrk pinned to a core each: ratios to bare RSGI, Emmett and Starlette beside (installs wrk, valgrind)
 	@command -v wrk >/dev/null 2>&1 && command -v valgrind >/dev/null 2>&1 \
 		|| { apt-get update -qq && apt-get install -y -qq wrk valgrind; }
 	$(UV) run --frozen python benchmarks/router.py
 	$(UV) run --frozen python benchmarks/overhead.py
 	$(UV) run --frozen python benchmarks/instructions.py
-	$(UV) run --frozen python benchmarks/run.py
+	UV=$(UV) $(UV) run --frozen python benchmarks/run.py
 	$(UV) run --frozen python benchmarks/upload_memory.py --mib 1024
 	$(UV) run --frozen python benchmarks/ws_broadcast.py --clients 1000
 	$(UV) run --frozen python benchmarks/sessions.py

@@ -1,10 +1,13 @@
-"""Instructions per request, Rust core against pure Python, counted by callgrind.
+"""Instructions per request: the bare RSGI app, Gobstopper pure Python and with the Rust
+core, counted by callgrind.
 
 Wall-clock numbers on a small shared machine drift by tens of percent from one run to
 the next; instruction counts do not (the same binary, input and environment give the
-same count). Each scenario drives the benchmark app in-process through the TestClient's
-fake RSGI protocol, under ``valgrind --tool=callgrind``, with N requests and with none;
-the difference divided by N is the cost of one request.
+same count). Each scenario drives an app (``bare_rsgi`` or ``gobstopper_app``) in-process
+through the stand-in RSGI scope and protocol of ``rsgi_standin``, under
+``valgrind --tool=callgrind``: a warm-up of ``WARMUP`` requests (which pays for lazy
+imports and compiling templates), then N requests or none; the difference divided by N is
+the cost of one request. "x bare" is Gobstopper-with-Rust over the bare app.
 
     python benchmarks/instructions.py --requests 2000
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import importlib.util
 import os
 import re
@@ -23,37 +27,54 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BROWSER = "gzip, deflate, br"
+ITEM = b'{"name": "gobstopper", "price": 2.5, "tags": ["candy", "everlasting"]}'
+#: (name, method, path, accept-encoding); a POST sends ``ITEM`` as JSON.
 CASES = [
-    ("plaintext (no Rust involved)", "/plaintext", None),
-    ("path parameter", "/users/42", None),
-    ("routing (3 parameters)", "/api/v1/orgs/3/repos/gob/issues/42", None),
-    ("static file", "/static/hello.txt", None),
-    ("static file (browser)", "/static/hello.txt", BROWSER),
-    ("template (fortunes)", "/fortunes", None),
+    ("plaintext", "GET", "/plaintext", None),
+    ("json", "GET", "/json", None),
+    ("path parameter", "GET", "/users/42", None),
+    ("routing (3 parameters)", "GET", "/api/v1/orgs/3/repos/gob/issues/42", None),
+    ("POST msgspec Struct", "POST", "/items", None),
+    ("static file", "GET", "/static/hello.txt", None),
+    ("static file (browser)", "GET", "/static/hello.txt", BROWSER),
+    ("template (fortunes)", "GET", "/fortunes", None),
 ]
+#: The three ways each case is counted: (label, app module, GOBSTOPPER_NO_RUST set).
+APPS = [("bare", "bare_rsgi", False), ("python", "gobstopper_app", True)]
+APPS.append(("rust", "gobstopper_app", False))
+WARMUP = 50
 
 
-async def _drive(path: str, count: int, accept_encoding: str | None) -> None:
+async def _drive(module: str, method: str, path: str, count: int, accept: str | None) -> None:
     sys.path.insert(0, str(HERE))
-    from gobstopper_app import app
     from rsgi_standin import Protocol, Scope
 
-    await app.startup()
+    app = importlib.import_module(module).app
+    startup = getattr(app, "startup", None)
+    if startup is not None:
+        await startup()
     headers = [("host", "bench")]
-    if accept_encoding:
-        headers.append(("accept-encoding", accept_encoding))
-    scope = Scope("GET", path, headers)
-    for _ in range(count):
-        await app.__rsgi__(scope, Protocol(b""))
+    body = b""
+    if method == "POST":
+        body = ITEM
+        headers += [("content-type", "application/json"), ("content-length", str(len(body)))]
+    if accept:
+        headers.append(("accept-encoding", accept))
+    scope = Scope(method, path, headers)
+    serve = getattr(app, "__rsgi__", app)
+    for _ in range(WARMUP + count):
+        await serve(scope, Protocol(body))
 
 
-def _instructions(path: str, count: int, accept_encoding: str | None, no_rust: bool) -> int:
+def _instructions(
+    module: str, method: str, path: str, count: int, accept: str | None, no_rust: bool
+) -> int:
     environment = {key: value for key, value in os.environ.items() if key != "GOBSTOPPER_NO_RUST"}
     environment["PYTHONHASHSEED"] = "0"  # the same dict layouts, so the same counts
     if no_rust:
         environment["GOBSTOPPER_NO_RUST"] = "1"
     command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable]
-    command += [__file__, "--drive", path, str(count), accept_encoding or ""]
+    command += [__file__, "--drive", module, method, path, str(count), accept or ""]
     output = subprocess.run(command, env=environment, capture_output=True, text=True, check=True)
     return int(re.search(r"Collected : (\d+)", output.stderr).group(1))
 
@@ -63,6 +84,7 @@ def main() -> int:
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=2000, help="requests per scenario")
+    parser.add_argument("only", nargs="*", help="scenario names to count (default: all)")
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         print("valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
@@ -70,24 +92,28 @@ def main() -> int:
     if importlib.util.find_spec("gobstopper_core") is None:
         print("gobstopper-core is not installed: nothing to compare", file=sys.stderr)
         return 2
-    baseline = {flag: _instructions("/plaintext", 0, None, flag) for flag in (True, False)}
+    selected = [case for case in CASES if not args.only or case[0] in args.only]
     rows = []
-    print(f"{'scenario':<30}{'python':>12}{'rust':>12}{'gain':>8}   instructions/request")
-    for name, path, accept in CASES:
-        per_request = {
-            flag: (_instructions(path, args.requests, accept, flag) - baseline[flag])
-            / args.requests
-            for flag in (True, False)
-        }
-        python, rust = per_request[True], per_request[False]
-        rows.append({"scenario": name, "python": python, "rust": rust, "gain": python / rust})
-        print(f"{name:<30}{python:>12,.0f}{rust:>12,.0f}{python / rust:>7.2f}x")
+    print(f"{'scenario':<24}{'bare':>10}{'python':>10}{'rust':>10}{'x bare':>8}{'gain':>8}")
+    for name, method, path, accept in selected:
+        counts = {}
+        for label, module, no_rust in APPS:
+            empty = _instructions(module, method, path, 0, accept, no_rust)
+            full = _instructions(module, method, path, args.requests, accept, no_rust)
+            counts[label] = (full - empty) / args.requests
+        bare, python, rust = counts["bare"], counts["python"], counts["rust"]
+        rows.append({"scenario": name, **counts, "x_bare": rust / bare, "gain": python / rust})
+        print(
+            f"{name:<24}{bare:>10,.0f}{python:>10,.0f}{rust:>10,.0f}"
+            f"{rust / bare:>7.2f}x{python / rust:>7.2f}x"
+        )
     write_results(HERE / "results" / "instructions.json", {"requests": args.requests, "rows": rows})
     return 0
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--drive"]:
-        asyncio.run(_drive(sys.argv[2], int(sys.argv[3]), sys.argv[4] or None))
+        module, method, path, count, accept = sys.argv[2:7]
+        asyncio.run(_drive(module, method, path, int(count), accept or None))
     else:
         sys.exit(main())

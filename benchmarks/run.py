@@ -1,19 +1,25 @@
-"""Compare Gobstopper with a bare RSGI app on the same Granian, in one run.
+"""Compare Gobstopper with a bare RSGI app, Emmett and Starlette on the same Granian.
 
-Three servers run side by side (one Granian worker each): the bare app, Gobstopper with
-the Rust core (when installed) and Gobstopper with ``GOBSTOPPER_NO_RUST=1``; wrk loads one
-at a time. Each round measures them back to back (in rotating order) and gives one ratio
-per server; the reported ratio is the median over the rounds, which holds up on a noisy
-machine far better than comparing separate runs. Requests/second and p99 are medians too.
-"rust gain" is the median of Rust / pure-Python requests per second. The result is a
-table and a JSON file for later comparison.
+Every server runs one Granian worker pinned to CPU 0 and wrk (``-t1 -c64``) runs pinned to
+CPU 1, so the load generator never competes with the server for a core: sharing both
+cores would cap every server at wrk's own speed and squeeze every ratio towards 1. The
+servers are the bare RSGI app (``bare_rsgi.py``, the line to reach), Gobstopper with the
+Rust core (when installed), Gobstopper with ``GOBSTOPPER_NO_RUST=1``, and the anchors
+Emmett and Starlette (``anchors/``, served from a throwaway virtual environment with the
+same Granian, made on first use). Each round measures every server on a scenario back to
+back, in rotating order, after a warm-up, and gives each a ratio to the bare app of that
+round; the table shows the mean ratio over the rounds with its min-max beside it. The
+result is a table and a JSON file for later comparison.
 
-    python benchmarks/run.py --duration 3 --rounds 5 --output benchmarks/results/core.json
+    python benchmarks/run.py --warmup 2 --duration 5 --rounds 3
+    python benchmarks/run.py --warmup 1 --duration 1 --rounds 1 --no-anchors   # a smoke run
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
+import importlib.util
 import json
 import os
 import re
@@ -24,22 +30,46 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-
+ANCHORS = HERE / "anchors"
 BROWSER = {"Accept-Encoding": "gzip, deflate, br"}
+SERVER_CPU = "0"
+WRK_CPU = "1"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    path: str
+    script: Path | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    #: Whether Emmett and Starlette serve it too (the five endpoints of issue 25's table).
+    anchored: bool = False
+
+
 SCENARIOS = [
-    ("plaintext", "/plaintext", None, {}, 0.90),
-    ("json", "/json", None, {}, 0.90),
-    ("path parameter", "/users/42", None, {}, 0.80),
-    ("routing (3 parameters)", "/api/v1/orgs/3/repos/gob/issues/42", None, {}, 0.80),
-    ("POST msgspec Struct", "/items", HERE / "post_item.lua", {}, 0.80),
-    ("static file", "/static/hello.txt", None, {}, 0.70),
-    ("static file (browser)", "/static/hello.txt", None, BROWSER, 0.70),
-    ("template (fortunes)", "/fortunes", None, {}, 0.80),
+    Scenario("plaintext", "/plaintext", anchored=True),
+    Scenario("json", "/json", anchored=True),
+    Scenario("path parameter", "/users/42", anchored=True),
+    Scenario("routing (3 parameters)", "/api/v1/orgs/3/repos/gob/issues/42"),
+    Scenario("POST msgspec Struct", "/items", HERE / "post_item.lua", anchored=True),
+    Scenario("static file", "/static/hello.txt"),
+    Scenario("static file (browser)", "/static/hello.txt", headers=BROWSER),
+    Scenario("template (fortunes)", "/fortunes", anchored=True),
 ]
+
+
+@dataclass(frozen=True)
+class Server:
+    python: str
+    target: str
+    interface: str = "rsgi"
+    directory: Path = HERE
+    env: dict[str, str] = field(default_factory=dict)
+    anchor: bool = False
 
 
 @dataclass
@@ -61,37 +91,55 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _has_module(name: str) -> bool:
+    return importlib.util.find_spec(name) is not None
+
+
+def _pinned(cpu: str, command: list[str]) -> list[str]:
+    """``command`` run on ``cpu`` alone, when the machine has a second core to give."""
+    if shutil.which("taskset") is None or (os.cpu_count() or 1) < 2:
+        return command
+    return ["taskset", "-c", cpu, *command]
+
+
+def anchor_python(venv: Path, loop: str) -> str:
+    """The interpreter of the throwaway Emmett + Starlette environment, made if missing
+    with the same Granian (and event loop) as Gobstopper's."""
+    uv = os.environ.get("UV") or shutil.which("uv") or str(Path.home() / ".local/bin/uv")
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([uv, "venv", "-q", "-p", sys.executable, str(venv)], check=True)
+    packages = ["emmett", "starlette", "jinja2", "msgspec"]
+    packages.append(f"granian=={importlib.metadata.version('granian')}")
+    if loop == "rloop":
+        packages.append(f"rloop=={importlib.metadata.version('rloop')}")
+    subprocess.run([uv, "pip", "install", "-q", "-p", str(python), *packages], check=True)
+    return str(python)
+
+
 def start_server(
-    target: str, port: int, extra_env: dict[str, str] | None = None
+    target: str,
+    port: int,
+    extra_env: dict[str, str] | None = None,
+    *,
+    python: str = sys.executable,
+    interface: str = "rsgi",
+    directory: Path = HERE,
+    loop: str | None = None,
 ) -> subprocess.Popen[bytes]:
-    loop = "rloop" if _has_module("rloop") else "asyncio"
-    command = [
-        sys.executable,
-        "-m",
-        "granian",
-        "--interface",
-        "rsgi",
-        "--workers",
-        "1",
-        "--runtime-mode",
-        "st",
-        "--loop",
-        loop,
-        "--log-level",
-        "error",
-        "--backlog",
-        "16384",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        target,
-    ]
-    env = {**os.environ, "PYTHONPATH": f"{HERE}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    env.update(extra_env or {})
-    process = subprocess.Popen(command, cwd=HERE, env=env)
-    deadline = time.monotonic() + 20
+    """Serve ``target`` with one Granian worker pinned to CPU 0; returns once it listens."""
+    loop = loop or ("rloop" if _has_module("rloop") else "asyncio")
+    command = [python, "-m", "granian", "--interface", interface]
+    command += ["--workers", "1", "--runtime-mode", "st", "--loop", loop]
+    command += ["--log-level", "error", "--backlog", "16384"]
+    command += ["--host", "127.0.0.1", "--port", str(port), target]
+    path = os.pathsep.join([str(directory), str(HERE), os.environ.get("PYTHONPATH", "")])
+    env = {**os.environ, "PYTHONPATH": path, **(extra_env or {})}
+    process = subprocess.Popen(_pinned(SERVER_CPU, command), cwd=directory, env=env)
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{target} exited with {process.returncode}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return process
@@ -101,27 +149,15 @@ def start_server(
     raise RuntimeError(f"{target} did not start on port {port}")
 
 
-def _has_module(name: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(name) is not None
-
-
-def _median(values: list[Measurement]) -> Measurement:
-    return Measurement(
-        statistics.median(m.requests_per_second for m in values),
-        statistics.median(m.p99_ms for m in values),
-    )
-
-
 def run_wrk(
     url: str,
     script: Path | None,
     duration: int,
     connections: int,
-    cookie: str | None = None,
     headers: dict[str, str] | None = None,
+    cookie: str | None = None,
 ) -> Measurement:
+    """One wrk run (one thread, pinned to CPU 1) against ``url``; errors raise."""
     command = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", url]
     if script is not None:
         command[1:1] = ["-s", str(script)]
@@ -129,102 +165,130 @@ def run_wrk(
         command[1:1] = ["-H", f"Cookie: {cookie}"]
     for name, value in (headers or {}).items():
         command[1:1] = ["-H", f"{name}: {value}"]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    output = subprocess.run(
+        _pinned(WRK_CPU, command), capture_output=True, text=True, check=True
+    ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
-    if "Non-2xx" in output:
+    if "Non-2xx" in output or "Socket errors" in output:
         raise RuntimeError(f"{url} answered errors under load:\n{output}")
     return Measurement(rps, float(p99.group(1)) * scale)
+
+
+def _spread(values: list[float], digits: int) -> dict[str, float]:
+    return {
+        "mean": round(statistics.fmean(values), digits),
+        "min": round(min(values), digits),
+        "max": round(max(values), digits),
+    }
+
+
+def measure(
+    scenario: Scenario,
+    servers: dict[str, Server],
+    ports: dict[str, int],
+    args: argparse.Namespace,
+) -> dict[str, object]:
+    """Every server on ``scenario``, ``args.rounds`` times; ratios to the bare app."""
+    labels = [label for label, s in servers.items() if scenario.anchored or not s.anchor]
+    rps: dict[str, list[float]] = {label: [] for label in labels}
+    p99: dict[str, list[float]] = {label: [] for label in labels}
+    ratios: dict[str, list[float]] = {label: [] for label in labels if label != "bare"}
+    for round_number in range(args.rounds):
+        # Rotate who goes first, so a slow drift of the machine hits all alike.
+        shift = round_number % len(labels)
+        measured: dict[str, Measurement] = {}
+        for label in labels[shift:] + labels[:shift]:
+            url = f"http://127.0.0.1:{ports[label]}{scenario.path}"
+            run_wrk(url, scenario.script, args.warmup, args.connections, scenario.headers)
+            measured[label] = run_wrk(
+                url, scenario.script, args.duration, args.connections, scenario.headers
+            )
+            rps[label].append(measured[label].requests_per_second)
+            p99[label].append(measured[label].p99_ms)
+        for label in ratios:
+            ratios[label].append(
+                measured[label].requests_per_second / measured["bare"].requests_per_second
+            )
+    return {
+        "scenario": scenario.name,
+        "path": scenario.path,
+        "requests_per_second": {label: _spread(values, 0) for label, values in rps.items()},
+        "p99_ms": {label: _spread(values, 2) for label, values in p99.items()},
+        "ratio": {label: _spread(values, 3) for label, values in ratios.items()},
+    }
+
+
+def print_table(results: list[dict[str, object]], labels: list[str]) -> None:
+    """Ratios to the bare app: mean over the rounds, (min-max) beside it."""
+    print("\nratio to bare RSGI (mean, min-max over the rounds); bare in req/s")
+    print(f"{'scenario':<24}{'bare req/s':>18}" + "".join(f"{label:>20}" for label in labels[1:]))
+    for row in results:
+        bare = row["requests_per_second"]["bare"]
+        cells = [f"{bare['mean']:>8.0f} ({bare['min']:.0f}-{bare['max']:.0f})"]
+        for label in labels[1:]:
+            ratio = row["ratio"].get(label)
+            cells.append(
+                f"{ratio['mean']:.2f} ({ratio['min']:.2f}-{ratio['max']:.2f})" if ratio else "-"
+            )
+        print(f"{row['scenario']:<24}{cells[0]:>18}" + "".join(f"{c:>20}" for c in cells[1:]))
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--duration", type=int, default=3, help="seconds per wrk run")
-    parser.add_argument("--rounds", type=int, default=5, help="paired rounds per scenario")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of wrk before each run")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per measured wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per scenario")
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--no-anchors", action="store_true", help="skip Emmett and Starlette")
+    parser.add_argument("--anchor-venv", type=Path, default=Path("/tmp/gobstopper-bench-anchors"))
     parser.add_argument("--output", type=Path, default=HERE / "results" / "core.json")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
         return 2
-    servers: dict[str, tuple[str, int, dict[str, str]]] = {
-        "bare": ("bare_rsgi:app", free_port(), {}),
-        "gobstopper": ("gobstopper_app:app", free_port(), {}),
-    }
+    loop = "rloop" if _has_module("rloop") else "asyncio"
+    servers = {"bare": Server(sys.executable, "bare_rsgi:app")}
     if _has_module("gobstopper_core"):
-        servers["python"] = ("gobstopper_app:app", free_port(), {"GOBSTOPPER_NO_RUST": "1"})
+        servers["gob rust"] = Server(sys.executable, "gobstopper_app:app")
     else:
         print("gobstopper-core is not installed: measuring the pure-Python path only")
-    processes = [start_server(target, port, env) for target, port, env in servers.values()]
-    results = []
+    servers["gob python"] = Server(
+        sys.executable, "gobstopper_app:app", env={"GOBSTOPPER_NO_RUST": "1"}
+    )
+    if not args.no_anchors:
+        python = anchor_python(args.anchor_venv, loop)
+        servers["emmett"] = Server(python, "emmett_app:app", directory=ANCHORS, anchor=True)
+        servers["starlette"] = Server(
+            python, "starlette_app:app", "asgi", directory=ANCHORS, anchor=True
+        )
+    ports = {label: free_port() for label in servers}
+    processes = [
+        start_server(
+            server.target,
+            ports[label],
+            server.env,
+            python=server.python,
+            interface=server.interface,
+            directory=server.directory,
+            loop=loop,
+        )
+        for label, server in servers.items()
+    ]
     try:
-        for name, path, script, headers, target in SCENARIOS:
-            runs: dict[str, list[Measurement]] = {label: [] for label in servers}
-            ratios: dict[str, list[float]] = {label: [] for label in servers if label != "bare"}
-            gains = []
-            for round_number in range(args.rounds):
-                # Rotate who goes first, so a slow drift of the machine hits all alike.
-                labels = list(servers)
-                order = labels[round_number % len(labels) :] + labels[: round_number % len(labels)]
-                measured = {}
-                for label in order:
-                    url = f"http://127.0.0.1:{servers[label][1]}{path}"
-                    run_wrk(url, script, 1, args.connections, headers=headers)
-                    measured[label] = run_wrk(
-                        url, script, args.duration, args.connections, headers=headers
-                    )
-                    runs[label].append(measured[label])
-                bare = measured["bare"].requests_per_second
-                for label in ratios:
-                    ratios[label].append(measured[label].requests_per_second / bare)
-                if "python" in measured:
-                    gains.append(
-                        measured["gobstopper"].requests_per_second
-                        / measured["python"].requests_per_second
-                    )
-            results.append(
-                {
-                    "scenario": name,
-                    "target_ratio": target,
-                    "ratio": round(statistics.median(ratios["gobstopper"]), 3),
-                    "round_ratios": [round(r, 3) for r in ratios["gobstopper"]],
-                    **(
-                        {
-                            "python_ratio": round(statistics.median(ratios["python"]), 3),
-                            "rust_gain": round(statistics.median(gains), 3),
-                        }
-                        if gains
-                        else {}
-                    ),
-                    **{label: asdict(_median(values)) for label, values in runs.items()},
-                }
-            )
+        results = [measure(scenario, servers, ports, args) for scenario in SCENARIOS]
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)
         for process in processes:
             process.wait(timeout=20)
-    header = ("scenario", "bare req/s", "bare p99", "gob req/s", "gob p99", "ratio", "target")
-    header += ("py req/s", "py ratio", "rust gain")
-    print("{:<24}{:>12}{:>10}{:>12}{:>10}{:>8}{:>8}{:>12}{:>10}{:>11}".format(*header))
-    for row in results:
-        python = row.get("python")
-        extra = (
-            f"{python['requests_per_second']:>12.0f}{row['python_ratio']:>10.2f}"
-            f"{row['rust_gain']:>10.2f}x"
-            if python
-            else ""
-        )
-        print(
-            f"{row['scenario']:<24}{row['bare']['requests_per_second']:>12.0f}"
-            f"{row['bare']['p99_ms']:>8.2f}ms{row['gobstopper']['requests_per_second']:>12.0f}"
-            f"{row['gobstopper']['p99_ms']:>8.2f}ms{row['ratio']:>8.2f}{row['target_ratio']:>8.2f}"
-            + extra
-        )
-    write_results(args.output, {"granian_workers": 1, "results": results})
+    print_table(results, list(servers))
+    settings = {k: getattr(args, k) for k in ("warmup", "duration", "rounds", "connections")}
+    pinning = {"server_cpu": SERVER_CPU, "wrk_cpu": WRK_CPU, "granian_workers": 1}
+    write_results(args.output, {**settings, **pinning, "loop": loop, "results": results})
     return 0
 
 

@@ -18,7 +18,7 @@ import msgspec
 
 from .concurrency import as_async
 from .http.errors import HTTPException
-from .http.jsonbody import decoder_for
+from .http.jsonbody import decode_json, decoder_for
 from .http.request import Request, disconnected
 from .routing.router import Rule
 
@@ -255,7 +255,7 @@ def _call_general(
                     except Exception as error:
                         raise disconnected() from error
                     request.cached_body = raw
-            kwargs[body_name] = request.decode_json_body(raw or b"", body_decoder)
+            kwargs[body_name] = decode_json(raw or b"", body_decoder, request.max_json_depth)
         if request_first:
             return await target(request, **kwargs)
         return await target(**kwargs)

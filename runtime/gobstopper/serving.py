@@ -38,9 +38,18 @@ async def serve(app: Gobstopper, scope: Any, protocol: Any) -> None:
     if app.uses_request_context:
         current_request.set(request)
     try:
-        response = await app.entry(request)
-    except Exception as error:  # a middleware failed, or refused with an HTTPException
-        response = await app.handle_exception(request, error)
+        if app.direct:
+            # Gobstopper._dispatch, inlined when there is no middleware: a coroutine less.
+            result = await app.begin(request)
+            convert = app.converters.get(type(result))
+            response = convert(result) if convert is not None else to_response(result)
+        else:
+            response = await app.entry(request)
+    except Exception as error:
+        if app.direct:  # the handler failed, or its result could not be sent
+            response = await app.route_error(request, error)
+        else:  # a middleware failed, or refused with an HTTPException
+            response = await app.handle_exception(request, error)
     if request.after_callbacks is not None:
         response = await _after_this_request(app, request, request.after_callbacks, response)
     if app.secure_cookies:

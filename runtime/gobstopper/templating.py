@@ -8,7 +8,8 @@ each blueprint's ``template_folder``, as Flask does.
 ...     return await app.render_template("hello.html", name=name)
 
 Templates are autoescaped (``.html``, ``.htm``, ``.xml``, ``.xhtml``, ``.svg`` and strings),
-rendered asynchronously, and re-read when edited if ``auto_reload`` is on (the default in
+may await what they call (rendered by Jinja2's sync code when they await nothing: see
+:mod:`gobstopper.templating_sync`), and re-read when edited if ``auto_reload`` is on (the default in
 debug mode). Every template sees ``request``, ``url_for``, ``get_notifications()``,
 ``csrf_token()``, ``csp_nonce()`` and what context processors add.
 """
@@ -34,6 +35,7 @@ except ImportError as missing:  # pragma: no cover - exercised without the extra
     ) from missing
 
 from .templating_rust import RustTemplates
+from .templating_sync import SyncTwin
 
 if TYPE_CHECKING:
     from .app import Gobstopper
@@ -104,6 +106,7 @@ class Templates:
         )
         core = native()
         self._rust = None if core is None else RustTemplates(self.environment, core, _AUTOESCAPED)
+        self._sync = SyncTwin(self.environment) if enable_async else None
 
     def folders(self) -> Iterator[str]:
         """The template folders in search order: the application's, then each blueprint's."""
@@ -125,18 +128,33 @@ class Templates:
         try:
             return self.environment.get_template(name)
         except jinja2.TemplateSyntaxError as error:
-            raise TemplateRenderError(
-                error.name or name, error.lineno, error.message or ""
-            ) from error
+            raise _syntax_error(error, name) from error
 
     async def render(self, name: str, values: dict[str, Any]) -> str:
-        """Render the template file ``name`` with ``values`` to a string (in Rust when the
-        core is installed and the template qualifies; see :mod:`gobstopper.templating_rust`)."""
-        context = await self._context(values)
+        """Render the template file ``name`` with ``values`` to a string: in Rust when the
+        core is installed and the template qualifies (see :mod:`gobstopper.templating_rust`),
+        else by Jinja2's sync code when it awaits nothing (see
+        :mod:`gobstopper.templating_sync`), else in Jinja2's async mode."""
+        if self.context_processors:
+            context = await self._context(values)
+        else:  # _context's result without its coroutine
+            context = {"request": current_request.get(None), **values}
         if self._rust is not None:
             output = self._rust.render(name, context)
             if output is not None:
                 return output
+        if self._sync is not None:
+            try:
+                template = self._sync.template(name)
+            except jinja2.TemplateSyntaxError as error:
+                raise _syntax_error(error, name) from error
+            if template is not None:
+                try:
+                    output = self._sync.render(name, template, context)
+                except Exception as error:
+                    raise _render_error(error, name, template) from error
+                if output is not None:
+                    return output
         return await self._render(self._template(name), name, context)
 
     async def render_string(self, source: str, values: dict[str, Any]) -> str:
@@ -144,7 +162,7 @@ class Templates:
         try:
             template = self.environment.from_string(source)
         except jinja2.TemplateSyntaxError as error:
-            raise TemplateRenderError("<string>", error.lineno, error.message or "") from error
+            raise _syntax_error(error, "<string>") from error
         return await self._render(template, "<string>", await self._context(values))
 
     async def _render(self, template: jinja2.Template, name: str, context: dict[str, Any]) -> str:
@@ -153,8 +171,7 @@ class Templates:
                 return await template.render_async(context)
             return template.render(context)
         except Exception as error:
-            line = _failing_line(error, template.filename)
-            raise TemplateRenderError(name, line, f"{type(error).__name__}: {error}") from error
+            raise _render_error(error, name, template) from error
 
     async def stream(self, name: str, values: dict[str, Any]) -> StreamResponse:
         """A response that sends the template ``name`` as it renders, chunk by chunk."""
@@ -166,6 +183,16 @@ class Templates:
         else:
             chunks = _as_async_iterator(template.generate(context))
         return StreamResponse(chunks, content_type="text/html; charset=utf-8")
+
+
+def _syntax_error(error: jinja2.TemplateSyntaxError, name: str) -> TemplateRenderError:
+    return TemplateRenderError(error.name or name, error.lineno, error.message or "")
+
+
+def _render_error(error: Exception, name: str, template: jinja2.Template) -> TemplateRenderError:
+    """``error``, raised while rendering ``template``, with the template line it failed on."""
+    line = _failing_line(error, template.filename)
+    return TemplateRenderError(name, line, f"{type(error).__name__}: {error}")
 
 
 async def _as_async_iterator(chunks: Iterator[str]) -> AsyncIterator[str]:

@@ -283,6 +283,9 @@ def unsupported_reason(environment: jinja2.Environment, name: str) -> str | None
 class _Verdict:
     checked: _Checked | None
     reason: str | None = None
+    #: The environment's globals the template names, fixed when it is checked (Jinja2
+    #: asks that globals not change once templates are loaded).
+    globals: list[tuple[str, Any]] = field(default_factory=list)
 
     def stale(self) -> bool:
         return self.checked is not None and not all(check() for check in self.checked.uptodate)
@@ -327,7 +330,9 @@ class RustTemplates:
             if self._filters.get(filter_name) is not function:
                 self._engine.add_filter(filter_name, function)
                 self._filters[filter_name] = function
-        verdict = self._verdicts[name] = _Verdict(checked)
+        names = checked.names
+        named = [(key, value) for key, value in self.environment.globals.items() if key in names]
+        verdict = self._verdicts[name] = _Verdict(checked, globals=named)
         return verdict
 
     def _check_settings(self) -> None:
@@ -345,11 +350,9 @@ class RustTemplates:
         if verdict.checked is None:
             self._log_once(name, "unsupported", f"uses {verdict.reason}")
             return None
-        names = verdict.checked.names
-        variables = {key: value for key, value in context.items() if key in names}
-        for key, value in self.environment.globals.items():
-            if key in names and key not in variables:
-                variables[key] = value
+        variables = {key: context[key] for key in verdict.checked.names if key in context}
+        for key, value in verdict.globals:
+            variables.setdefault(key, value)
         try:
             return self._engine.render(name, variables)
         except Exception as error:

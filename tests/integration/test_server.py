@@ -43,6 +43,13 @@ async def index():
     return "hello"
 
 
+@app.get("/gc")
+async def collector():
+    import gc
+
+    return {"frozen": gc.get_freeze_count()}
+
+
 @app.get("/pid")
 async def pid():
     return {"pid": os.getpid(), "env": os.environ.get("ENV")}
@@ -121,6 +128,8 @@ def test_routes_answer_through_granian(server) -> None:
         teapot = client.get("/teapot", headers={"accept": "application/json"})
         assert teapot.status_code == 418
         assert teapot.json()["message"] == "short and stout"
+        # The worker froze what its startup made, out of the collector's reach.
+        assert client.get("/gc").json()["frozen"] > 10_000
 
 
 def test_head_and_options_through_granian(server) -> None:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import typing
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import partial
 from typing import Any
 
 import msgspec
 
 from .awaiting import not_awaited
-from .response import HTMLResponse, JSONResponse, Response, StreamResponse
+from .response import HTMLResponse, JSONResponse, Response, StreamResponse, json_response
 
 __all__ = ["RESULT_CONVERTERS", "make_response", "result_converters", "to_response"]
 
@@ -36,8 +37,8 @@ def _no_content(_: None) -> Response:
 #: application starts from a copy (:func:`result_converters`) and looks there first, inline.
 RESULT_CONVERTERS: Mapping[type, Callable[[Any], Response]] = {
     str: HTMLResponse,
-    dict: JSONResponse,
-    list: JSONResponse,
+    dict: json_response,
+    list: json_response,
     bytes: _from_bytes,
     type(None): _no_content,
     Response: _identity,
@@ -78,10 +79,15 @@ def to_response(value: Any) -> Response:
 def result_converters(
     handlers: Iterable[Callable[..., Any]],
 ) -> dict[type, Callable[[Any], Response]]:
-    """The converter table of an application: :data:`RESULT_CONVERTERS` plus the Struct
-    and Response classes its handlers' return annotations name, so those take the dict
-    lookup too. Built once, when the application starts; never changed while it serves."""
+    """The converter table of an application: :data:`RESULT_CONVERTERS`, every Response
+    class defined by then, and the Struct classes its handlers' return annotations name,
+    so those take the dict lookup too. Built once, when the application starts; never
+    changed while it serves."""
     table = dict(RESULT_CONVERTERS)
+    for subclass in _subclasses(Response):
+        table.setdefault(subclass, _identity)
+    for subclass in _subclasses(msgspec.Struct):
+        table.setdefault(subclass, json_response)
     for handler in handlers:
         returned = _return_annotation(handler)
         if not isinstance(returned, type) or returned in table:
@@ -89,8 +95,20 @@ def result_converters(
         if issubclass(returned, Response):
             table[returned] = _identity
         elif issubclass(returned, msgspec.Struct):
-            table[returned] = JSONResponse
+            table[returned] = json_response
+    # ``(body, status)`` tuples convert their body through this table too.
+    table[tuple] = partial(_from_tuple, table=table)
     return table
+
+
+def _subclasses(cls: type) -> Iterator[type]:
+    """Every subclass of ``cls`` defined so far, at any depth."""
+    pending: list[type] = [cls]
+    while pending:
+        subclasses: list[type] = pending.pop().__subclasses__()
+        for subclass in subclasses:
+            yield subclass
+            pending.append(subclass)
 
 
 def _return_annotation(handler: Callable[..., Any]) -> Any:
@@ -100,7 +118,9 @@ def _return_annotation(handler: Callable[..., Any]) -> Any:
         return None
 
 
-def _from_tuple(value: tuple[Any, ...]) -> Response:
+def _from_tuple(
+    value: tuple[Any, ...], table: Mapping[type, Callable[[Any], Response]] = RESULT_CONVERTERS
+) -> Response:
     if len(value) == 2:
         body, second = value
         headers = None
@@ -115,7 +135,8 @@ def _from_tuple(value: tuple[Any, ...]) -> Response:
             f"a handler returned a tuple of {len(value)} items; use (body, status) or "
             "(body, status, headers)"
         )
-    response = to_response(body)
+    convert = table.get(type(body))
+    response = convert(body) if convert is not None else to_response(body)
     if status is not None:
         response.status = status
     if headers:
