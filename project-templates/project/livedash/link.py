@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Protocol
+from typing import Any, Protocol
 
 import msgspec
 
@@ -120,16 +120,26 @@ class RedisLink:
     """
 
     def __init__(self, url: str, prefix: str, tick: float, *, max_points: int = 1_000_000) -> None:
-        from redis import asyncio as redis
-
-        self.client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+        self.url = url
         self.prefix = prefix
         self.ttl_ms = max(1, round(3 * tick * 1000))
         self.max_points = max_points
         self.identity = f"{os.uname().nodename}:{os.getpid()}:{os.urandom(4).hex()}"
-        self._lead = self.client.register_script(_LEAD)
+        self._client: Any = None
         self._stream = f"{prefix}points"
         self._cursor = f"{prefix}cursor"
+
+    @property
+    def client(self) -> Any:
+        """The Redis client of the running event loop, made on first use (a server runs
+        one loop; tests start a loop per test, and a client belongs to its loop)."""
+        if self._client is None:
+            from redis import asyncio as redis
+
+            self._client = redis.Redis.from_url(
+                self.url, socket_connect_timeout=2, socket_timeout=5
+            )
+        return self._client
 
     async def send(self, samples: list[Sample]) -> None:
         """Append ``samples`` (one entry) to the points stream."""
@@ -166,7 +176,7 @@ class RedisLink:
 
     async def lead(self) -> bool:
         """Take or renew the aggregator's lock; whether this process holds it."""
-        held = await self._lead(keys=[f"{self.prefix}leader"], args=[self.identity, self.ttl_ms])
+        held = await self.client.eval(_LEAD, 1, f"{self.prefix}leader", self.identity, self.ttl_ms)
         return bool(held)
 
     async def next_tick(self) -> int:
@@ -198,5 +208,7 @@ class RedisLink:
         return await self.client.get(f"{self.prefix}latest:{dashboard}")
 
     async def aclose(self) -> None:
-        """Close the connection to Redis."""
-        await self.client.aclose()
+        """Close the connection to Redis (a later use opens a new one)."""
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.aclose()
