@@ -74,6 +74,7 @@ bench: sync ## wrk benchmark against a bare RSGI app, as ratios; Rust against Py
 	$(UV) run --frozen python benchmarks/run.py
 	$(UV) run --frozen python benchmarks/upload_memory.py --mib 1024
 	$(UV) run --frozen python benchmarks/ws_broadcast.py --clients 1000
+	$(UV) run --frozen python benchmarks/dashboard.py --clients 1000 --seconds 20
 	$(UV) run --frozen python benchmarks/sessions.py
 	$(UV) run --frozen python benchmarks/tasks.py
 
