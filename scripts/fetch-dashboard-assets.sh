@@ -30,17 +30,10 @@ target="$root/project-templates/project/livedash/static/echarts"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-command -v npm >/dev/null || { echo "npm is needed (apt-get install npm)" >&2; exit 1; }
-
+# shellcheck source=scripts/npm-unpack.sh
+source "$root/scripts/npm-unpack.sh"
+npm_unpack echarts "$ECHARTS_VERSION" "$ECHARTS_INTEGRITY" "$work"
 cd "$work"
-npm pack --silent --json "echarts@$ECHARTS_VERSION" > pack.json
-integrity="$(node -e 'console.log(JSON.parse(require("fs").readFileSync("pack.json"))[0].integrity)')"
-if [[ "$integrity" != "$ECHARTS_INTEGRITY" ]]; then
-  echo "echarts@$ECHARTS_VERSION has integrity $integrity," >&2
-  echo "expected ${ECHARTS_INTEGRITY:-(none set)}; check it, then update this script" >&2
-  exit 1
-fi
-tar -xzf "echarts-$ECHARTS_VERSION.tgz"
 
 rm -rf "$target"
 mkdir -p "$target"
