@@ -74,6 +74,7 @@ bench: sync ## wrk benchmark, server and wrk pinned to a core each: ratios to ba
 	UV=$(UV) $(UV) run --frozen python benchmarks/run.py
 	$(UV) run --frozen python benchmarks/upload_memory.py --mib 1024
 	$(UV) run --frozen python benchmarks/ws_broadcast.py --clients 1000
+	$(UV) run --frozen python benchmarks/dashboard.py --clients 1000 --seconds 20
 	$(UV) run --frozen python benchmarks/sessions.py
 	$(UV) venv -q --allow-existing /tmp/gobstopper-task-anchors && VIRTUAL_ENV=/tmp/gobstopper-task-anchors $(UV) pip install -q arq huey
 	$(UV) run --frozen python benchmarks/tasks.py --anchor-python /tmp/gobstopper-task-anchors/bin/python

@@ -30,17 +30,10 @@ target="$root/runtime/gobstopper/openapi/assets/swagger-ui"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-command -v npm >/dev/null || { echo "npm is needed (apt-get install npm)" >&2; exit 1; }
-
+# shellcheck source=scripts/npm-unpack.sh
+source "$root/scripts/npm-unpack.sh"
+npm_unpack swagger-ui-dist "$SWAGGER_UI_VERSION" "$SWAGGER_UI_INTEGRITY" "$work"
 cd "$work"
-npm pack --silent --json "swagger-ui-dist@$SWAGGER_UI_VERSION" > pack.json
-integrity="$(node -e 'console.log(JSON.parse(require("fs").readFileSync("pack.json"))[0].integrity)')"
-if [[ "$integrity" != "$SWAGGER_UI_INTEGRITY" ]]; then
-  echo "swagger-ui-dist@$SWAGGER_UI_VERSION has integrity $integrity," >&2
-  echo "expected ${SWAGGER_UI_INTEGRITY:-(none set)}; check it, then update this script" >&2
-  exit 1
-fi
-tar -xzf "swagger-ui-dist-$SWAGGER_UI_VERSION.tgz"
 
 rm -rf "$target"
 mkdir -p "$target"

@@ -54,6 +54,9 @@ THIRD_PARTY = [
     "nbclient>=0.10",
     "nbformat>=5.10",
     "ipykernel>=6.29",
+    # The real-time-dashboard projects: the charts extra and the host collector.
+    "pyecharts>=2.0",
+    "psutil>=5.9",
 ]
 OUR_DISTRIBUTIONS = ("gobstopper", "gobstopper-core")
 GIT_IDENTITY = {

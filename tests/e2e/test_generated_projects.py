@@ -191,6 +191,16 @@ def _report(url: str) -> dict[str, object]:
     raise AssertionError(f"the report's task is still {task['status']}")
 
 
+def _dashboard_page(url: str, project_name: str) -> None:
+    """The dashboard page and the charting library it loads from the project itself."""
+    page = httpx.get(f"{url}/", timeout=10)
+    assert page.status_code == 200, page.text
+    assert f"<title>host · {project_name}</title>" in page.text
+    library = httpx.get(f"{url}/static/echarts/echarts.min.js", timeout=10)
+    assert library.status_code == 200
+    assert len(library.content) > 500_000
+
+
 class _Stopwatch:
     """Seconds spent in each named step, printed at the end of a test."""
 
@@ -263,6 +273,12 @@ def test_a_new_project_sets_up_tests_lints_and_serves_as_its_readme_says(
         task = _report(url)
     assert task["status"] == "success", task
     assert task["result"] == {"count": 2, "mean": 1.5, "minimum": 1.0, "maximum": 2.0}
+    if usecase == "real-time-dashboard":
+        with stopwatch.step("dashboard"):
+            if structure == "microservices":
+                redis = {"APP_DASH_REDIS_URL": "redis://127.0.0.1:6379/0"}
+                url = serve("gobstopper run services.web.app:app", project, activated | redis)
+            _dashboard_page(url, name)
 
     if (usecase, structure) == WITH_GENERATORS:
         with stopwatch.step("generators"):

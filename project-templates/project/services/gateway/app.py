@@ -18,6 +18,8 @@ __all__ = ["Health", "create_gateway"]
 
 #: Request headers passed on to a peer; everything else stays at the gateway.
 FORWARDED = ("accept", "authorization", "content-type", "cookie")
+#: Response headers passed back from a peer besides its content type.
+PASSED_BACK = ("content-security-policy",)
 PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
@@ -54,10 +56,14 @@ def create_gateway() -> Gobstopper:
         reply = await client.send(
             request.method, f"{path}{query}", content=await request.body(), headers=headers
         )
+        # A page's own Content-Security-Policy (which origins its scripts may reach) is
+        # the service's to set; the gateway's default would replace it.
+        kept = {key: reply.headers[key] for key in PASSED_BACK if key in reply.headers}
         return Response(
             reply.content,
             status=reply.status_code,
             content_type=reply.headers.get("content-type"),
+            headers=kept,
         )
 
     @app.route("/<service>/", methods=PROXY_METHODS)

@@ -1,0 +1,1 @@
+"""The ``metrics`` feature: points posted by clients, queued for the aggregator."""

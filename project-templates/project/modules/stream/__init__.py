@@ -1,0 +1,1 @@
+"""The ``stream`` feature: the dashboards' WebSocket rooms."""

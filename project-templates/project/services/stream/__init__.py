@@ -1,0 +1,1 @@
+"""The ``stream`` service: the aggregator and the dashboards' WebSocket rooms."""

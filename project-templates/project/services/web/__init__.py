@@ -1,0 +1,1 @@
+"""The ``web`` service: the dashboard page and the chart APIs."""
