@@ -5,12 +5,11 @@ commands ``db upgrade`` and ``create-admin``, template helpers)."""
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from gobstopper import Gobstopper, Request, Response, abort, redirect
+from gobstopper import Gobstopper, HTTPException, Request, Response, abort, redirect
 from gobstopper.ratelimit import TokenBucketLimiter
 from gobstopper.security import CSRFMiddleware, csrf_token
 from gobstopper.sessions import SessionMiddleware
@@ -27,12 +26,22 @@ from config import Config
 if TYPE_CHECKING:
     from gobstopper.middleware.base import CallNext
 
-__all__ = ["STATIC", "Site", "TokenAwareCSRF", "site"]
+__all__ = ["ACCOUNT_PATHS", "STATIC", "Site", "TokenAwareCSRF", "site"]
 
 #: The CMS's style sheet and script.
 STATIC = Path(__file__).resolve().parent.parent / "static" / "cms"
 
 
+#: The paths the ``accounts`` service answers (the microservices structure).
+ACCOUNT_PATHS = (
+    "/login",
+    "/logout",
+    "/account/",
+    "/reset/",
+    "/register",
+    "/admin/users",
+    "/admin/tokens",
+)
 #: Forms that start a session: checked even without a cookie (no login CSRF).
 SESSION_FORMS = ("/login", "/register", "/reset/")
 
@@ -70,16 +79,20 @@ class Site:
         self.settings = settings
         self.db = Database(settings.database_url)
         self.media = MediaStore(settings.media_dir, settings.max_media_bytes)
-        #: Where the public reaches this application (``/content`` behind the gateway).
-        self.prefix = (os.environ.get("APP_URL_PREFIX") or "").rstrip("/")
+        #: Whether browsers reach this application through the gateway, where the
+        #: accounts pages live under ``/accounts`` and the rest under ``/content``.
+        self.behind_gateway = False
         # Per address and per account: guessing one account from many addresses, or many
         # accounts from one address, both run out. Buckets refill at 5 a minute.
         self.login_by_address = TokenBucketLimiter(rate=5 / 60, capacity=10)
         self.login_by_account = TokenBucketLimiter(rate=5 / 60, capacity=5)
 
     def href(self, path: str) -> str:
-        """``path`` as the browser must ask for it (with the service's prefix)."""
-        return f"{self.prefix}{path}"
+        """``path`` as the browser must ask for it: behind the gateway, with the prefix of
+        the service that answers it."""
+        if not self.behind_gateway:
+            return path
+        return f"{'/accounts' if path.startswith(ACCOUNT_PATHS) else '/content'}{path}"
 
     async def check_login_rate(self, address: str, email: str) -> None:
         """429 once this address or this account has tried too often."""
@@ -96,16 +109,24 @@ class Site:
 
     def install(self, app: Gobstopper, *, shared_sessions: bool = False) -> None:
         """Wire the site into ``app`` (call it in ``create_app``, after the session
-        middleware). With ``shared_sessions`` (services that sign users in for each
-        other), refuse a session store only this process can see."""
+        middleware). With ``shared_sessions`` (services behind the gateway that sign users
+        in for each other), refuse a session store only this process can see, or a secret
+        key of this process alone."""
         if shared_sessions:
-            backend = Config.from_env().session_backend
-            if backend not in ("redis", "postgres"):
+            config = Config.from_env()
+            if config.session_backend not in ("redis", "postgres"):
                 raise RuntimeError(
-                    f"APP_SESSION_BACKEND={backend!r}: the accounts and content services share "
-                    "sign-ins, so they need a shared session store; set APP_SESSION_BACKEND to "
-                    "redis (with APP_REDIS_URL) or postgres (with APP_POSTGRES_DSN)"
+                    f"APP_SESSION_BACKEND={config.session_backend!r}: the accounts and content "
+                    "services share sign-ins, so they need a shared session store; set "
+                    "APP_SESSION_BACKEND to redis (with APP_REDIS_URL) or postgres (with "
+                    "APP_POSTGRES_DSN)"
                 )
+            if not config.secret_key:
+                raise RuntimeError(
+                    "GOBSTOPPER_SECRET_KEY is not set: the accounts and content services must "
+                    "sign session cookies with the same key; set it (the same) for every service"
+                )
+            self.behind_gateway = True
         app.add_middleware(TokenAwareCSRF())
         app.on_startup(self.start)
         app.on_shutdown(self.db.close)
@@ -148,19 +169,26 @@ class Site:
         @click.argument("email")
         @click.option("--name", default="", help="The name shown on their articles.")
         @click.password_option(help="At least 10 characters (asked for when not given).")
-        async def create_admin(email: str, name: str, password: str) -> None:
-            """Create an administrator who can sign in at /login.
+        def create_admin(email: str, name: str, password: str) -> None:
+            """Create an administrator who can sign in at /login (the database is
+            migrated first, so this works on a new project).
 
             Example: gobstopper create-admin ada@example.com
             """
-            from gobstopper import HTTPException
+
+            async def run() -> str:
+                try:
+                    await upgrade(self.db.open())
+                    async with self.db.session() as db:
+                        return (await create_user(db, email, name, Role.ADMIN, password)).email
+                finally:
+                    await self.db.close()
 
             try:
-                async with self.db.session() as db:
-                    user = await create_user(db, email, name, Role.ADMIN, password)
+                created = asyncio.run(run())
             except HTTPException as error:
                 raise click.ClickException(error.description) from None
-            click.echo(f"admin {user.email} created")
+            click.echo(f"admin {created} created")
 
 
 #: The site of this process's application.

@@ -17,7 +17,19 @@ from services import SERVICES
 __all__ = ["Health", "create_gateway"]
 
 #: Request headers passed on to a peer; everything else stays at the gateway.
-FORWARDED = ("accept", "authorization", "content-type", "cookie")
+FORWARDED = ("accept", "authorization", "content-type", "cookie", "if-none-match", "x-csrf-token")
+#: Response headers passed back to the client: cookies, redirects, caching and auth
+#: challenges (length and encoding are the gateway's own).
+RETURNED = (
+    "cache-control",
+    "content-disposition",
+    "etag",
+    "last-modified",
+    "location",
+    "retry-after",
+    "set-cookie",
+    "www-authenticate",
+)
 PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
@@ -54,9 +66,11 @@ def create_gateway() -> Gobstopper:
         reply = await client.send(
             request.method, f"{path}{query}", content=await request.body(), headers=headers
         )
+        returned = [(name, value) for name in RETURNED for value in reply.headers.get_list(name)]
         return Response(
             reply.content,
             status=reply.status_code,
+            headers=returned,
             content_type=reply.headers.get("content-type"),
         )
 
