@@ -15,7 +15,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-__all__ = ["current_revision", "head_revision", "upgrade"]
+__all__ = ["current_revision", "downgrade", "head_revision", "upgrade"]
 
 _SCRIPTS = Path(__file__).parent / "migrations"
 
@@ -46,3 +46,9 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Migrate the database up to ``revision``."""
     async with engine.begin() as connection:
         await connection.run_sync(lambda sync: command.upgrade(_config(sync), revision))
+
+
+async def downgrade(engine: AsyncEngine, revision: str) -> None:
+    """Migrate the database down to ``revision`` (``"base"``: nothing left)."""
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda sync: command.downgrade(_config(sync), revision))
