@@ -54,6 +54,15 @@ THIRD_PARTY = [
     "nbclient>=0.10",
     "nbformat>=5.10",
     "ipykernel>=6.29",
+    # The content-management projects' own dependencies.
+    "jinja2>=3.1",
+    "sqlalchemy[asyncio]>=2.0.30",
+    "alembic>=1.13",
+    "aiosqlite>=0.20",
+    "argon2-cffi>=23.1",
+    "markdown-it-py>=3.0",
+    "nh3>=0.2.17",
+    "pillow>=10.4",
 ]
 OUR_DISTRIBUTIONS = ("gobstopper", "gobstopper-core")
 GIT_IDENTITY = {
