@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import Server, start_server
 
 # Skips this module (or fails it, with GOBSTOPPER_REQUIRE_BROWSER=1) without Chromium.
-from tests.e2e.test_example_app_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e import test_example_app_browser  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
@@ -62,14 +62,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     server = start_server(project, "--config", "dev", env=environment)
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
