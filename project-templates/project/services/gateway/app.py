@@ -63,6 +63,10 @@ def create_gateway() -> Gobstopper:
             abort(404, f"no service named {service!r}")
         query = f"?{request.query_string}" if request.query_string else ""
         headers = {key: request.headers.get(key) for key in FORWARDED if key in request.headers}
+        # Who is asking, for peers that trust the gateway (GOBSTOPPER_TRUSTED_PROXIES):
+        # limits per address then count the client, not the gateway.
+        chain = request.headers.get("x-forwarded-for")
+        headers["x-forwarded-for"] = f"{chain}, {request.client_ip}" if chain else request.client_ip
         reply = await client.send(
             request.method, f"{path}{query}", content=await request.body(), headers=headers
         )
