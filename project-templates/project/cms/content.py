@@ -12,7 +12,7 @@ from datetime import datetime
 
 import msgspec
 from gobstopper import abort
-from sqlalchemy import Select, and_, func, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cms.markup import render_markdown
@@ -59,7 +59,7 @@ def to_out(content: Content) -> ContentOut:
     )
 
 
-def _visible_now() -> object:
+def _visible_now() -> ColumnElement[bool]:
     """Published content, and scheduled content whose time has come."""
     return or_(
         Content.status == "published",

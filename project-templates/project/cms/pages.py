@@ -4,6 +4,7 @@ the page already), listing filters read from a query string, forms read into Str
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import msgspec
@@ -53,8 +54,8 @@ def page_limit(request: Request, default: int) -> int:
     return int(raw)
 
 
-def _form_fields(form: object) -> dict[str, object]:
-    get = form.get  # type: ignore[attr-defined]
+def _form_fields(form: Mapping[str, str]) -> dict[str, object]:
+    get = form.get
     fields: dict[str, object] = {
         "title": (get("title") or "").strip(),
         "body": get("body") or "",
@@ -74,7 +75,7 @@ def _form_fields(form: object) -> dict[str, object]:
 
 
 def content_form(
-    form: object, struct: type[ContentIn] | type[ContentPatch]
+    form: Mapping[str, str], struct: type[ContentIn] | type[ContentPatch]
 ) -> ContentIn | ContentPatch:
     """The admin editor's form as the Struct the API takes (422 naming what is wrong)."""
     try:

@@ -31,7 +31,9 @@ _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="cms"'}
 def bearer_token(request: Request) -> str | None:
     """The token of an ``Authorization: Bearer`` header, if there is one."""
     scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
 
 
 async def session_user(request: Request, db: AsyncSession) -> User | None:
