@@ -21,6 +21,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -57,6 +58,15 @@ THIRD_PARTY = [
     # The real-time-dashboard projects: the charts extra and the host collector.
     "pyecharts>=2.0",
     "psutil>=5.9",
+    # The content-management projects' own dependencies.
+    "jinja2>=3.1",
+    "sqlalchemy[asyncio]>=2.0.30",
+    "alembic>=1.13",
+    "aiosqlite>=0.20",
+    "argon2-cffi>=23.1",
+    "markdown-it-py>=3.0",
+    "nh3>=0.2.17",
+    "pillow>=10.4",
 ]
 OUR_DISTRIBUTIONS = ("gobstopper", "gobstopper-core")
 GIT_IDENTITY = {
@@ -304,3 +314,17 @@ def wheelhouse(distributions: Distributions) -> Path:
     except OSError:  # another run finished the same wheelhouse first
         shutil.rmtree(partial, ignore_errors=True)
     return house
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright, shared by a module's tests (the modules
+    using it import ``test_example_app_browser``, which skips them without Chromium)."""
+    from playwright.sync_api import sync_playwright
+
+    from .test_example_app_browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -17,11 +17,12 @@ from playwright.sync_api import (
     Page,
     Response,
     expect,
-    sync_playwright,
 )
 
 from tests.conftest import Server, start_server
-from tests.e2e.test_example_app_browser import CHROMIUM, CHROMIUM_ARGS
+
+# Skips this module (or fails it, with GOBSTOPPER_REQUIRE_BROWSER=1) without Chromium.
+from tests.e2e import test_example_app_browser  # noqa: F401
 
 pytestmark = pytest.mark.e2e
 
@@ -36,14 +37,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     server = start_server(workdir, "example_app:app", env={"EXAMPLE_DATA_DIR": str(data)})
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 #: What Chromium logs for every 4xx answer, including those the demos ask for on purpose.

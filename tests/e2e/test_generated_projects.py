@@ -201,6 +201,18 @@ def _dashboard_page(url: str, project_name: str) -> None:
     assert len(library.content) > 500_000
 
 
+def _cms_pages(url: str) -> None:
+    """The CMS's public front page answers, and its admin pages ask for a sign-in."""
+    with httpx.Client(base_url=url, timeout=10) as client:
+        home = client.get("/")
+        assert home.status_code == 200, home.text
+        assert home.headers["content-type"].startswith("text/html")
+        assert "<h1>Articles</h1>" in home.text
+        admin = client.get("/admin")
+        assert admin.status_code == 303
+        assert "/login?next=/admin" in admin.headers["location"]
+
+
 class _Stopwatch:
     """Seconds spent in each named step, printed at the end of a test."""
 
@@ -271,6 +283,10 @@ def test_a_new_project_sets_up_tests_lints_and_serves_as_its_readme_says(
         else:
             url = serve(commands["serve"][0].partition("#")[0].strip(), project, activated)
         task = _report(url)
+        if usecase == "content-management":
+            if structure == "microservices":
+                url = serve("gobstopper run services.content.app:app", project, activated)
+            _cms_pages(url)
     assert task["status"] == "success", task
     assert task["result"] == {"count": 2, "mean": 1.5, "minimum": 1.0, "maximum": 2.0}
     if usecase == "real-time-dashboard":

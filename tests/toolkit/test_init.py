@@ -113,6 +113,73 @@ DATA_SCIENCE_STRUCTURE_FILES = {
 }
 
 
+#: The content-management use case's domain package, pages and tests; its routes per
+#: structure, which take the place of the shared front page (``main``).
+CMS_FILES = [
+    "cms/__init__.py",
+    "cms/accounts.py",
+    "cms/content.py",
+    "cms/db.py",
+    "cms/markup.py",
+    "cms/media.py",
+    "cms/migrate.py",
+    "cms/migrations/env.py",
+    "cms/migrations/script.py.mako",
+    "cms/migrations/versions/0001_initial.py",
+    "cms/models.py",
+    "cms/pages.py",
+    "cms/passwords.py",
+    "cms/roles.py",
+    "cms/schemas.py",
+    "cms/settings.py",
+    "cms/site.py",
+    "cms/web.py",
+    "static/cms/site.css",
+    "templates/cms/admin/base.html",
+    "templates/cms/admin/content_list.html",
+    "templates/cms/admin/dashboard.html",
+    "templates/cms/admin/editor.html",
+    "templates/cms/admin/media.html",
+    "templates/cms/admin/users.html",
+    "templates/cms/base.html",
+    "templates/cms/home.html",
+    "templates/cms/login.html",
+    "templates/cms/page.html",
+    "templates/cms/password.html",
+    "templates/cms/reset.html",
+    "tests/cms_support.py",
+    "tests/test_cms.py",
+    "tests/test_cms_migrations.py",
+]
+CMS_STRUCTURE_FILES = {
+    "single": [],
+    "blueprints": [
+        "blueprints/admin.py",
+        "blueprints/api.py",
+        "blueprints/auth.py",
+        "blueprints/public.py",
+    ],
+    "modular": [
+        f"modules/{feature}/{name}"
+        for feature in ("admin", "api", "auth", "public")
+        for name in ("__init__.py", "routes.py")
+    ],
+    "microservices": [
+        "services/accounts/__init__.py",
+        "services/accounts/app.py",
+        "services/content/__init__.py",
+        "services/content/app.py",
+    ],
+}
+CMS_REPLACED = {
+    "blueprints/main.py",
+    "modules/main/__init__.py",
+    "modules/main/models.py",
+    "modules/main/routes.py",
+    "modules/main/services.py",
+}
+
+
 def _files(root: Path) -> list[str]:
     return sorted(
         str(path.relative_to(root))
@@ -168,13 +235,46 @@ def test_the_extras_follow_the_chosen_backends(tmp_path: Path, monkeypatch) -> N
     assert "PostgresSessionStore(config.postgres_dsn)" in factory
 
 
-def test_other_use_cases_render_the_shared_base(tmp_path: Path, monkeypatch) -> None:
+#: The real-time-dashboard use case's domain package (with its page and the ECharts copy
+#: it serves) and its tests.
+DASHBOARD_FILES = [
+    *(
+        f"livedash/{name}"
+        for name in (
+            "__init__.py",
+            "charts.py",
+            "collector.py",
+            "hub.py",
+            "link.py",
+            "page.py",
+            "points.py",
+            "service.py",
+            "settings.py",
+            "static/dashboard.css",
+            "static/dashboard.js",
+            "static/echarts/LICENSE",
+            "static/echarts/NOTICE",
+            "static/echarts/README.txt",
+            "static/echarts/echarts.min.js",
+            "store.py",
+            "templates/dashboard.html",
+            "window.py",
+        )
+    ),
+    "tests/test_dashboard.py",
+]
+
+
+def test_a_dashboard_project_has_its_domain_and_the_charts_extra(
+    tmp_path: Path, monkeypatch
+) -> None:
     monkeypatch.chdir(tmp_path)
-    assert main(["init", "notes", "--usecase", "content-management", "--no-git"]) == 0
+    assert main(["init", "notes", "--usecase", "real-time-dashboard", "--no-git"]) == 0
     project = tmp_path / "notes"
-    assert _files(project) == sorted(COMMON_FILES + STRUCTURE_FILES["single"])
+    assert _files(project) == sorted(COMMON_FILES + STRUCTURE_FILES["single"] + DASHBOARD_FILES)
     pyproject = (project / "pyproject.toml").read_text()
-    assert f'dependencies = [\n    "gobstopper[tasks]>={__version__}",\n]' in pyproject
+    assert f'"gobstopper[tasks,redis,charts]>={__version__}",\n' in pyproject
+    assert '"psutil>=5.9",\n' in pyproject
 
 
 @pytest.mark.parametrize(
@@ -294,6 +394,30 @@ def test_a_data_science_project_keeps_duckdb_with_redis_tasks(
     assert (
         f'"gobstopper[tasks,redis]>={__version__}",\n' in (project / "pyproject.toml").read_text()
     )
+
+
+@pytest.mark.parametrize("structure", sorted(STRUCTURE_FILES))
+def test_a_content_management_project_has_its_features_in_each_structure(
+    structure: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arguments = ("--usecase", "content-management", "--structure", structure)
+    project = _init(tmp_path, monkeypatch, "site", *arguments)
+    expected = [f for f in COMMON_FILES + STRUCTURE_FILES[structure] if f not in CMS_REPLACED]
+    expected += CMS_FILES + CMS_STRUCTURE_FILES[structure]
+    if structure == "microservices":
+        expected += MICROSERVICE_FILES
+    assert _files(project) == sorted(expected)
+    pyproject = (project / "pyproject.toml").read_text()
+    assert '"sqlalchemy[asyncio]>=2.0.30",' in pyproject
+    assert '"nh3>=0.2.17",' in pyproject
+    assert "APP_MAX_MEDIA_BYTES=" in (project / ".env.example").read_text()
+    assert "create-admin you@example.com" in (project / "README.md").read_text()
+    if structure == "microservices":
+        # The accounts and content services share sign-ins: a shared store by default.
+        assert "APP_SESSION_BACKEND=redis" in (project / ".env.example").read_text()
+    for check in (["check", "."], ["format", "--check", "."]):
+        linted = _run([sys.executable, "-m", "ruff", *check], project)
+        assert linted.returncode == 0, linted.stdout
 
 
 def test_a_microservices_project_of_any_use_case_has_what_its_gateway_imports(

@@ -17,9 +17,21 @@ from services import SERVICES
 __all__ = ["Health", "create_gateway"]
 
 #: Request headers passed on to a peer; everything else stays at the gateway.
-FORWARDED = ("accept", "authorization", "content-type", "cookie")
-#: Response headers passed back from a peer besides its content type.
-PASSED_BACK = ("content-security-policy",)
+FORWARDED = ("accept", "authorization", "content-type", "cookie", "if-none-match", "x-csrf-token")
+#: Response headers passed back to the client: cookies, redirects, caching, auth
+#: challenges and a page's own Content-Security-Policy (which origins its scripts may
+#: reach, the service's to set). Length and encoding are the gateway's own.
+RETURNED = (
+    "cache-control",
+    "content-security-policy",
+    "content-disposition",
+    "etag",
+    "last-modified",
+    "location",
+    "retry-after",
+    "set-cookie",
+    "www-authenticate",
+)
 PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
@@ -53,17 +65,19 @@ def create_gateway() -> Gobstopper:
             abort(404, f"no service named {service!r}")
         query = f"?{request.query_string}" if request.query_string else ""
         headers = {key: request.headers.get(key) for key in FORWARDED if key in request.headers}
+        # Who is asking, for peers that trust the gateway (GOBSTOPPER_TRUSTED_PROXIES):
+        # limits per address then count the client, not the gateway.
+        chain = request.headers.get("x-forwarded-for")
+        headers["x-forwarded-for"] = f"{chain}, {request.client_ip}" if chain else request.client_ip
         reply = await client.send(
             request.method, f"{path}{query}", content=await request.body(), headers=headers
         )
-        # A page's own Content-Security-Policy (which origins its scripts may reach) is
-        # the service's to set; the gateway's default would replace it.
-        kept = {key: reply.headers[key] for key in PASSED_BACK if key in reply.headers}
+        returned = [(name, value) for name in RETURNED for value in reply.headers.get_list(name)]
         return Response(
             reply.content,
             status=reply.status_code,
+            headers=returned,
             content_type=reply.headers.get("content-type"),
-            headers=kept,
         )
 
     @app.route("/<service>/", methods=PROXY_METHODS)

@@ -1,0 +1,1 @@
+"""The ``api`` feature of the CMS."""

@@ -1,0 +1,1 @@
+"""The ``public`` feature of the CMS."""

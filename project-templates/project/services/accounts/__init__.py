@@ -1,0 +1,1 @@
+"""The ``accounts`` service: sign-in, passwords, invitations, users and API tokens."""

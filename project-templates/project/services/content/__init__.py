@@ -1,0 +1,1 @@
+"""The ``content`` service: the JSON API, the admin pages for content and media, the public site."""
