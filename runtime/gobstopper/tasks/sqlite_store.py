@@ -283,23 +283,23 @@ class SQLiteTaskStore(SQLTaskStore):
         results: list[TaskInfo | None] = [None] * len(writes)
         adds, successes = [], []
         claims: dict[str, list[int]] = {}
+        latest: dict[str, float] = {}  # the newest claim time per category
         for index, write in enumerate(writes):
             if isinstance(write, _Add):
                 adds.append(write.row)
-            elif isinstance(write, _Success):
+                continue
+            if isinstance(write, _Success):
                 successes.append(write.row)
-                if write.category is not None:
-                    claims.setdefault(write.category, []).append(index)
-            else:
+            if write.category is not None:
                 claims.setdefault(write.category, []).append(index)
+                latest[write.category] = max(write.now, latest.get(write.category, write.now))
         with self._transaction() as connection:
             if adds:
                 connection.executemany(_INSERT, adds)
             if successes:
                 connection.executemany(_SUCCEED, successes)
             for category, indexes in claims.items():
-                now = max(writes[index].now for index in indexes)  # type: ignore[attr-defined]
-                claimed = self._claim(connection, category, now, len(indexes))
+                claimed = self._claim(connection, category, latest[category], len(indexes))
                 for index, info in zip(indexes, claimed, strict=False):
                     results[index] = info
         return results
