@@ -484,3 +484,54 @@ def test_with_redis_run_tasks_processes_do_the_work(
         _, log = workers.communicate(timeout=30)
     assert task["status"] == "success", task
     assert b"1 worker(s) each for reports" in log
+
+
+#: The real-time-dashboard use case's route files per structure (besides ``livedash/``).
+DASHBOARD_ROUTES = {
+    "single": [],
+    "blueprints": [
+        "blueprints/charts.py",
+        "blueprints/ingest.py",
+        "blueprints/pages.py",
+        "blueprints/stream.py",
+    ],
+    "modular": [
+        f"modules/{feature}/{name}"
+        for feature in ("charts", "metrics", "stream")
+        for name in ("__init__.py", "routes.py")
+    ],
+    "microservices": [
+        f"services/{service}/{name}"
+        for service in ("ingest", "stream", "web")
+        for name in ("__init__.py", "app.py")
+    ],
+}
+
+
+@pytest.mark.parametrize("structure", sorted(DASHBOARD_ROUTES))
+def test_a_dashboard_project_has_its_features_in_each_structure(
+    structure: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arguments = ("--usecase", "real-time-dashboard", "--structure", structure)
+    project = _init(tmp_path, monkeypatch, "live", *arguments)
+    files = set(_files(project))
+    # Its page is the front page: the other use cases' ``main`` feature is left out.
+    assert not any("/main" in name for name in files)
+    assert set(DASHBOARD_ROUTES[structure]) <= files
+    assert {
+        "livedash/hub.py",
+        "livedash/static/echarts/echarts.min.js",
+        "livedash/static/echarts/LICENSE",
+        "livedash/static/echarts/NOTICE",
+        "livedash/templates/dashboard.html",
+        "tests/test_dashboard.py",
+    } <= files
+    pyproject = (project / "pyproject.toml").read_text()
+    assert f'"gobstopper[tasks,redis,charts]>={__version__}",' in pyproject
+    assert '"psutil>=5.9",' in pyproject
+    # The ECharts file is copied as it is, not rendered.
+    root = Path(__file__).resolve().parents[2]
+    bundled = root / "project-templates/project/livedash/static/echarts/echarts.min.js"
+    assert (project / "livedash/static/echarts/echarts.min.js").read_bytes() == (
+        bundled.read_bytes()
+    )

@@ -12,7 +12,6 @@ snapshot per dashboard and broadcasts it to the room, which the runtime's
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 import time
@@ -70,6 +69,7 @@ class Hub:
             self.link = LocalLink()
             self.rooms = RoomManager(send_timeout=settings.tick)
         self._loop: asyncio.Task[None] | None = None
+        self._stopping = False
         self._ticks = 0
 
     @classmethod
@@ -94,15 +94,20 @@ class Hub:
         """Open the store and start the tick loop."""
         if self.aggregate:
             await asyncio.to_thread(self.store.open)
+        self._stopping = False
         self._loop = asyncio.ensure_future(self._run())
 
     async def stop(self) -> None:
         """Stop the tick loop and close the connections to Redis."""
-        if self._loop is not None:
-            self._loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop
-            self._loop = None
+        task, self._loop = self._loop, None
+        if task is not None:
+            self._stopping = True
+            # A library finishing at the moment of cancellation may swallow it
+            # (asyncio.wait_for before Python 3.12), so cancel until the loop has ended;
+            # the flag ends it at its next tick in any case.
+            while not task.done():
+                task.cancel()
+                await asyncio.wait({task}, timeout=0.1)
         close_rooms = getattr(self.rooms, "aclose", None)
         if close_rooms is not None:
             await close_rooms()
@@ -140,7 +145,7 @@ class Hub:
 
     async def _run(self) -> None:
         tick = self.settings.tick
-        while True:
+        while not self._stopping:
             # Ticks fall on multiples of the tick on every process's clock, so the
             # processes of a deployment tick together.
             await asyncio.sleep(tick - time.time() % tick)
