@@ -235,48 +235,6 @@ def test_the_extras_follow_the_chosen_backends(tmp_path: Path, monkeypatch) -> N
     assert "PostgresSessionStore(config.postgres_dsn)" in factory
 
 
-#: The real-time-dashboard use case's domain package (with its page and the ECharts copy
-#: it serves) and its tests.
-DASHBOARD_FILES = [
-    *(
-        f"livedash/{name}"
-        for name in (
-            "__init__.py",
-            "charts.py",
-            "collector.py",
-            "hub.py",
-            "link.py",
-            "page.py",
-            "points.py",
-            "service.py",
-            "settings.py",
-            "static/dashboard.css",
-            "static/dashboard.js",
-            "static/echarts/LICENSE",
-            "static/echarts/NOTICE",
-            "static/echarts/README.txt",
-            "static/echarts/echarts.min.js",
-            "store.py",
-            "templates/dashboard.html",
-            "window.py",
-        )
-    ),
-    "tests/test_dashboard.py",
-]
-
-
-def test_a_dashboard_project_has_its_domain_and_the_charts_extra(
-    tmp_path: Path, monkeypatch
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    assert main(["init", "notes", "--usecase", "real-time-dashboard", "--no-git"]) == 0
-    project = tmp_path / "notes"
-    assert _files(project) == sorted(COMMON_FILES + STRUCTURE_FILES["single"] + DASHBOARD_FILES)
-    pyproject = (project / "pyproject.toml").read_text()
-    assert f'"gobstopper[tasks,redis,charts]>={__version__}",\n' in pyproject
-    assert '"psutil>=5.9",\n' in pyproject
-
-
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
