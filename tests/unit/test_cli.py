@@ -104,6 +104,21 @@ def test_run_with_bad_config_exits_non_zero(tmp_path: Path, monkeypatch, capsys)
     assert "unknown field `bogus`" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_an_app_that_fails_to_import_is_a_clear_error_before_serving(
+    tmp_path: Path, monkeypatch, capsys, workers: str
+) -> None:
+    (tmp_path / "app.py").write_text(
+        "raise RuntimeError('the ingest service needs APP_DASH_REDIS_URL')\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "-w", workers]) == 2
+    error = capsys.readouterr().err
+    assert (
+        "importing 'app' failed: RuntimeError: the ingest service needs APP_DASH_REDIS_URL" in error
+    )
+
+
 def test_version_reports_versions_and_rust_core() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "gobstopper", "version"], capture_output=True, text=True, check=True

@@ -19,7 +19,7 @@ import redis
 from gobstopper.cli import main
 from gobstopper.cli.appload import load_app
 from gobstopper.cli.config import RunConfig
-from gobstopper.cli.run import check_workers_can_share
+from gobstopper.cli.run import check_app_can_serve
 from gobstopper.cli.tasks import months_before
 from gobstopper.tasks import TaskStatus
 
@@ -47,7 +47,7 @@ def test_several_workers_may_share_the_redis_broker(
     project: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GOBSTOPPER_TASK_BROKER", "redis://127.0.0.1:6379/0")
-    check_workers_can_share(RunConfig(workers=4), write_task_app(tmp_path), tmp_path)
+    check_app_can_serve(RunConfig(workers=4), write_task_app(tmp_path), tmp_path)
 
 
 def test_a_bad_broker_url_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

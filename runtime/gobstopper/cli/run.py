@@ -27,7 +27,7 @@ from .project import project_options
 
 __all__ = [
     "RunError",
-    "check_workers_can_share",
+    "check_app_can_serve",
     "granian_arguments",
     "resolve_app_target",
     "resolve_config",
@@ -106,7 +106,7 @@ def run(ctx: click.Context, /, **options: Any) -> None:
         arguments = granian_arguments(config, target, directory)
         apply_env_file(env_file)
         os.environ.update(config.env)
-        check_workers_can_share(config, target, directory)
+        check_app_can_serve(config, target, directory)
     except (ConfigError, RunError) as error:
         raise CommandError(str(error)) from None
     environment = {**os.environ, "GOBSTOPPER_LOG_LEVEL": config.log_level}
@@ -236,18 +236,20 @@ def granian_arguments(config: RunConfig, target: str, directory: Path) -> list[s
     return [*arguments, target]
 
 
-def check_workers_can_share(config: RunConfig, target: str, directory: Path) -> None:
-    """Refuse several workers when the app keeps tasks where one process may write.
+def check_app_can_serve(config: RunConfig, target: str, directory: Path) -> None:
+    """Import the application in this process before Granian starts, so that an app
+    that fails to import (a syntax error, a refused setting) or that several workers
+    cannot share is a clear error now, not a worker that crashes and is respawned.
 
-    This imports the application in this process, before Granian starts, so the error
-    comes now and not from a worker's first enqueue.
+    With ``--reload`` and one worker the import is left to the worker, so a module
+    that is broken for a moment can be fixed while the server waits.
     """
-    if config.workers < 2:
+    if config.reload and config.workers < 2:
         return
     from .appload import load_app
 
     app = load_app(target, directory)
-    if app.tasks_confined_to_one_process:
+    if config.workers >= 2 and app.tasks_confined_to_one_process:
         raise RunError(
             f"the app keeps background tasks in the DuckDB file {app.settings.task_database}, "
             f"which one process at a time may open, so {config.workers} workers cannot share "
