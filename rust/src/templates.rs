@@ -326,7 +326,11 @@ fn to_value(object: &Bound<'_, PyAny>) -> PyResult<Value> {
         return Ok(Value::from(object.str()?.to_str()?));
     }
     if object.hasattr("__await__")? {
-        // Jinja2's async mode awaits it; only Jinja2 can render this.
+        // Jinja2's async mode awaits it; only Jinja2 can render this. Jinja2 reads the
+        // value again, so a coroutine read here is closed (without an unawaited warning).
+        if object.hasattr("close")? {
+            object.call_method0("close")?;
+        }
         return Err(TemplateError::new_err("an awaitable reached the template"));
     }
     if object.hasattr("__iter__")? {
