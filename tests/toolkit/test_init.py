@@ -120,6 +120,7 @@ CMS_FILES = [
     "cms/accounts.py",
     "cms/content.py",
     "cms/db.py",
+    "cms/limits.py",
     "cms/markup.py",
     "cms/media.py",
     "cms/migrate.py",

@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING
 
 import click
 from gobstopper import Gobstopper, HTTPException, Request, Response, abort, redirect
-from gobstopper.ratelimit import TokenBucketLimiter
+from gobstopper.ratelimit import RedisTokenBucketLimiter
 from gobstopper.security import CSRFMiddleware, csrf_token
 from gobstopper.sessions import SessionMiddleware
 
 from cms.accounts import create_user
 from cms.db import Database
+from cms.limits import login_limiters, shared_url
 from cms.media import MediaStore
 from cms.migrate import upgrade
 from cms.roles import Role, can_publish, can_write, is_admin
@@ -83,9 +84,8 @@ class Site:
         #: accounts pages live under ``/accounts`` and the rest under ``/content``.
         self.behind_gateway = False
         # Per address and per account: guessing one account from many addresses, or many
-        # accounts from one address, both run out. Buckets refill at 5 a minute.
-        self.login_by_address = TokenBucketLimiter(rate=5 / 60, capacity=10)
-        self.login_by_account = TokenBucketLimiter(rate=5 / 60, capacity=5)
+        # accounts from one address, both run out. With Redis, across all workers.
+        self.login_by_address, self.login_by_account = login_limiters(shared_url(Config.from_env()))
 
     def href(self, path: str) -> str:
         """``path`` as the browser must ask for it: behind the gateway, with the prefix of
@@ -100,6 +100,12 @@ class Site:
             result = await limiter.hit(key.strip().lower())
             if not result.allowed:
                 abort(429, "too many sign-in attempts: wait a minute", headers=result.headers())
+
+    async def close_login_limits(self) -> None:
+        """Close this process's connections to the Redis that keeps the sign-in limits."""
+        for limiter in (self.login_by_address, self.login_by_account):
+            if isinstance(limiter, RedisTokenBucketLimiter):
+                await limiter.aclose()
 
     async def start(self) -> None:
         """Open the database and, unless turned off, bring its schema up to date."""
@@ -130,6 +136,7 @@ class Site:
         app.add_middleware(TokenAwareCSRF())
         app.on_startup(self.start)
         app.on_shutdown(self.db.close)
+        app.on_shutdown(self.close_login_limits)
         app.register_error_handler(LoginRequired, self._to_login)
         for name, value in {
             "csrf_token": csrf_token,
