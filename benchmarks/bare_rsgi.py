@@ -7,20 +7,12 @@ loaded once, rendered with the synchronous ``render()``.
 from pathlib import Path
 
 import jinja2
-import msgspec
+from echo_item import decode_item, encode
 from fortunes import FORTUNES
 
 HERE = Path(__file__).parent
 
 
-class Item(msgspec.Struct):
-    name: str
-    price: float
-    tags: list[str] = []
-
-
-_decode_item = msgspec.json.Decoder(Item).decode
-_encode = msgspec.json.Encoder().encode
 _TEXT = [("content-type", "text/plain; charset=utf-8")]
 _JSON = [("content-type", "application/json")]
 _HTML = [("content-type", "text/html; charset=utf-8")]
@@ -36,16 +28,16 @@ async def app(scope, protocol):
     if path == "/plaintext":
         protocol.response_str(200, _TEXT, "Hello, World!")
     elif path == "/json":
-        protocol.response_bytes(200, _JSON, _encode({"message": "Hello, World!"}))
+        protocol.response_bytes(200, _JSON, encode({"message": "Hello, World!"}))
     elif path.startswith("/users/"):
-        protocol.response_bytes(200, _JSON, _encode({"id": int(path[7:])}))
+        protocol.response_bytes(200, _JSON, encode({"id": int(path[7:])}))
     elif path.startswith("/api/v1/orgs/"):
         _, _, _, _, org, _, repo, _, number = path.split("/")
         body = {"org": int(org), "repo": repo, "number": int(number)}
-        protocol.response_bytes(200, _JSON, _encode(body))
+        protocol.response_bytes(200, _JSON, encode(body))
     elif path == "/items" and scope.method == "POST":
-        item = _decode_item(await protocol())
-        protocol.response_bytes(201, _JSON, _encode(item))
+        item = decode_item(await protocol())
+        protocol.response_bytes(201, _JSON, encode(item))
     elif path == "/static/hello.txt":
         protocol.response_file(200, _STATIC_HEADERS, _STATIC)
     elif path == "/fortunes":

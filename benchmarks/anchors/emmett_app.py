@@ -10,20 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
+from echo_item import decode_item, encode
 from emmett import App, request, response
 from emmett.tools import service
 from fortunes import FORTUNES
-
-
-class Item(msgspec.Struct):
-    name: str
-    price: float
-    tags: list[str] = []
-
-
-_decode_item = msgspec.json.Decoder(Item).decode
-_encode = msgspec.json.Encoder().encode
 
 app = App(__name__)
 app.config.handle_static = False
@@ -49,10 +39,10 @@ async def user(user_id: int) -> dict[str, int]:
 
 @app.route("/items", methods=["post"], output="bytes")
 async def create_item() -> bytes:
-    item = _decode_item(await request.body)
+    item = decode_item(await request.body)
     response.status = 201
     response.content_type = "application/json"
-    return _encode(item)
+    return encode(item)
 
 
 @app.route("/fortunes")

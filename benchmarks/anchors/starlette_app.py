@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import msgspec
+from echo_item import decode_item, encode
 from fortunes import FORTUNES
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -16,15 +16,6 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-
-class Item(msgspec.Struct):
-    name: str
-    price: float
-    tags: list[str] = []
-
-
-_decode_item = msgspec.json.Decoder(Item).decode
-_encode = msgspec.json.Encoder().encode
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 
 
@@ -41,8 +32,8 @@ async def user(request: Request) -> Response:
 
 
 async def create_item(request: Request) -> Response:
-    item = _decode_item(await request.body())
-    return Response(_encode(item), 201, media_type="application/json")
+    item = decode_item(await request.body())
+    return Response(encode(item), 201, media_type="application/json")
 
 
 async def fortunes(request: Request) -> Response:
