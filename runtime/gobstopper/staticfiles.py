@@ -31,9 +31,9 @@ _ONE_YEAR = 365 * 24 * 3600
 _CACHE_LIMIT = 4096
 
 
-def _accepted_encodings(header: str | None) -> set[str]:
+def _accepted_encodings(header: str | None) -> frozenset[str]:
     if not header:
-        return set()
+        return frozenset()
     accepted = set()
     for item in header.split(","):
         coding, _, params = item.partition(";")
@@ -41,7 +41,14 @@ def _accepted_encodings(header: str | None) -> set[str]:
         if quality.startswith("q=") and quality[2:].strip("0.") == "":
             continue
         accepted.add(coding.strip().lower())
-    return accepted
+    return frozenset(accepted)
+
+
+def _bounded(cache: set[str] | dict[str, frozenset[str]]) -> None:
+    """Empty a cache keyed by what clients send once it reaches its limit, so it cannot
+    grow without bound."""
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
 
 
 class _Entry(NamedTuple):
@@ -94,6 +101,12 @@ class StaticFiles:
         self.allow_hidden = allow_hidden
         # Keyed by file and coding: app.css.gz is a variant of app.css or a file of its own.
         self._cache: dict[tuple[str, str | None], _Entry] = {}
+        # Per-request shortcuts of the pure-Python lookup: paths already found safe, the
+        # codings of each Accept-Encoding value seen, and the folder as a join prefix
+        # (os.path.join costs more than the rest of a cached lookup).
+        self._safe: set[str] = set()
+        self._codings: dict[str, frozenset[str]] = {}
+        self._prefix = os.path.join(self.directory, "")
         self._lookup = self._lookup_python
         core = select(accelerated)
         if core is not None:
@@ -118,10 +131,17 @@ class StaticFiles:
 
     def _lookup_python(self, path: str, accept_encoding: str | None) -> _Entry | None:
         """The entry answering ``path`` (the Rust core does the same, in Rust)."""
-        if not is_safe_relative(path, allow_hidden=self.allow_hidden):
-            return None
-        if self.precompressed:
-            accepted = _accepted_encodings(accept_encoding)
+        if path not in self._safe:
+            if not is_safe_relative(path, allow_hidden=self.allow_hidden):
+                return None
+            _bounded(self._safe)
+            self._safe.add(path)
+        if self.precompressed and accept_encoding:
+            accepted = self._codings.get(accept_encoding)
+            if accepted is None:
+                accepted = _accepted_encodings(accept_encoding)
+                _bounded(self._codings)
+                self._codings[accept_encoding] = accepted
             for coding, suffix in _ENCODINGS:
                 if coding in accepted:
                     entry = self._entry(path + suffix, path, coding)
@@ -131,7 +151,7 @@ class StaticFiles:
 
     def _entry(self, path: str, original: str, encoding: str | None) -> _Entry | None:
         try:
-            result = os.stat(os.path.join(self.directory, path))
+            result = os.stat(self._prefix + path)
         except (OSError, ValueError):
             return None
         if not stat_module.S_ISREG(result.st_mode):

@@ -300,3 +300,21 @@ def test_a_deleted_file_is_gone(client: TestClient, site: Path) -> None:
     assert client.get("/assets/css/site.css").status_code == 200
     (site / "public" / "css" / "site.css").unlink()
     assert client.get("/assets/css/site.css").status_code == 404
+
+
+def test_pure_python_lookup_shortcuts_stay_bounded_and_keep_refusing(site: Path) -> None:
+    from gobstopper.staticfiles import _CACHE_LIMIT, StaticFiles
+
+    files = StaticFiles(site / "public", accelerated=False)
+    for number in range(_CACHE_LIMIT + 10):
+        assert files._lookup_python(f"missing{number}.txt", f"gzip;q=0.{number}") is None
+    assert len(files._safe) <= _CACHE_LIMIT
+    assert len(files._codings) <= _CACHE_LIMIT
+    assert files._lookup_python("../secret.txt", "gzip") is None
+    assert files._lookup_python(".env", "gzip") is None
+    gz = files._lookup_python("big.txt", "br;q=0, gzip")
+    assert gz is not None
+    assert ("content-encoding", "gzip") in gz.headers
+    plain = files._lookup_python("big.txt", "br;q=0, gzip;q=0")
+    assert plain is not None
+    assert all(name != "content-encoding" for name, _ in plain.headers)

@@ -87,13 +87,18 @@ def parse_range(header: str, size: int) -> tuple[int, int] | bool | None:
     return start, end
 
 
+def _selection(fields: tuple[int, int, int]) -> Selection:
+    """A :class:`Selection` built without the Python-level ``__new__`` of a named tuple:
+    the common answer (the whole file) is built once per request."""
+    return tuple.__new__(Selection, fields)
+
+
 def evaluate(headers: Any, method: str, etag: str, modified: float, size: int) -> Selection:
     """Apply the request's preconditions and ``Range`` to one representation.
 
     ``headers`` is the request's header mapping (``.get(name)``); ``modified`` is the
     POSIX time of the last change, compared at one-second resolution as HTTP dates are.
     """
-    whole = Selection(200, 0, size)
     modified = int(modified)
     if_match = headers.get("if-match")
     if if_match is not None:
@@ -118,10 +123,10 @@ def evaluate(headers: Any, method: str, etag: str, modified: float, size: int) -
                 return Selection(304, 0, 0)
     range_header = headers.get("range")
     if range_header is None or method != "GET" or not _if_range_holds(headers, etag, modified):
-        return whole
+        return _selection((200, 0, size))
     span = parse_range(range_header, size)
     if span is None:
-        return whole
+        return _selection((200, 0, size))
     if span is False:
         return Selection(416, 0, 0)
     start, end = span  # type: ignore[misc]

@@ -133,15 +133,15 @@ class _ConditionalResponse(Response):
         """Send the file, or the part of it, or the 304/412/416 that ``request``'s
         conditional and range headers call for."""
         headers = self.raw_headers
+        size = self.size
         if request is None or not self.conditional or self.status != 200:
-            self._send_span(protocol, self.status, [*headers, _length(self.size)], 0, self.size)
+            self._send_span(protocol, self.status, [*headers, _length(size)], 0, size)
             return
-        chosen = evaluate(
-            request.scope.headers, request.method, self.etag or "", self.last_modified, self.size
+        status, start, end = evaluate(
+            request.scope.headers, request.scope.method, self.etag or "", self.last_modified, size
         )
-        status, start, end = chosen
         if status == 200:
-            self._send_span(protocol, 200, [*headers, _length(self.size)], 0, self.size)
+            self._send_span(protocol, 200, [*headers, ("content-length", str(size))], 0, size)
         elif status == 206:
             ranged = [
                 *headers,
