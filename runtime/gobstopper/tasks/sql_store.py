@@ -3,6 +3,7 @@ written once in the SQL both engines speak."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from .rows import COLUMNS, RUNNABLE, row_to_info
 __all__ = ["SQLTaskStore"]
 
 
-class SQLTaskStore:
+class SQLTaskStore(ABC):
     """The base of a task table in an embedded database used from one thread.
 
     A subclass owns ``_connection`` (touched only on ``_thread``) and says how it stores
@@ -25,22 +26,23 @@ class SQLTaskStore:
     _connection: Any
 
     @staticmethod
+    @abstractmethod
     def _stored(value: datetime) -> Any:
         """``value`` as the table keeps it."""
-        raise NotImplementedError
 
     @staticmethod
+    @abstractmethod
     def _when(value: Any) -> datetime | None:
         """A stored time as an aware UTC datetime (``None`` stays ``None``)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _change(self, sql: str, parameters: list[Any]) -> int:
         """Run the writing statement ``sql`` (``… RETURNING id``) and commit it; returns
         how many rows it changed. Called on the database thread."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def requeue(self, task_id: str) -> None:
-        raise NotImplementedError
+        """Put a started task back (shutting down): it runs again, not counted as a try."""
 
     async def _close_connection(self) -> None:
         """Close the connection on its thread, after the calls in flight, and start a
