@@ -108,14 +108,20 @@ def test_run_with_bad_config_exits_non_zero(tmp_path: Path, monkeypatch, capsys)
 def test_an_app_that_fails_to_import_is_a_clear_error_before_serving(
     tmp_path: Path, monkeypatch, capsys, workers: str
 ) -> None:
-    (tmp_path / "app.py").write_text(
+    def serve_nothing(*arguments: object) -> None:
+        raise AssertionError("gobstopper run went on to start Granian")
+
+    # Granian replaces this process if the check lets the app through: never in a test.
+    monkeypatch.setattr(os, "execve", serve_nothing)
+    (tmp_path / "needs_redis_app.py").write_text(
         "raise RuntimeError('the ingest service needs APP_DASH_REDIS_URL')\n"
     )
     monkeypatch.chdir(tmp_path)
-    assert main(["run", "-w", workers]) == 2
+    assert main(["run", "needs_redis_app.py", "-w", workers]) == 2
     error = capsys.readouterr().err
     assert (
-        "importing 'app' failed: RuntimeError: the ingest service needs APP_DASH_REDIS_URL" in error
+        "importing 'needs_redis_app' failed: RuntimeError: the ingest service needs "
+        "APP_DASH_REDIS_URL" in error
     )
 
 
