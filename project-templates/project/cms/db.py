@@ -39,8 +39,9 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.url.startswith("sqlite")
 
-    def open(self) -> AsyncEngine:
-        """The running loop's engine, created (with the SQLite file's folder) if needed."""
+    def _sessions(self) -> async_sessionmaker[AsyncSession]:
+        """The running loop's session factory, its engine (and the SQLite file's folder)
+        created on first use."""
         loop = asyncio.get_running_loop()
         sessions = self._open.get(loop)
         if sessions is None:
@@ -50,7 +51,11 @@ class Database:
             if self.is_sqlite:
                 event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
             sessions = self._open[loop] = async_sessionmaker(engine, expire_on_commit=False)
-        engine = sessions.kw["bind"]
+        return sessions
+
+    def open(self) -> AsyncEngine:
+        """The running loop's engine, created (with the SQLite file's folder) if needed."""
+        engine = self._sessions().kw["bind"]
         assert isinstance(engine, AsyncEngine)
         return engine
 
@@ -63,7 +68,5 @@ class Database:
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session committed when the block ends without error, rolled back otherwise."""
-        self.open()
-        sessions = self._open[asyncio.get_running_loop()]
-        async with sessions() as session, session.begin():
+        async with self._sessions()() as session, session.begin():
             yield session
