@@ -30,7 +30,7 @@ from .http.cookies import CookiePolicy
 from .http.errors import HTTPException
 from .http.request import Request, current_request
 from .http.response import RedirectResponse, Response
-from .http.results import RESULT_CONVERTERS, result_converters, to_response
+from .http.results import RESULT_CONVERTERS, as_is, result_converters, to_response
 from .logconfig import configure_default_logging
 from .middleware.base import CallNext, Middleware, build_chain
 from .routing.router import BuildError, Router, Rule
@@ -462,7 +462,14 @@ class Gobstopper(TemplateMixin, TaskMixin, Scaffold):
         if endpoint.hooked:
             return endpoint.run_hooked(request, params)
         request.endpoint = endpoint.name
-        return endpoint.call(request, params)
+        target = endpoint.target
+        if target is None:
+            return endpoint.call(request, params)
+        # The call plan inlined (DirectCall): a frame less per request, and no keyword
+        # unpacking for a route without parameters.
+        if endpoint.passes_request:
+            return target(request, **params) if params else target(request)
+        return target(**params) if params else target()
 
     async def route_error(self, request: Request, error: Exception) -> Response:
         """Turn ``error``, raised while :meth:`begin` routed ``request`` or by its handler,
@@ -477,11 +484,17 @@ class Gobstopper(TemplateMixin, TaskMixin, Scaffold):
     async def _dispatch(self, request: Request) -> Response:
         # The end of the middleware chain; without middleware, serve() does this inline.
         try:
-            result = await self.begin(request)
-            convert = self.converters.get(type(result))
-            return convert(result) if convert is not None else to_response(result)
+            return self.respond(await self.begin(request))
         except Exception as error:
             return await self.route_error(request, error)
+
+    def respond(self, result: Any) -> Response:
+        """The response for a handler's ``result``, through the converter table built at
+        startup (:func:`~gobstopper.http.results.result_converters`)."""
+        convert = self.converters.get(type(result))
+        if convert is as_is:
+            return result  # type: ignore[no-any-return]
+        return convert(result) if convert is not None else to_response(result)
 
     async def _method_not_allowed(
         self, request: Request, endpoints: dict[str, Endpoint]

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .callplan import HandlerCall
+from .callplan import DirectCall, HandlerCall
 from .http.awaiting import add_await_hint
 from .http.error_pages import error_response, internal_error_response
 from .http.errors import HTTPException
@@ -84,8 +84,10 @@ class Endpoint:
         "error_handlers",
         "hooked",
         "name",
+        "passes_request",
         "rule",
         "settings",
+        "target",
         "teardown",
         "view_func",
     )
@@ -107,6 +109,10 @@ class Endpoint:
         self.rule = rule
         self.view_func = view_func
         self.call = call
+        #: The handler itself when the application may call it directly (its call plan
+        #: passes path parameters and perhaps the request, and nothing wraps it), else None.
+        self.target = call.target if isinstance(call, DirectCall) else None
+        self.passes_request = isinstance(call, DirectCall) and call.passes_request
         self.before = tuple(before)
         self.after = tuple(after)
         self.teardown = tuple(teardown)

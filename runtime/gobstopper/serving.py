@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .http.request import Request, current_request
 from .http.response import Response
-from .http.results import to_response
+from .http.results import as_is, to_response
 from .middleware.base import build_websocket_chain
 from .websocket.connection import CloseCode, WebSocket, WebSocketDisconnect
 from .websocket.rooms import leave_all
@@ -39,10 +39,16 @@ async def serve(app: Gobstopper, scope: Any, protocol: Any) -> None:
         current_request.set(request)
     try:
         if app.direct:
-            # Gobstopper._dispatch, inlined when there is no middleware: a coroutine less.
+            # Gobstopper._dispatch and respond(), inlined when there is no middleware: a
+            # coroutine and a call less.
             result = await app.begin(request)
             convert = app.converters.get(type(result))
-            response = convert(result) if convert is not None else to_response(result)
+            if convert is as_is:
+                response = result
+            elif convert is not None:
+                response = convert(result)
+            else:
+                response = to_response(result)
         else:
             response = await app.entry(request)
     except Exception as error:

@@ -18,14 +18,22 @@ import msgspec
 from .awaiting import not_awaited
 from .response import HTMLResponse, JSONResponse, Response, StreamResponse, json_response
 
-__all__ = ["RESULT_CONVERTERS", "make_response", "result_converters", "to_response"]
+__all__ = [
+    "RESULT_CONVERTERS",
+    "as_is",
+    "make_response",
+    "result_converters",
+    "to_response",
+]
 
 
 def _from_bytes(body: bytes) -> Response:
     return Response(body, content_type="application/octet-stream")
 
 
-def _identity(response: Response) -> Response:
+def as_is(response: Response) -> Response:
+    """The converter of results that are responses already; the application compares a
+    converter with it and skips the call."""
     return response
 
 
@@ -41,10 +49,10 @@ RESULT_CONVERTERS: Mapping[type, Callable[[Any], Response]] = {
     list: json_response,
     bytes: _from_bytes,
     type(None): _no_content,
-    Response: _identity,
-    HTMLResponse: _identity,
-    JSONResponse: _identity,
-    StreamResponse: _identity,
+    Response: as_is,
+    HTMLResponse: as_is,
+    JSONResponse: as_is,
+    StreamResponse: as_is,
 }
 
 
@@ -85,7 +93,7 @@ def result_converters(
     changed while it serves."""
     table = dict(RESULT_CONVERTERS)
     for subclass in _subclasses(Response):
-        table.setdefault(subclass, _identity)
+        table.setdefault(subclass, as_is)
     for subclass in _subclasses(msgspec.Struct):
         table.setdefault(subclass, json_response)
     for handler in handlers:
@@ -93,7 +101,7 @@ def result_converters(
         if not isinstance(returned, type) or returned in table:
             continue
         if issubclass(returned, Response):
-            table[returned] = _identity
+            table[returned] = as_is
         elif issubclass(returned, msgspec.Struct):
             table[returned] = json_response
     # ``(body, status)`` tuples convert their body through this table too.
