@@ -15,6 +15,12 @@ and in the template::
 With a :class:`~gobstopper.sessions.SessionMiddleware` they live in the session.
 Without one they travel in a cookie signed with the application's secret key, so they
 work in any application; a tampered or unreadable cookie just shows no notifications.
+
+Taking them is idempotent within a request, as Flask's ``get_flashed_messages`` is: the
+first :func:`get_notifications` takes them from the queue and the request remembers them,
+so a later call in the same request (a layout and its page both asking, or a template
+whose render is abandoned and started again: see :mod:`gobstopper.templating_sync`) shows
+the same messages again.
 """
 
 from __future__ import annotations
@@ -56,9 +62,15 @@ def notification(request: Request, message: str, category: str = "info") -> None
 def get_notifications(
     request: Request, with_categories: bool = False, category_filter: tuple[str, ...] = ()
 ) -> list[Any]:
-    """Take the queued notifications (they are shown once): messages, or
-    ``(category, message)`` pairs with ``with_categories``; ``category_filter`` keeps only
-    those categories and leaves the others queued."""
+    """The notifications for this page: messages, or ``(category, message)`` pairs with
+    ``with_categories``; ``category_filter`` keeps only those categories.
+
+    The first call in a request takes the queued notifications (of ``category_filter``'s
+    categories, the others staying queued) and the request remembers them; every later call
+    in the same request returns what this request took that matches its filter, plus what
+    it takes from the queue now. So a message queued after a take is shown by the next take:
+    later in this request, or on the next one.
+    """
     if request.has_session:
         session = request.session
         queued = [tuple(item) for item in session.get(_SESSION_KEY, ())]
@@ -72,9 +84,23 @@ def get_notifications(
         box = _cookie_box(request)
         taken, box.pending = _split(box.pending, category_filter)
         box.dirty = box.dirty or bool(taken)
+    shown = _taken_by(request)
+    shown.extend(taken)
+    if category_filter:
+        shown = [item for item in shown if item[0] in category_filter]
     if with_categories:
-        return taken
-    return [message for _, message in taken]
+        return list(shown)
+    return [message for _, message in shown]
+
+
+def _taken_by(request: Request) -> list[tuple[str, str]]:
+    """What ``request`` has taken from the queue so far (kept in its ``state``, which only
+    requests that use notifications create)."""
+    state = request.state
+    taken: list[tuple[str, str]] | None = getattr(state, "_gobstopper_notifications_taken", None)
+    if taken is None:
+        taken = state._gobstopper_notifications_taken = []
+    return taken
 
 
 def _split(

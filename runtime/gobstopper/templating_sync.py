@@ -12,8 +12,12 @@ The decision is made once per template. At compile time a template that names a
 coroutine-function filter or test is sent to async mode. At render time every value the
 template reads (a variable, an attribute, an item, what a call returns) is checked: the
 first awaitable or async iterable stops the sync render, and the template is rendered, and
-from then on always rendered, in async mode. Calls made before that point run twice, as
-they do when the Rust engine hands a template back to Jinja2.
+from then on always rendered, in async mode. Calls made before that point are made again
+by the async render, as they are when the Rust engine hands a template back to Jinja2.
+The runtime's own template globals give the same page either way: ``get_notifications()``
+returns what the request already took (see :mod:`gobstopper.notifications`),
+``csp_nonce()`` the request's one nonce, ``csrf_token()`` a valid token each call. A global
+or filter of the application's own that has side effects has them twice on that render.
 """
 
 from __future__ import annotations

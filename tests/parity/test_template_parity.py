@@ -19,6 +19,9 @@ from markupsafe import Markup
 from gobstopper import Gobstopper
 from gobstopper.templating import _AUTOESCAPED, Templates
 from gobstopper.templating_rust import RustTemplates, unsupported_reason
+from gobstopper.testing import TestClient
+
+from ..notifyapp import make_awaiting_app
 
 HERE = Path(__file__).parent
 SUPPORTED = sorted(path.name for path in (HERE / "templates").iterdir() if path.name[0] != "_")
@@ -269,3 +272,16 @@ async def test_an_awaitable_value_is_left_to_jinja2(engines: tuple[Templates, Te
         assert (await both.render("pending.html", {"pending": pending})).startswith("&lt;coroutine")
     finally:
         pending.close()
+
+
+@pytest.mark.parametrize("with_sessions", [False, True], ids=["cookie", "session"])
+def test_a_page_handed_back_to_jinja2_still_shows_the_notifications(
+    rust_core: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_sessions: bool
+) -> None:
+    monkeypatch.setattr("gobstopper.templating.native", lambda: rust_core)
+    app = make_awaiting_app(tmp_path, with_sessions)
+    with TestClient(app) as client:
+        client.post("/save")
+        assert unsupported_reason(app.templates.environment, "page.html") is None
+        assert client.get("/page").text == "<p>Saved</p><span>7</span>"
+        assert client.get("/page").text == "<span>7</span>"

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from gobstopper import Gobstopper, Request, get_notifications, notification, redirect
 from gobstopper.sessions import MemorySessionStore, SessionMiddleware
 from gobstopper.testing import TestClient
+
+from ..notifyapp import make_awaiting_app
 
 PAGE = (
     "{% for category, message in get_notifications(with_categories=true) %}"
@@ -45,6 +48,32 @@ def make_app(with_sessions: bool) -> Gobstopper:
         notification(request, "bad", "error")
         notification(request, "fine", "info")
         return {}
+
+    @app.get("/twice")
+    async def twice(request):
+        first = get_notifications(request, with_categories=True)
+        return {"first": first, "second": get_notifications(request, with_categories=True)}
+
+    @app.get("/errors-then-all")
+    async def errors_then_all(request):
+        errors = get_notifications(request, category_filter=("error",))
+        return {
+            "errors": errors,
+            "all": get_notifications(request, with_categories=True),
+            "errors again": get_notifications(request, category_filter=("error",)),
+        }
+
+    @app.post("/take-queue-take")
+    async def take_queue_take(request):
+        before = get_notifications(request)
+        notification(request, "Queued later")
+        return {"before": before, "after": get_notifications(request)}
+
+    @app.post("/take-then-queue")
+    async def take_then_queue(request):
+        taken = get_notifications(request)
+        notification(request, "For the next page")
+        return {"taken": taken}
 
     return app
 
@@ -99,3 +128,48 @@ def test_too_many_notifications_for_a_cookie_drop_the_oldest() -> None:
         messages = client.get("/messages").json()["messages"]
     assert messages[-1].startswith("message 199")
     assert 0 < len(messages) < 200
+
+
+def test_taking_twice_in_one_request_gives_the_same_messages(client: TestClient) -> None:
+    client.post("/save")
+    taken = [["success", "Saved <b>draft</b>"], ["info", "Check your email"]]
+    assert client.get("/twice").json() == {"first": taken, "second": taken}
+    assert client.get("/twice").json() == {"first": [], "second": []}
+
+
+def test_a_filtered_take_then_an_unfiltered_one_sees_both(client: TestClient) -> None:
+    client.post("/mixed")
+    assert client.get("/errors-then-all").json() == {
+        "errors": ["bad"],
+        "all": [["error", "bad"], ["info", "fine"]],
+        "errors again": ["bad"],
+    }
+    assert client.get("/messages").json() == {"messages": []}
+
+
+def test_a_notification_queued_after_a_take_shows_on_the_next_take(client: TestClient) -> None:
+    client.post("/mixed")
+    assert client.post("/take-queue-take").json() == {
+        "before": ["bad", "fine"],
+        "after": ["bad", "fine", "Queued later"],
+    }
+    assert client.get("/messages").json() == {"messages": []}
+
+
+def test_a_notification_queued_after_the_last_take_shows_on_the_next_page(
+    client: TestClient,
+) -> None:
+    client.post("/mixed")
+    assert client.post("/take-then-queue").json() == {"taken": ["bad", "fine"]}
+    assert client.get("/messages").json() == {"messages": ["For the next page"]}
+
+
+@pytest.mark.parametrize("with_sessions", [False, True], ids=["cookie", "session"])
+def test_the_first_render_of_an_awaiting_page_shows_the_notifications(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_sessions: bool
+) -> None:
+    monkeypatch.setattr("gobstopper.templating.native", lambda: None)  # pure Python
+    with TestClient(make_awaiting_app(tmp_path, with_sessions)) as client:
+        client.post("/save")
+        assert client.get("/page").text == "<p>Saved</p><span>7</span>"
+        assert client.get("/page").text == "<span>7</span>"
