@@ -6,13 +6,18 @@ loop and asyncpg pool size) on the same seeded PostgreSQL: Gobstopper
 virtual environment made under /tmp with ``uv`` on first use). Each server is checked by
 ``verify.py``; then wrk loads every test type for a few seconds on loopback, on one
 server and then the other, for a few rounds, and a table of the median requests per
-second (with the range over the rounds) is printed side by side.
+second (with the range over the rounds) is printed side by side, then a table of the CPU
+time each server spent per request (its Granian processes' user and system time over the
+requests wrk completed, read from /proc). Requests per second move with whatever else
+the machine runs; CPU per request moves far less, so it tells a slower framework from a
+busier machine.
 
 On a machine with two or more cores the servers are pinned to the first core and wrk to
 the second (``taskset``), so the load generator never takes CPU from the server it
 measures; PostgreSQL runs where the kernel puts it.
 
     python benchmarks/tfb/run.py --duration 3 --workers 1
+    python benchmarks/tfb/run.py --only queries --only db --no-verify
 """
 
 from __future__ import annotations
@@ -53,6 +58,17 @@ TEST_TYPES = [
     ("cached-query (100)", "/cached-queries?count=100"),
 ]
 
+#: framework -> test type -> one number per round.
+Table = dict[str, dict[str, list[float]]]
+
+
+@dataclass
+class Load:
+    """What one wrk run measured."""
+
+    rate: float
+    requests: int
+
 
 @dataclass
 class Framework:
@@ -62,6 +78,12 @@ class Framework:
     python: str
     directory: Path
     target: str
+
+
+def selected(only: list[str] | None) -> list[tuple[str, str]]:
+    """The test types named by ``--only`` (paths such as ``queries``), in TechEmpower's
+    order; all of them when none is named."""
+    return [(name, path) for name, path in TEST_TYPES if not only or _endpoint(path) in only]
 
 
 def free_port() -> int:
@@ -131,16 +153,36 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def wrk(url: str, duration: int, connections: int, cpu: int | None) -> float:
-    """Requests per second wrk measured; errors under load are a failure."""
+def wrk(url: str, duration: int, connections: int, cpu: int | None) -> Load:
+    """Requests per second and requests completed, as wrk measured them; errors under
+    load are a failure."""
     command = pinned(["wrk", "-t1", f"-c{connections}", f"-d{duration}s", url], cpu)
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     if "Non-2xx" in output or "Socket errors" in output:
         raise RuntimeError(f"{url} answered errors under load:\n{output}")
-    found = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    if found is None:
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    requests = re.search(r"(\d+) requests in", output)
+    if rate is None or requests is None:
         raise RuntimeError(f"no Requests/sec in wrk's output:\n{output}")
-    return float(found.group(1))
+    return Load(float(rate.group(1)), int(requests.group(1)))
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU time of process ``pid`` and every process below it (Granian's
+    workers), or None where /proc cannot tell (not Linux, or the process is gone)."""
+    try:
+        total = 0
+        pending = [pid]
+        while pending:
+            process = Path("/proc") / str(pending.pop())
+            # The fields after the command name, which may itself hold spaces.
+            fields = (process / "stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+            for task in (process / "task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+    except (OSError, IndexError, ValueError):
+        return None
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def verified(name: str, base: str, dsn: str) -> bool:
@@ -152,26 +194,35 @@ def verified(name: str, base: str, dsn: str) -> bool:
     return all(outcome.passed for outcome in outcomes)
 
 
-def measure(bases: dict[str, str], args: argparse.Namespace) -> dict[str, dict[str, list[float]]]:
+def measure(
+    bases: dict[str, str], pids: dict[str, int], args: argparse.Namespace
+) -> tuple[Table, Table]:
     """Load each test type on each server in turn, ``args.rounds`` times (who goes first
-    alternates, so a machine that slows down hits both alike); every round's req/s."""
-    table: dict[str, dict[str, list[float]]] = {name: {} for name in bases}
-    for test_type, path in TEST_TYPES:
+    alternates, so a machine that slows down hits both alike): every round's req/s, and
+    every round's server CPU microseconds per request (none where /proc cannot tell)."""
+    rates: Table = {name: {} for name in bases}
+    cpu: Table = {name: {} for name in bases}
+    for test_type, path in args.types:
         for base in bases.values():
             wrk(base + path, 2, args.connections, args.wrk_cpu)  # warm up
         for round_number in range(args.rounds):
             order = list(bases) if round_number % 2 == 0 else list(reversed(bases))
             for name in order:
-                rate = wrk(bases[name] + path, args.duration, args.connections, args.wrk_cpu)
-                table[name].setdefault(test_type, []).append(rate)
+                before = cpu_seconds(pids[name])
+                load = wrk(bases[name] + path, args.duration, args.connections, args.wrk_cpu)
+                after = cpu_seconds(pids[name])
+                rates[name].setdefault(test_type, []).append(load.rate)
+                if before is not None and after is not None and load.requests:
+                    spent = (after - before) / load.requests * 1e6
+                    cpu[name].setdefault(test_type, []).append(spent)
         print(
             f"  {test_type:<20}"
             + "".join(
-                f"{name} {statistics.median(table[name][test_type]):>8.0f} req/s   "
+                f"{name} {statistics.median(rates[name][test_type]):>8.0f} req/s   "
                 for name in bases
             )
         )
-    return table
+    return rates, cpu
 
 
 def main() -> int:
@@ -188,6 +239,12 @@ def main() -> int:
         choices=["asyncio", "rloop"],
         default="rloop" if importlib.util.find_spec("rloop") else "asyncio",
     )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=[_endpoint(path) for _, path in TEST_TYPES],
+        help="measure only this test type, by path (repeatable), e.g. --only queries --only db",
+    )
     parser.add_argument("--dsn", default=dsn_from_environment())
     parser.add_argument("--emmett-venv", type=Path, default=Path("/tmp/gobstopper-tfb-emmett"))
     parser.add_argument("--no-verify", dest="verify", action="store_false")
@@ -196,6 +253,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     args.server_cpu, args.wrk_cpu = cpus_to_pin(args.pin)
+    args.types = selected(args.only)
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
         return 2
@@ -206,17 +264,19 @@ def main() -> int:
     ]
     servers = []
     bases: dict[str, str] = {}
+    pids: dict[str, int] = {}
     all_verified = True
     try:
         for framework in frameworks:
             port = free_port()
             servers.append(start(framework, port, args, args.dsn))
+            pids[framework.name] = servers[-1].pid
             bases[framework.name] = f"http://127.0.0.1:{port}"
             if args.verify:
                 all_verified = (
                     verified(framework.name, bases[framework.name], args.dsn) and all_verified
                 )
-        table = measure(bases, args)
+        table, cpu = measure(bases, pids, args)
     finally:
         for process in servers:
             stop(process)
@@ -230,19 +290,35 @@ def main() -> int:
             else "not pinned"
         )
     )
-    print(f"{'test type':<20}{'gobstopper (min-max)':>26}{'emmett (min-max)':>26}{'ratio':>8}")
-    for name, _ in TEST_TYPES:
-        ours, theirs = table["gobstopper"][name], table["emmett"][name]
-        ratio = statistics.median(ours) / statistics.median(theirs)
-        print(f"{name:<20}{_cell(ours):>26}{_cell(theirs):>26}{ratio:>8.2f}")
+    print("requests per second")
+    _print_table(table, args.types)
+    if all(cpu[name] for name in cpu):
+        print("server CPU microseconds per request (lower is better)")
+        _print_table(cpu, args.types)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
         json.dumps(
-            {"settings": vars(args) | {"dsn": None}, "req_per_s": table}, default=str, indent=2
+            {"settings": vars(args) | {"dsn": None}, "req_per_s": table, "cpu_us_per_request": cpu},
+            default=str,
+            indent=2,
         )
     )
     print(f"results written to {RESULTS.relative_to(ROOT)}")
     return 0 if all_verified else 1
+
+
+def _endpoint(path: str) -> str:
+    """The name ``--only`` knows a test type by: its path without slash and query."""
+    return path.split("?")[0].strip("/")
+
+
+def _print_table(table: Table, types: list[tuple[str, str]]) -> None:
+    """One line per test type: each framework's median (min-max) and their ratio."""
+    print(f"{'test type':<20}{'gobstopper (min-max)':>26}{'emmett (min-max)':>26}{'ratio':>8}")
+    for name, _ in types:
+        ours, theirs = table["gobstopper"][name], table["emmett"][name]
+        ratio = statistics.median(ours) / statistics.median(theirs)
+        print(f"{name:<20}{_cell(ours):>26}{_cell(theirs):>26}{ratio:>8.2f}")
 
 
 def _cell(rates: list[float]) -> str:
