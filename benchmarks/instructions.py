@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 BROWSER = "gzip, deflate, br"
@@ -45,14 +46,21 @@ APPS.append(("rust", "gobstopper_app", False))
 WARMUP = 50
 
 
-async def _drive(module: str, method: str, path: str, count: int, accept: str | None) -> None:
+async def started(module: str) -> Any:
+    """The RSGI callable of benchmark app ``module``, its startup run."""
     sys.path.insert(0, str(HERE))
-    from rsgi_standin import Protocol, Scope
-
     app = importlib.import_module(module).app
     startup = getattr(app, "startup", None)
     if startup is not None:
         await startup()
+    return getattr(app, "__rsgi__", app)
+
+
+def request_for(method: str, path: str, accept: str | None) -> tuple[Any, bytes]:
+    """The stand-in scope and the body of one scenario's request."""
+    sys.path.insert(0, str(HERE))
+    from rsgi_standin import Scope
+
     headers = [("host", "bench")]
     body = b""
     if method == "POST":
@@ -60,8 +68,14 @@ async def _drive(module: str, method: str, path: str, count: int, accept: str | 
         headers += [("content-type", "application/json"), ("content-length", str(len(body)))]
     if accept:
         headers.append(("accept-encoding", accept))
-    scope = Scope(method, path, headers)
-    serve = getattr(app, "__rsgi__", app)
+    return Scope(method, path, headers), body
+
+
+async def _drive(module: str, method: str, path: str, count: int, accept: str | None) -> None:
+    serve = await started(module)
+    scope, body = request_for(method, path, accept)
+    from rsgi_standin import Protocol
+
     for _ in range(WARMUP + count):
         await serve(scope, Protocol(body))
 
