@@ -29,7 +29,7 @@ import tempfile
 
 from instructions import CASES, WARMUP, request_for, started
 
-_COST_LINE = re.compile(r"\s*([\d,]+) \([^)]*\)\s+(.*?) \[")
+_COST_LINE = re.compile(r"\s*([\d,]+) \([^)]*\)\s+(.+?)(?: \[.*\])?$")
 
 
 async def _profile(
@@ -78,7 +78,7 @@ def _callgrind_costs(case: tuple[str, str, str, str | None], count: int) -> dict
     costs: dict[str, int] = {}
     for line in report.splitlines():
         match = _COST_LINE.match(line)
-        if match:
+        if match and match.group(2) != "PROGRAM TOTALS":
             function = match.group(2).rpartition(":")[2]
             costs[function] = costs.get(function, 0) + int(match.group(1).replace(",", ""))
     return costs
