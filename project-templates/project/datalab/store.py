@@ -129,8 +129,8 @@ def settings() -> Config:
 @cache
 def shared_store() -> AnalyticsStore:
     """This process's store, at the path ``APP_ANALYTICS_DATABASE`` names: kept open
-    when the web process runs the tasks itself (``APP_TASK_BACKEND=duckdb``), taken in
-    turns with the ``run-tasks`` processes otherwise."""
+    when the web process runs the tasks itself (``APP_TASK_BACKEND`` sqlite or duckdb),
+    taken in turns with the ``run-tasks`` processes otherwise (redis)."""
     config = settings()
-    keep_open = config.task_backend == "duckdb"
+    keep_open = config.task_backend != "redis"
     return AnalyticsStore(config.analytics_database, config.analytics_wait, keep_open=keep_open)
