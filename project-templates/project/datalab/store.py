@@ -27,6 +27,8 @@ CREATE TABLE IF NOT EXISTS dataset_catalog (
     error VARCHAR,
     updated_at TIMESTAMP NOT NULL
 );
+-- The task ingesting the latest upload; catalogs made before it was kept gain it here.
+ALTER TABLE dataset_catalog ADD COLUMN IF NOT EXISTS task_id VARCHAR;
 """
 #: The first and the longest pause between two tries to open a file another process holds.
 _FIRST_PAUSE, _LONGEST_PAUSE = 0.005, 0.1
