@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -431,6 +432,31 @@ def test_served_with_sqlite_the_web_process_runs_the_tasks_kept_in_the_file(
     assert [(name, status, json.loads(result)) for name, status, result in rows] == [
         ("summarise", "success", task["result"])
     ]
+
+
+@pytest.mark.parametrize(
+    ("usecase", "structure"), [("microservice", "microservices"), ("data-science", "single")]
+)
+def test_a_project_passes_its_own_tests_with_its_tasks_in_sqlite(
+    usecase: str, structure: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arguments = ("--usecase", usecase, "--structure", structure)
+    (tmp_path / "made").mkdir()
+    project = _init(tmp_path / "made", monkeypatch, "svc", *arguments)
+    assert "task_backend: sqlite" in (project / ".copier-answers.yml").read_text()
+    data = tmp_path / "data"
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "APP_DATA_DIR": str(data)},
+    )
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    assert " passed" in tests.stdout
+    assert list(data.glob("*.tasks.sqlite3"))
+    assert not list(data.glob("*.tasks.duckdb"))
 
 
 def test_served_with_duckdb_the_web_process_runs_the_tasks(
