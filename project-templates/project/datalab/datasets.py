@@ -201,6 +201,16 @@ def _message(error: Exception) -> str:
     return f"{type(error).__name__}: {first}" if first else type(error).__name__
 
 
+def _outcome(store: AnalyticsStore, name: str) -> Ingested:
+    """What an earlier run of an ingest did, for its task delivered again (delivery is at
+    least once) after the upload was ingested or refused, and deleted."""
+    found = find(store, name)
+    if found is not None and found.status == "ready" and found.rows is not None:
+        return Ingested(name, found.rows, found.columns)
+    error = found.error if found is not None and found.error else "the upload is gone"
+    raise IngestError(f"{name}: {error}")
+
+
 def ingest(store: AnalyticsStore, name: str, path: Path, file_format: str) -> Ingested:
     """Load the file at ``path`` into the data set ``name`` and delete the file.
 
@@ -209,9 +219,12 @@ def ingest(store: AnalyticsStore, name: str, path: Path, file_format: str) -> In
     earlier data as it was. A failure is recorded in the catalog (``failed``, with its
     message) and raised as :class:`IngestError`, which fails the task. A busy store is
     raised as :class:`~datalab.store.StoreBusy` with the upload kept, so the task's next
-    attempt ingests it.
+    attempt ingests it. Run again once the upload is gone, it answers as the run that
+    deleted it did.
     """
     table = f"datasets.{quote(check_name(name))}"
+    if not path.exists():
+        return _outcome(store, name)
     staged = path.with_name(f"{path.name}.staged.parquet")
     with store.cursor() as cursor:
         _set_status(cursor, name, "ingesting", None)
