@@ -257,13 +257,17 @@ def ingest(store: AnalyticsStore, name: str, path: Path, file_format: str) -> In
     return Ingested(name, rows, columns)
 
 
-def _record_failure(store: AnalyticsStore, name: str, task_id: str, error: str) -> None:
+def _record_failure(
+    store: AnalyticsStore, name: str, task_id: str, error: str, upload: Path | None
+) -> None:
     with store.cursor() as cursor:
         cursor.execute(
             "UPDATE dataset_catalog SET status = 'failed', error = ?, updated_at = now() "
             "WHERE name = ? AND task_id = ? AND status IN ('pending', 'ingesting')",
             [error, name, task_id],
         )
+    if upload is not None:
+        upload.unlink(missing_ok=True)
 
 
 async def settled(app: Gobstopper, store: AnalyticsStore, dataset: Dataset) -> Dataset:
@@ -277,10 +281,9 @@ async def settled(app: Gobstopper, store: AnalyticsStore, dataset: Dataset) -> D
     if task is None or task.status not in (TaskStatus.FAILED, TaskStatus.CANCELLED):
         return dataset
     error = task.error or f"the ingest task was {task.status.value}"
-    await asyncio.to_thread(_record_failure, store, dataset.name, dataset.task_id, error)
-    upload = task.kwargs.get("path")
-    if isinstance(upload, str):
-        Path(upload).unlink(missing_ok=True)
+    path = task.kwargs.get("path")
+    upload = Path(path) if isinstance(path, str) else None
+    await asyncio.to_thread(_record_failure, store, dataset.name, dataset.task_id, error, upload)
     return msgspec.structs.replace(dataset, status="failed", error=error)
 
 
