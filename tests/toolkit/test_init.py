@@ -5,9 +5,13 @@ where its README says, and bad input refused with nothing left behind."""
 from __future__ import annotations
 
 import importlib.metadata
+import json
+import os
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -211,8 +215,9 @@ def test_init_makes_a_project_that_passes_its_own_tests_and_ruff(tmp_path: Path)
     assert "usecase: microservice" in answers
     assert "_src_path:" in answers
     assert f"_gobstopper_version: {__version__}\n" in answers
+    # Tasks are kept in SQLite, which needs no extra.
     assert (
-        f'"gobstopper[tasks]>={__version__}",\n    "httpx>=0.27",\n    "prometheus-client>=0.20",'
+        f'"gobstopper>={__version__}",\n    "httpx>=0.27",\n    "prometheus-client>=0.20",'
         in (project / "pyproject.toml").read_text()
     )
     assert 'authors = [{ name = "Ada" }]' in (project / "pyproject.toml").read_text()
@@ -303,7 +308,7 @@ def test_a_rust_core_project_requires_the_core_that_made_it(
     core = templates.template_versions()["versions/gobstopper-core.txt"]
     assert core == importlib.metadata.version("gobstopper-core")
     dependencies = (
-        f'dependencies = [\n    "gobstopper[tasks,rust]>={__version__}",\n'
+        f'dependencies = [\n    "gobstopper[rust]>={__version__}",\n'
         f'    "gobstopper-core>={core}",\n'
     )
     assert dependencies in (project / "pyproject.toml").read_text()
@@ -406,10 +411,59 @@ def _served_report(url: str, token: str) -> dict[str, object]:
     raise AssertionError(f"the task is still {task['status']}")
 
 
-def test_served_with_duckdb_the_web_process_runs_the_tasks(
+def test_served_with_sqlite_the_web_process_runs_the_tasks_kept_in_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project = _init(tmp_path, monkeypatch, "tally")
+    assert "APP_TASK_BACKEND=sqlite" in (project / ".env.example").read_text()
+    (project / ".env").write_text("APP_API_TOKEN=from-dotenv\n")
+    server = start_server(project, "--config", "dev")
+    try:
+        task = _served_report(server.url, "from-dotenv")
+    finally:
+        server.stop()
+    assert task["status"] == "success", task
+    assert task["result"] == {"count": 2, "mean": 6.0, "minimum": 4.0, "maximum": 8.0}
+    assert not list((project / "var").glob("*.duckdb"))
+    with closing(sqlite3.connect(project / "var" / "tally.tasks.sqlite3")) as database:
+        rows = database.execute(
+            "SELECT name, status, result FROM gobstopper_tasks WHERE id = ?", (task["id"],)
+        ).fetchall()
+    assert [(name, status, json.loads(result)) for name, status, result in rows] == [
+        ("summarise", "success", task["result"])
+    ]
+
+
+@pytest.mark.parametrize(
+    ("usecase", "structure"), [("microservice", "microservices"), ("data-science", "single")]
+)
+def test_a_project_passes_its_own_tests_with_its_tasks_in_sqlite(
+    usecase: str, structure: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arguments = ("--usecase", usecase, "--structure", structure)
+    (tmp_path / "made").mkdir()
+    project = _init(tmp_path / "made", monkeypatch, "svc", *arguments)
+    assert "task_backend: sqlite" in (project / ".copier-answers.yml").read_text()
+    data = tmp_path / "data"
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "APP_DATA_DIR": str(data)},
+    )
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    assert " passed" in tests.stdout
+    assert list(data.glob("*.tasks.sqlite3"))
+    assert not list(data.glob("*.tasks.duckdb"))
+
+
+def test_served_with_duckdb_the_web_process_runs_the_tasks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = _init(tmp_path, monkeypatch, "tally", "--data", "task_backend=duckdb")
+    assert f'"gobstopper[tasks]>={__version__}",' in (project / "pyproject.toml").read_text()
     (project / ".env").write_text("APP_API_TOKEN=from-dotenv\n")
     server = start_server(project, "--config", "dev")
     try:
@@ -421,6 +475,7 @@ def test_served_with_duckdb_the_web_process_runs_the_tasks(
     assert task["result"] == {"count": 2, "mean": 6.0, "minimum": 4.0, "maximum": 8.0}
     assert beside.returncode != 0
     assert "in use by another process" in beside.stderr
+    assert (project / "var" / "tally.tasks.duckdb").is_file()
 
 
 def test_with_redis_run_tasks_processes_do_the_work(

@@ -1,10 +1,13 @@
 """``copier update`` through ``gobstopper upgrade``: a project moves to a newer template
-version, the user's own edits survive, and overlapping edits are reported as conflicts."""
+version, the user's own edits survive, overlapping edits are reported as conflicts, and a
+project's recorded answers (its task store) stay as they were."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -152,3 +155,92 @@ def test_an_upgrade_at_the_current_version_says_it_is_up_to_date(
     assert "upgraded" not in output
     assert _git(project, "status", "--porcelain") == ""
     assert _git(project, "rev-parse", "HEAD") == head
+
+
+#: The task question as templates before SQLite asked it.
+DUCKDB_ERA_QUESTION = """task_backend:
+  type: str
+  help: Background task store
+  choices: [duckdb, redis]
+  default: duckdb
+"""
+#: Queues a report task without running it, printing its id.
+QUEUE_A_REPORT = """
+import asyncio
+from app import app
+
+async def main():
+    print(await app.add_background_task("summarise", values=[1.0, 3.0]))
+    await app.tasks.close()
+
+asyncio.run(main())
+"""
+#: Runs the queued report task named in argv[1], printing its status and the task file.
+RUN_THE_REPORT = """
+import asyncio, sys
+from app import app
+
+async def main():
+    await app.start_task_workers("reports", 1)
+    for _ in range(200):
+        info = await app.get_task(sys.argv[1])
+        if info.status.finished:
+            break
+        await asyncio.sleep(0.05)
+    print(info.status.value, info.result, app.settings.task_database)
+    await app.tasks.close()
+
+asyncio.run(main())
+"""
+
+
+def _python(project: Path, source: str, *arguments: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", source, *arguments],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "APP_TASK_WORKERS": "0"},
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_a_duckdb_project_keeps_its_task_file_across_the_upgrade_to_sqlite_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repository = _template_repository(tmp_path)
+    questions = repository / "copier.yml"
+    current = questions.read_text()
+    asked_now = current[current.index("# sqlite is the default") : current.index("rust_core:")]
+    questions.write_text(current.replace(asked_now, DUCKDB_ERA_QUESTION + "\n"))
+    _git(repository, "commit", "-qam", "v1: tasks in DuckDB")
+    _git(repository, "tag", "-f", "v1.0.0")
+    project = _make_project(tmp_path, repository, monkeypatch)
+    assert "task_backend: duckdb" in (project / ".copier-answers.yml").read_text()
+    queued = _python(project, QUEUE_A_REPORT)
+
+    questions.write_text(current)
+    _git(repository, "commit", "-qam", "v2: tasks in SQLite by default")
+    _git(repository, "tag", "v2.0.0")
+    capsys.readouterr()
+    assert main(["upgrade"]) == 0
+    assert capsys.readouterr().out.startswith(f"upgraded {project} from v1.0.0 to v2.0.0\n")
+
+    assert "task_backend: duckdb" in (project / ".copier-answers.yml").read_text()
+    assert "APP_TASK_BACKEND=duckdb" in (project / ".env.example").read_text()
+    assert '"gobstopper[tasks]' in (project / "pyproject.toml").read_text()
+    # The task queued before the upgrade is still in the DuckDB file, and runs from it.
+    ran = _python(project, RUN_THE_REPORT, queued).split()
+    assert ran[0] == "success"
+    assert ran[-1] == "var/shop.tasks.duckdb"
+    assert not (project / "var" / "shop.tasks.sqlite3").exists()
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "fresh", "--template", str(repository), "--vcs-ref", "v2.0.0"]) == 0
+    fresh = tmp_path / "fresh"
+    assert "task_backend: sqlite" in (fresh / ".copier-answers.yml").read_text()
+    assert "APP_TASK_BACKEND=sqlite" in (fresh / ".env.example").read_text()
+    ran = _python(fresh, RUN_THE_REPORT, _python(fresh, QUEUE_A_REPORT)).split()
+    assert (ran[0], ran[-1]) == ("success", "var/fresh.tasks.sqlite3")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from gobstopper import Blueprint, Gobstopper
-from gobstopper.tasks import RetryPolicy, TaskError, TaskPriority, TaskStatus
+from gobstopper.tasks import NoRetry, RetryPolicy, TaskError, TaskPriority, TaskStatus
 from gobstopper.tasks.redis_store import RedisTaskStore
 
 calls: list[str] = []
@@ -45,6 +45,11 @@ def make_app(store: str) -> Gobstopper:
         if attempts[key] <= failures:
             raise ConnectionError(f"attempt {attempts[key]} failed")
         return "finally"
+
+    @app.task("hopeless", category="data")
+    def hopeless(key: str) -> str:  # sync: the error crosses the thread
+        attempts[key] = attempts.get(key, 0) + 1
+        raise NoRetry(f"{key} cannot work")
 
     @app.task("slow", category="data")
     async def slow(seconds: float) -> str:
@@ -171,6 +176,18 @@ async def test_a_task_out_of_retries_fails_with_its_error_and_traceback(
     assert info.attempts == 2  # type: ignore[attr-defined]
     assert info.error == "ConnectionError: attempt 2 failed"  # type: ignore[attr-defined]
     assert "raise ConnectionError" in info.traceback  # type: ignore[attr-defined]
+
+
+async def test_a_task_raising_no_retry_fails_at_once_with_its_retries_unused(
+    app: Gobstopper,
+) -> None:
+    task_id = await app.add_background_task("hopeless", max_retries=3, key="c")
+    await app.start_task_workers("data")
+    info = await finished(app, task_id)
+    assert info.status is TaskStatus.FAILED  # type: ignore[attr-defined]
+    assert info.attempts == 1  # type: ignore[attr-defined]
+    assert info.error == "NoRetry: c cannot work"  # type: ignore[attr-defined]
+    assert attempts["c"] == 1
 
 
 async def test_a_task_over_its_timeout_fails_and_follows_the_retry_policy(

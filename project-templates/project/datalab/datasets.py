@@ -1,8 +1,16 @@
 """Data sets: uploads (CSV or Parquet) ingested into the analytical store, with their
-status, row count, schema and the error of a failed ingest kept in its catalog."""
+status, row count, schema and the error of a failed ingest kept in its catalog.
+
+An ingest that finds the store busy (:class:`~datalab.store.StoreBusy`) keeps the upload
+and fails its task, which runs again as its retries allow; any other failure is recorded
+in the catalog at once and fails the task for good (:class:`IngestError`). A failure
+nothing could record there, such as the last retry finding the store still busy, is
+recorded when the data set is next looked at (:func:`settled`), from its task.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from datetime import datetime
@@ -11,21 +19,26 @@ from typing import Any
 
 import duckdb
 import msgspec
+from gobstopper import Gobstopper
+from gobstopper.tasks import NoRetry, TaskStatus
 
-from .store import AnalyticsStore, quote
+from .store import AnalyticsStore, StoreBusy, quote
 
 __all__ = [
+    "INGEST_RETRIES",
     "Column",
     "Dataset",
     "IngestError",
     "Ingested",
     "Queued",
+    "assign_task",
     "check_name",
     "columns_of",
     "find",
     "ingest",
     "list_all",
     "mark_pending",
+    "settled",
     "upload_format",
     "upload_path",
 ]
@@ -35,6 +48,10 @@ NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 #: A column a data set may have: one that analytics parameters can name.
 COLUMN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 FORMATS = {".csv": "csv", ".parquet": "parquet"}
+#: Attempts an ingest task gets after its first, when the store stays busy.
+INGEST_RETRIES = 3
+#: The states of an upload whose ingest task has not finished.
+_UNSETTLED = ("pending", "ingesting")
 _READERS = {
     # A header row, commas and strict parsing: a ragged file fails instead of being guessed.
     "csv": "read_csv(?, header = true, delim = ',', strict_mode = true, null_padding = false)",
@@ -52,7 +69,8 @@ class Column(msgspec.Struct):
 class Dataset(msgspec.Struct):
     """What the catalog knows about a data set. ``rows`` and ``columns`` describe the data
     being served, which a failed ingest leaves as it was; ``status`` and ``error`` tell how
-    the latest upload went (``pending``, ``ingesting``, ``ready`` or ``failed``)."""
+    the latest upload went (``pending``, ``ingesting``, ``ready`` or ``failed``), and
+    ``task_id`` names the task ingesting it (follow it at ``/tasks/<task_id>``)."""
 
     name: str
     status: str
@@ -60,6 +78,7 @@ class Dataset(msgspec.Struct):
     columns: list[Column]
     error: str | None
     updated_at: datetime
+    task_id: str | None
 
 
 class Ingested(msgspec.Struct):
@@ -77,8 +96,9 @@ class Queued(msgspec.Struct):
     task_id: str
 
 
-class IngestError(Exception):
-    """An upload that cannot become a data set; the message says why."""
+class IngestError(NoRetry):
+    """An upload that cannot become a data set; the message says why. Its task fails at
+    once: another attempt would read the same file."""
 
 
 def check_name(name: str) -> str:
@@ -116,9 +136,25 @@ def _set_status(
 
 
 def mark_pending(store: AnalyticsStore, name: str) -> None:
-    """Record that an upload of ``name`` waits for its ingest task."""
+    """Record that an upload of ``name`` waits for its ingest task (whose id
+    :func:`assign_task` records once the task is queued)."""
     with store.cursor() as cursor:
-        _set_status(cursor, name, "pending", None)
+        cursor.execute(
+            "INSERT INTO dataset_catalog (name, status, updated_at) VALUES (?, 'pending', now()) "
+            "ON CONFLICT (name) DO UPDATE SET status = 'pending', error = NULL, task_id = NULL, "
+            "updated_at = now()",
+            [name],
+        )
+
+
+def assign_task(store: AnalyticsStore, name: str, task_id: str) -> None:
+    """Record ``task_id`` as the task ingesting the upload :func:`mark_pending` recorded,
+    unless an upload of ``name`` made meanwhile got its own task recorded first."""
+    with store.cursor() as cursor:
+        cursor.execute(
+            "UPDATE dataset_catalog SET task_id = ? WHERE name = ? AND task_id IS NULL",
+            [task_id, name],
+        )
 
 
 def columns_of(cursor: duckdb.DuckDBPyConnection, name: str) -> list[Column]:
@@ -157,15 +193,38 @@ def _stage(path: Path, file_format: str, staged: Path) -> tuple[list[Column], in
     return columns, rows
 
 
+def _message(error: Exception) -> str:
+    """The first line of ``error``, named by its type unless it is DuckDB's or ours."""
+    first = str(error).splitlines()[0] if str(error) else ""
+    if isinstance(error, (duckdb.Error, IngestError)):
+        return first
+    return f"{type(error).__name__}: {first}" if first else type(error).__name__
+
+
+def _outcome(store: AnalyticsStore, name: str) -> Ingested:
+    """What an earlier run of an ingest did, for its task delivered again (delivery is at
+    least once) after the upload was ingested or refused, and deleted."""
+    found = find(store, name)
+    if found is not None and found.status == "ready" and found.rows is not None:
+        return Ingested(name, found.rows, found.columns)
+    error = found.error if found is not None and found.error else "the upload is gone"
+    raise IngestError(f"{name}: {error}")
+
+
 def ingest(store: AnalyticsStore, name: str, path: Path, file_format: str) -> Ingested:
     """Load the file at ``path`` into the data set ``name`` and delete the file.
 
     The upload is read and its columns checked apart from the store; then the table and
     its catalog entry are replaced in one transaction, so a malformed file leaves the
-    earlier data as it was; its error is recorded in the catalog and raised as
-    :class:`IngestError` (which fails the task).
+    earlier data as it was. A failure is recorded in the catalog (``failed``, with its
+    message) and raised as :class:`IngestError`, which fails the task. A busy store is
+    raised as :class:`~datalab.store.StoreBusy` with the upload kept, so the task's next
+    attempt ingests it. Run again once the upload is gone, it answers as the run that
+    deleted it did.
     """
     table = f"datasets.{quote(check_name(name))}"
+    if not path.exists():
+        return _outcome(store, name)
     staged = path.with_name(f"{path.name}.staged.parquet")
     with store.cursor() as cursor:
         _set_status(cursor, name, "ingesting", None)
@@ -182,24 +241,59 @@ def ingest(store: AnalyticsStore, name: str, path: Path, file_format: str) -> In
                 [rows, msgspec.json.encode(columns).decode(), name],
             )
             cursor.execute("COMMIT")
-    except (duckdb.Error, IngestError) as error:
-        message = str(error).splitlines()[0]
+    except StoreBusy:
+        raise
+    except Exception as error:
+        message = _message(error)
+        # A store busy here raises StoreBusy: the upload stays, and the next attempt
+        # fails the same way and records it.
         with store.cursor() as cursor:
             _set_status(cursor, name, "failed", message)
+        path.unlink(missing_ok=True)
         raise IngestError(f"{name}: {message}") from None
     finally:
-        path.unlink(missing_ok=True)
         staged.unlink(missing_ok=True)
+    path.unlink(missing_ok=True)
     return Ingested(name, rows, columns)
 
 
+def _record_failure(
+    store: AnalyticsStore, name: str, task_id: str, error: str, upload: Path | None
+) -> None:
+    with store.cursor() as cursor:
+        cursor.execute(
+            "UPDATE dataset_catalog SET status = 'failed', error = ?, updated_at = now() "
+            "WHERE name = ? AND task_id = ? AND status IN ('pending', 'ingesting')",
+            [error, name, task_id],
+        )
+    if upload is not None:
+        upload.unlink(missing_ok=True)
+
+
+async def settled(app: Gobstopper, store: AnalyticsStore, dataset: Dataset) -> Dataset:
+    """``dataset`` as its ingest task left it. A data set still ``pending`` or
+    ``ingesting`` whose task has finished without success (its last retry found the store
+    busy, say) failed: that is recorded in the catalog with the task's error, and the
+    upload the task kept for its retries is deleted."""
+    if dataset.status not in _UNSETTLED or dataset.task_id is None:
+        return dataset
+    task = await app.get_task(dataset.task_id)
+    if task is None or task.status not in (TaskStatus.FAILED, TaskStatus.CANCELLED):
+        return dataset
+    error = task.error or f"the ingest task was {task.status.value}"
+    path = task.kwargs.get("path")
+    upload = Path(path) if isinstance(path, str) else None
+    await asyncio.to_thread(_record_failure, store, dataset.name, dataset.task_id, error, upload)
+    return msgspec.structs.replace(dataset, status="failed", error=error)
+
+
 def _dataset(row: tuple[Any, ...]) -> Dataset:
-    name, status, rows, columns, error, updated_at = row
+    name, status, rows, columns, error, updated_at, task_id = row
     schema = msgspec.json.decode(columns, type=list[Column]) if columns else []
-    return Dataset(name, status, rows, schema, error, updated_at)
+    return Dataset(name, status, rows, schema, error, updated_at, task_id)
 
 
-_SELECT = "SELECT name, status, rows, columns, error, updated_at FROM dataset_catalog"
+_SELECT = "SELECT name, status, rows, columns, error, updated_at, task_id FROM dataset_catalog"
 
 
 def find(store: AnalyticsStore, name: str) -> Dataset | None:

@@ -27,6 +27,8 @@ CREATE TABLE IF NOT EXISTS dataset_catalog (
     error VARCHAR,
     updated_at TIMESTAMP NOT NULL
 );
+-- The task ingesting the latest upload; catalogs made before it was kept gain it here.
+ALTER TABLE dataset_catalog ADD COLUMN IF NOT EXISTS task_id VARCHAR;
 """
 #: The first and the longest pause between two tries to open a file another process holds.
 _FIRST_PAUSE, _LONGEST_PAUSE = 0.005, 0.1
@@ -129,8 +131,8 @@ def settings() -> Config:
 @cache
 def shared_store() -> AnalyticsStore:
     """This process's store, at the path ``APP_ANALYTICS_DATABASE`` names: kept open
-    when the web process runs the tasks itself (``APP_TASK_BACKEND=duckdb``), taken in
-    turns with the ``run-tasks`` processes otherwise."""
+    when the web process runs the tasks itself (``APP_TASK_BACKEND`` sqlite or duckdb),
+    taken in turns with the ``run-tasks`` processes otherwise (redis)."""
     config = settings()
-    keep_open = config.task_backend == "duckdb"
+    keep_open = config.task_backend != "redis"
     return AnalyticsStore(config.analytics_database, config.analytics_wait, keep_open=keep_open)

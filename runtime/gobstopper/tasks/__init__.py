@@ -15,9 +15,10 @@ so ``TaskPriority`` and friends import without DuckDB.
 from .models import TaskInfo, TaskPriority, TaskStatus
 from .queue import TaskError, TaskQueue
 from .registry import TaskDefinition, TaskRegistry
-from .retry import RetryPolicy
+from .retry import NoRetry, RetryPolicy
 
 __all__ = [
+    "NoRetry",
     "RetryPolicy",
     "TaskDefinition",
     "TaskError",

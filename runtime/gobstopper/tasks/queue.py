@@ -19,7 +19,7 @@ import msgspec
 
 from .models import TaskInfo, TaskPriority, TaskStatus
 from .registry import TaskDefinition, TaskRegistry
-from .retry import RetryPolicy
+from .retry import NoRetry, RetryPolicy
 
 __all__ = ["TaskError", "TaskQueue", "TaskStore"]
 
@@ -316,13 +316,15 @@ class TaskQueue:
         except asyncio.TimeoutError:
             await self._failed(task, f"timed out after {task.timeout:g}s", "")
         except Exception as error:
-            await self._failed(task, f"{type(error).__name__}: {error}", traceback.format_exc())
+            final = isinstance(error, NoRetry)
+            trace = traceback.format_exc()
+            await self._failed(task, f"{type(error).__name__}: {error}", trace, final=final)
         else:
             await self.store.succeed(task.id, encoded, _now())
 
-    async def _failed(self, task: TaskInfo, error: str, trace: str) -> None:
+    async def _failed(self, task: TaskInfo, error: str, trace: str, final: bool = False) -> None:
         retry_at = None
-        if task.attempts <= task.max_retries:
+        if not final and task.attempts <= task.max_retries:
             retry_at = _now() + timedelta(seconds=self.retry.delay(task.attempts))
         logger.warning(
             "task %s (%s) attempt %d failed: %s%s",

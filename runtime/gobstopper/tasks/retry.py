@@ -1,11 +1,24 @@
-"""When a failed task runs again: exponential backoff with full jitter."""
+"""When a failed task runs again: exponential backoff with full jitter, unless it failed
+with :class:`NoRetry`."""
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
 
-__all__ = ["RetryPolicy"]
+__all__ = ["NoRetry", "RetryPolicy"]
+
+
+class NoRetry(Exception):
+    """Raised by a task (this class or a subclass) for a failure that trying again cannot
+    fix, such as bad input: the task fails at once, its retries left unused.
+
+    >>> @app.task("import_rows")
+    ... def import_rows(path: str) -> int:
+    ...     if not path.endswith(".csv"):
+    ...         raise NoRetry(f"{path} is not a CSV file")
+    ...     ...
+    """
 
 
 @dataclass(frozen=True, slots=True)
