@@ -13,6 +13,7 @@ result is a table and a JSON file for later comparison.
 
     python benchmarks/run.py --warmup 2 --duration 5 --rounds 3
     python benchmarks/run.py --warmup 1 --duration 1 --rounds 1 --no-anchors   # a smoke run
+    python benchmarks/run.py --no-anchors "static file" "static file (browser)"
 """
 
 from __future__ import annotations
@@ -246,7 +247,12 @@ def main() -> int:
     parser.add_argument("--no-anchors", action="store_true", help="skip Emmett and Starlette")
     parser.add_argument("--anchor-venv", type=Path, default=Path("/tmp/gobstopper-bench-anchors"))
     parser.add_argument("--output", type=Path, default=HERE / "results" / "core.json")
+    parser.add_argument("only", nargs="*", help="scenario names to measure (default: all)")
     args = parser.parse_args()
+    scenarios = [scenario for scenario in SCENARIOS if not args.only or scenario.name in args.only]
+    if not scenarios:
+        print(f"no scenario is named {args.only}", file=sys.stderr)
+        return 2
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
         return 2
@@ -279,7 +285,7 @@ def main() -> int:
         for label, server in servers.items()
     ]
     try:
-        results = [measure(scenario, servers, ports, args) for scenario in SCENARIOS]
+        results = [measure(scenario, servers, ports, args) for scenario in scenarios]
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)

@@ -10,10 +10,12 @@ answers, ``Cache-Control`` (long-lived and ``immutable`` for fingerprinted names
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import stat as stat_module
-from typing import TYPE_CHECKING, NamedTuple
+import time
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .accelerators import select
 from .http.conditional import http_date
@@ -44,7 +46,7 @@ def _accepted_encodings(header: str | None) -> frozenset[str]:
     return frozenset(accepted)
 
 
-def _bounded(cache: set[str] | dict[str, frozenset[str]]) -> None:
+def _bounded(cache: set[str] | dict[str, Any]) -> None:
     """Empty a cache keyed by what clients send once it reaches its limit, so it cannot
     grow without bound."""
     if len(cache) >= _CACHE_LIMIT:
@@ -76,6 +78,9 @@ class StaticFiles:
     :param precompressed: serve ``name.br`` / ``name.gz`` when they exist and the client
         accepts them (with ``Vary: Accept-Encoding``).
     :param allow_hidden: serve names starting with a dot (off: ``.env`` stays private).
+    :param recheck_missing: seconds during which a precompressed sibling found missing is
+        presumed still missing, so a browser's request costs one ``stat`` rather than one
+        per coding it accepts; a sibling added later is served after at most this delay.
     :param accelerated: look files up with the Rust core (``True``), in Python (``False``)
         or as :mod:`gobstopper.accelerators` chose (``None``).
 
@@ -92,13 +97,20 @@ class StaticFiles:
         fingerprinted_max_age: int = _ONE_YEAR,
         precompressed: bool = True,
         allow_hidden: bool = False,
+        recheck_missing: float = 1.0,
         accelerated: bool | None = None,
     ) -> None:
+        if not 0 <= recheck_missing < math.inf:
+            raise ValueError(
+                f"recheck_missing must be a finite number of seconds, 0 or more, "
+                f"not {recheck_missing!r}"
+            )
         self.directory = os.path.realpath(directory)
         self.max_age = max_age
         self.fingerprinted_max_age = fingerprinted_max_age
         self.precompressed = precompressed
         self.allow_hidden = allow_hidden
+        self.recheck_missing = recheck_missing
         # Keyed by file and coding: app.css.gz is a variant of app.css or a file of its own.
         self._cache: dict[tuple[str, str | None], _Entry] = {}
         # Per-request shortcuts of the pure-Python lookup: paths already found safe, the
@@ -106,12 +118,20 @@ class StaticFiles:
         # (os.path.join costs more than the rest of a cached lookup).
         self._safe: set[str] = set()
         self._codings: dict[str, frozenset[str]] = {}
+        # Per requested path: when a sibling was first found missing, and the codings of
+        # the siblings found missing since.
+        self._missing: dict[str, tuple[float, frozenset[str]]] = {}
         self._prefix = os.path.join(self.directory, "")
         self._lookup = self._lookup_python
         core = select(accelerated)
         if core is not None:
             self._lookup = core.StaticFiles(
-                self.directory, allow_hidden, precompressed, self._build, self._lookup_python
+                self.directory,
+                allow_hidden,
+                precompressed,
+                self._build,
+                self._lookup_python,
+                recheck_missing,
             ).lookup
 
     def resolve(self, path: str) -> str | None:
@@ -142,12 +162,36 @@ class StaticFiles:
                 accepted = _accepted_encodings(accept_encoding)
                 _bounded(self._codings)
                 self._codings[accept_encoding] = accepted
-            for coding, suffix in _ENCODINGS:
-                if coding in accepted:
-                    entry = self._entry(path + suffix, path, coding)
-                    if entry is not None:
-                        return entry
+            if accepted:
+                missing = self._known_missing(path)
+                for coding, suffix in _ENCODINGS:
+                    if coding in accepted and coding not in missing:
+                        entry = self._entry(path + suffix, path, coding)
+                        if entry is not None:
+                            return entry
+                        missing = self._record_missing(path, coding)
         return self._entry(path, path, None)
+
+    def _known_missing(self, path: str) -> frozenset[str]:
+        """The codings of the siblings of ``path`` found missing within ``recheck_missing``."""
+        record = self._missing.get(path)
+        if record is None or time.monotonic() - record[0] >= self.recheck_missing:
+            return frozenset()
+        return record[1]
+
+    def _record_missing(self, path: str, coding: str) -> frozenset[str]:
+        """Remember that the ``coding`` sibling of ``path`` is missing; an expired record
+        starts over."""
+        now = time.monotonic()
+        record = self._missing.get(path)
+        if record is not None and now - record[0] < self.recheck_missing:
+            record = (record[0], record[1] | {coding})
+        else:
+            if record is None:
+                _bounded(self._missing)
+            record = (now, frozenset((coding,)))
+        self._missing[path] = record
+        return record[1]
 
     def _entry(self, path: str, original: str, encoding: str | None) -> _Entry | None:
         try:

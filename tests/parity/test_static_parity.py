@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
 from pathlib import Path
 from types import ModuleType
 
@@ -48,6 +49,7 @@ PATHS = [
 ]
 ACCEPT = [None, "", "gzip", "br", "br, gzip", "gzip;q=0, br;q=0", "GZIP", " br ; q=0.5", "*"]
 ACCEPT += ["identity", "gzip;q=0.000", "br;q=0.\t", "deflate, gzip;q=1.0", "gzip\udcff"]
+ACCEPT += ["GZ\u0130P", "\uff47zip", "gzip;q=", "gzip; q = 0 . 0", "\x1cbr\x1f;q=1"]
 
 
 @pytest.fixture
@@ -114,6 +116,54 @@ def test_a_file_replaced_by_a_link_out_of_the_folder_is_refused_by_both(
     target.symlink_to(folder.parent / "outside.txt")
     assert python._lookup("docs/readme.txt", None) is None
     assert rust._lookup("docs/readme.txt", None) is None
+
+
+@pytest.mark.parametrize("accelerated", [False, True], ids=["python", "rust"])
+def test_a_sibling_added_later_is_served_once_the_recheck_delay_has_passed(
+    rust_core: ModuleType, folder: Path, accelerated: bool
+) -> None:
+    files = StaticFiles(folder, accelerated=accelerated, recheck_missing=0.5)
+    assert files._lookup("docs/readme.txt", "br, gzip").path.endswith("readme.txt")
+    (folder / "docs" / "readme.txt.gz").write_text("gz")
+    presumed_missing = files._lookup("docs/readme.txt", "br, gzip")
+    assert dict(presumed_missing.headers).get("content-encoding") is None
+    time.sleep(0.6)
+    rechecked = files._lookup("docs/readme.txt", "br, gzip")
+    assert dict(rechecked.headers)["content-encoding"] == "gzip"
+    assert rechecked.path.endswith("readme.txt.gz")
+
+
+@pytest.mark.parametrize("accelerated", [False, True], ids=["python", "rust"])
+def test_without_a_recheck_delay_a_sibling_added_later_is_served_at_once(
+    rust_core: ModuleType, folder: Path, accelerated: bool
+) -> None:
+    files = StaticFiles(folder, accelerated=accelerated, recheck_missing=0)
+    assert files._lookup("docs/readme.txt", "gzip").path.endswith("readme.txt")
+    (folder / "docs" / "readme.txt.gz").write_text("gz")
+    assert files._lookup("docs/readme.txt", "gzip").path.endswith("readme.txt.gz")
+
+
+@pytest.mark.parametrize("accelerated", [False, True], ids=["python", "rust"])
+def test_a_served_sibling_deleted_falls_back_at_once(
+    rust_core: ModuleType, folder: Path, accelerated: bool
+) -> None:
+    files = StaticFiles(folder, accelerated=accelerated, recheck_missing=60)
+    assert files._lookup("css/site.css", "br, gzip").path.endswith("site.css.br")
+    (folder / "css" / "site.css.br").unlink()
+    assert files._lookup("css/site.css", "br, gzip").path.endswith("site.css.gz")
+    (folder / "css" / "site.css.gz").unlink()
+    plain = files._lookup("css/site.css", "br, gzip")
+    assert plain.path.endswith("site.css")
+    assert dict(plain.headers).get("content-encoding") is None
+
+
+@pytest.mark.parametrize("recheck", [-1, float("nan"), float("inf")])
+@pytest.mark.parametrize("accelerated", [False, True], ids=["python", "rust"])
+def test_a_recheck_delay_must_be_finite_and_not_negative(
+    rust_core: ModuleType, folder: Path, accelerated: bool, recheck: float
+) -> None:
+    with pytest.raises(ValueError, match="recheck_missing"):
+        StaticFiles(folder, accelerated=accelerated, recheck_missing=recheck)
 
 
 def _answers(

@@ -310,6 +310,7 @@ def test_pure_python_lookup_shortcuts_stay_bounded_and_keep_refusing(site: Path)
         assert files._lookup_python(f"missing{number}.txt", f"gzip;q=0.{number}") is None
     assert len(files._safe) <= _CACHE_LIMIT
     assert len(files._codings) <= _CACHE_LIMIT
+    assert len(files._missing) <= _CACHE_LIMIT
     assert files._lookup_python("../secret.txt", "gzip") is None
     assert files._lookup_python(".env", "gzip") is None
     gz = files._lookup_python("big.txt", "br;q=0, gzip")

@@ -87,10 +87,9 @@ def parse_range(header: str, size: int) -> tuple[int, int] | bool | None:
     return start, end
 
 
-def _selection(fields: tuple[int, int, int]) -> Selection:
-    """A :class:`Selection` built without the Python-level ``__new__`` of a named tuple:
-    the common answer (the whole file) is built once per request."""
-    return tuple.__new__(Selection, fields)
+# Builds a Selection in C, without the Python-level __new__ of a named tuple (nor a
+# Python frame of its own): the common answer, the whole file, is built once per request.
+_new_tuple = tuple.__new__
 
 
 def evaluate(headers: Any, method: str, etag: str, modified: float, size: int) -> Selection:
@@ -123,10 +122,10 @@ def evaluate(headers: Any, method: str, etag: str, modified: float, size: int) -
                 return Selection(304, 0, 0)
     range_header = headers.get("range")
     if range_header is None or method != "GET" or not _if_range_holds(headers, etag, modified):
-        return _selection((200, 0, size))
+        return _new_tuple(Selection, (200, 0, size))
     span = parse_range(range_header, size)
     if span is None:
-        return _selection((200, 0, size))
+        return _new_tuple(Selection, (200, 0, size))
     if span is False:
         return Selection(416, 0, 0)
     start, end = span  # type: ignore[misc]
