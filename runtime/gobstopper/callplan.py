@@ -236,7 +236,8 @@ def _call_general(
         if request_name is not None and not request_first:
             kwargs[request_name] = request
         if body_decoder is not None:
-            request.require_json()
+            if request.scope.headers.get("content-type") != "application/json":
+                request.require_json()  # the usual header passes inline, a frame less
             raw = request.cached_body
             protocol = request.protocol
             if raw is None and protocol is not None:
@@ -250,7 +251,11 @@ def _call_general(
                     except Exception as error:
                         raise disconnected() from error
                     request.cached_body = raw
-            kwargs[body_name] = decode_json(raw or b"", body_decoder, request.max_json_depth)
+            # Request.max_json_depth, inlined.
+            depth = request._max_json_depth
+            if depth is None:
+                depth = request.app.settings.json_max_depth
+            kwargs[body_name] = decode_json(raw or b"", body_decoder, depth)
         if request_first:
             return await target(request, **kwargs)
         return await target(**kwargs)

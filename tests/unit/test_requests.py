@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from gobstopper import Gobstopper, Request
@@ -224,3 +225,39 @@ async def test_async_client_works_inside_a_running_loop() -> None:
     async with AsyncTestClient(make_app()) as client:
         response = await client.get("/inspect?page=9")
     assert response.json()["page"] == 9
+
+
+class Tree(msgspec.Struct):
+    children: list[list[list[int]]]
+    note: str = ""
+
+
+def test_a_typed_body_obeys_the_limits_a_hook_sets_for_its_request() -> None:
+    """The Struct-body call plan reads the request's own limits, not only the settings."""
+    app = Gobstopper(__name__)
+
+    @app.before_request
+    async def limits(request: Request):
+        if request.args.get("strict"):
+            request.max_json_depth = 2
+            request.max_body_bytes = 40
+
+    @app.post("/tree")
+    async def tree(body: Tree):
+        return {"leaves": sum(len(inner) for outer in body.children for inner in outer)}
+
+    client = TestClient(app)
+    nested = {"children": [[[1, 2], [3]]]}
+    assert client.post("/tree", json=nested).json() == {"leaves": 3}
+    deep = client.post("/tree?strict=1", json=nested)
+    assert deep.status_code == 400
+    assert "deeper than the limit of 2" in deep.text
+    large = client.post("/tree?strict=1", json={"children": [], "note": "x" * 40})
+    assert large.status_code == 413
+    assert client.post("/tree", json={"children": [], "note": "x" * 40}).status_code == 200
+    assert (
+        client.post("/tree", content=b"{}", headers={"content-type": "text/plain"}).status_code
+        == 415
+    )
+    typed = client.post("/tree", json=nested, headers={"content-type": "application/vnd.tree+json"})
+    assert typed.json() == {"leaves": 3}

@@ -358,8 +358,10 @@ class Request:
         if not declared.isdigit():
             raise HTTPException(400, "Invalid Content-Length header.")
         length = int(declared)
-        if limit is None:
-            limit = self.max_body_bytes
+        if limit is None:  # max_body_bytes, inlined: this runs on every body read
+            limit = self._max_body_bytes
+            if limit is None:
+                limit = self.app.settings.json_max_bytes
         if length > limit:
             raise _too_large(limit)
         return length
