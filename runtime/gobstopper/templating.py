@@ -232,12 +232,16 @@ class _ScaffoldLoader(jinja2.BaseLoader):
 
 
 def _with_request(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``func`` as a template global: called with the request being rendered for."""
+    """``func`` as a template global: called with the request being rendered for. A
+    template may still pass that request first, as a handler calls ``func``
+    (``get_notifications(request)``); it is not passed twice."""
 
     def bound(*args: Any, **kwargs: Any) -> Any:
         request = current_request.get(None)
         if request is None:
             raise RuntimeError(f"{func.__name__}() needs a request: render inside a handler")
+        if args and args[0] is request:
+            args = args[1:]
         return func(request, *args, **kwargs)
 
     bound.__name__ = func.__name__

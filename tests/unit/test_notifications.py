@@ -35,6 +35,14 @@ def make_app(with_sessions: bool) -> Gobstopper:
     async def page():
         return await app.render_template_string(PAGE)
 
+    @app.get("/page-passing-request")
+    async def page_passing_request():
+        # Written the way a handler calls it: the request passed first.
+        return await app.render_template_string(
+            "{% for message in get_notifications(request) %}{{ message }};{% endfor %}"
+            "{% for c, m in get_notifications(request, with_categories=true) %}{{ c }};{% endfor %}"
+        )
+
     @app.get("/messages")
     async def messages(request: Request):
         return {"messages": get_notifications(request)}
@@ -89,6 +97,12 @@ def test_notifications_show_once_on_the_next_page(client: TestClient) -> None:
     page = client.get("/page")
     assert page.text == "[success] Saved &lt;b&gt;draft&lt;/b&gt;;[info] Check your email;"
     assert client.get("/page").text == ""
+
+
+def test_a_template_may_pass_the_request_as_a_handler_does(client: TestClient) -> None:
+    client.post("/save")
+    page = client.get("/page-passing-request")
+    assert page.text == "Saved &lt;b&gt;draft&lt;/b&gt;;Check your email;success;info;"
 
 
 def test_messages_without_categories(client: TestClient) -> None:
