@@ -4,14 +4,15 @@ frames, everything else by :func:`~gobstopper.serving.serve`, with identical res
 With the Rust core active, an application's RSGI callable is a ``Dispatcher`` (made by
 :func:`native_entry`). Until the application starts serving it hands every request to
 :func:`~gobstopper.serving.serve`; then :func:`install` gives it the tables of the routes
-it serves itself: those whose handler takes only path parameters (and perhaps the request
-first) and has no hooks, in an application without middleware. For these the dispatcher
-routes the request, calls the handler (making the request current as it starts, when the
-application :attr:`~gobstopper.Gobstopper.uses_request_context`), drives its coroutine
-and sends the response it returns when that is held in memory. What it does not finish — an error, a
-result to convert in Python, ``after_this_request`` callbacks, a stream — it hands to
-:func:`finish`, :func:`fail` or :func:`finish_awaiting`, which do what
-:func:`~gobstopper.serving.serve` would have done from there.
+it serves itself: those without hooks, in an application without middleware. A handler
+that takes only path parameters (and perhaps the request first) it calls itself; any
+other through its call plan (query arguments, a JSON body), as
+:meth:`~gobstopper.Gobstopper.begin` does. It makes the request current as the handler
+starts when the application :attr:`~gobstopper.Gobstopper.uses_request_context`, drives
+the handler's coroutine and sends the response it returns when that is held in memory.
+What it does not finish (an error, a result to convert in Python, ``after_this_request``
+callbacks, a stream) it hands to :func:`finish`, :func:`fail` or :func:`finish_awaiting`,
+which do what :func:`~gobstopper.serving.serve` would have done from there.
 """
 
 from __future__ import annotations
@@ -50,10 +51,14 @@ def install(entry: Any, app: Gobstopper, router: Router[Endpoint]) -> None:
     if not app.direct:
         entry.clear()
         return
+    # A handler its call plan would call directly is called so; any other through the
+    # call plan, as Gobstopper.begin does.
     routes = [
-        (endpoint, endpoint.target, endpoint.passes_request, endpoint.name)
+        (endpoint, endpoint.target, endpoint.passes_request, False, endpoint.name)
+        if endpoint.target is not None
+        else (endpoint, endpoint.call, True, True, endpoint.name)
         for _, _, endpoint in router
-        if endpoint.target is not None and not endpoint.hooked
+        if not endpoint.hooked
     ]
     converters = {
         cls: None if convert is as_is else convert for cls, convert in app.converters.items()

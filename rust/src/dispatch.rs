@@ -45,8 +45,8 @@ impl Hasher for AddressHasher {
     }
 }
 
-/// `(endpoint, target, passes_request, name)`, as `install` takes a route.
-type RouteSpec<'py> = (Bound<'py, PyAny>, Py<PyAny>, bool, Py<PyAny>);
+/// `(endpoint, target, passes_request, plan, name)`, as `install` takes a route.
+type RouteSpec<'py> = (Bound<'py, PyAny>, Py<PyAny>, bool, bool, Py<PyAny>);
 
 type ByAddress<V> = HashMap<usize, V, BuildHasherDefault<AddressHasher>>;
 
@@ -54,6 +54,8 @@ type ByAddress<V> = HashMap<usize, V, BuildHasherDefault<AddressHasher>>;
 struct Route {
     target: Py<PyAny>,
     passes_request: bool,
+    /// Whether `target` is a compiled call plan, called `target(request, params)`.
+    plan: bool,
     name: Py<PyAny>,
     // Keeps the endpoint alive, so its address stays its key.
     _endpoint: Py<PyAny>,
@@ -113,7 +115,9 @@ impl Dispatcher {
 
     /// Serve the common requests from these tables (see `gobstopper.dispatch.install`).
     ///
-    /// `routes` holds `(endpoint, target, passes_request, name)`; `converters` maps an
+    /// `routes` holds `(endpoint, target, passes_request, plan, name)`: the handler
+    /// called with the path parameters (and the request first), or with `plan` the call
+    /// plan called as `target(request, params)`; `converters` maps an
     /// exact result type to its converter, `None` for a response already; `sendable`
     /// lists the response classes sent as `Response.send` sends them; `make_current`, when
     /// given, is called with each request as its handler starts (`current_request.set`).
@@ -137,12 +141,13 @@ impl Dispatcher {
     ) -> PyResult<()> {
         let routes = routes
             .into_iter()
-            .map(|(endpoint, target, passes_request, name)| {
+            .map(|(endpoint, target, passes_request, plan, name)| {
                 (
                     key(&endpoint),
                     Route {
                         target,
                         passes_request,
+                        plan,
                         name,
                         _endpoint: endpoint.unbind(),
                     },
@@ -254,7 +259,7 @@ fn start(
     protocol: Bound<'_, PyAny>,
 ) -> PyResult<Py<PyAny>> {
     let mut request = None;
-    let called = if route.passes_request || plan.make_current.is_some() {
+    let called = if route.passes_request || route.plan || plan.make_current.is_some() {
         let made = plan
             .request_class
             .bind(py)
@@ -263,9 +268,11 @@ fn start(
             Some(params) => params.clone(),
             None => PyDict::new(py),
         };
-        made.setattr(intern!(py, "path_params"), path_params)?;
+        made.setattr(intern!(py, "path_params"), &path_params)?;
         made.setattr(intern!(py, "endpoint"), route.name.bind(py))?;
-        let called = if route.passes_request {
+        let called = if route.plan {
+            route.target.bind(py).call1((&made, path_params))
+        } else if route.passes_request {
             route.target.bind(py).call((&made,), params.as_ref())
         } else {
             route.target.bind(py).call((), params.as_ref())

@@ -28,6 +28,7 @@ from gobstopper import (
     abort,
     request,
 )
+from gobstopper.accelerators import native
 from gobstopper.serving import serve
 from gobstopper.testing.rsgi import HTTPExchange, Scope
 
@@ -200,6 +201,10 @@ def build(request_context: bool) -> Gobstopper:
     async def query(q: int) -> dict[str, int]:
         return {"q": q}
 
+    @app.get("/typed/<value>")
+    async def typed(value: int, request: Request) -> dict[str, Any]:
+        return {"value": value, "params": request.path_params}
+
     @app.post("/items")
     async def create(item: Item) -> Any:
         return item, 201
@@ -262,6 +267,9 @@ REQUESTS = [
     ("GET", "/cookie", ""),
     ("GET", "/query", "q=5"),
     ("GET", "/query", "q=x"),
+    ("GET", "/query", ""),
+    ("GET", "/typed/5", ""),
+    ("GET", "/typed/x", ""),
     ("POST", "/items", ""),
     ("GET", "/both", ""),
     ("POST", "/both", ""),
@@ -291,6 +299,8 @@ async def answer(
 
 
 def served_both_ways(rust_core: ModuleType, request_context: bool) -> tuple[Gobstopper, Gobstopper]:
+    if native() is None:
+        pytest.skip("GOBSTOPPER_NO_RUST is set: applications serve through Python")
     rust, python = build(request_context), build(request_context)
     asyncio.run(rust.startup())
     asyncio.run(python.startup())
@@ -349,6 +359,8 @@ def test_dispatcher_passes_cancellation_to_its_handler(rust_core: ModuleType) ->
 
 
 def test_dispatcher_serves_through_python_with_middleware(rust_core: ModuleType) -> None:
+    if native() is None:
+        pytest.skip("GOBSTOPPER_NO_RUST is set: applications serve through Python")
     app = build(False)
 
     async def tag(request: Request, call_next: Any) -> Response:

@@ -32,7 +32,7 @@ class Dispatcher:
         *,
         static_routes: dict[str, dict[str, Any]],
         match_dynamic: Callable[[str], tuple[dict[str, Any], dict[str, Any]] | None],
-        routes: list[tuple[Any, Callable[..., Any], bool, str]],
+        routes: list[tuple[Any, Callable[..., Any], bool, bool, str]],
         converters: dict[type, Callable[[Any], Any] | None],
         sendable: list[type],
         request_class: type,
