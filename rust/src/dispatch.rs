@@ -3,8 +3,8 @@
 //! the response it returns.
 //!
 //! `Dispatcher` is the application's RSGI callable. For a request it can serve (a route
-//! whose handler takes only path parameters and perhaps the request, no hooks, no
-//! middleware) it returns a `Handling`, an awaitable that forwards `send` and `throw` to
+//! without hooks, in an application without middleware) it calls the handler, or its
+//! call plan, and returns a `Handling`, an awaitable that forwards `send` and `throw` to
 //! the handler's coroutine, so whatever the handler awaits reaches the event loop as
 //! with `await`. Everything else goes to Python, with identical results: a request it
 //! does not serve, to `serve(scope, protocol)` before anything is called; a handler that
@@ -206,7 +206,8 @@ impl Dispatcher {
             return self.serve.call1(py, (scope, protocol));
         };
         let path = scope.getattr(intern!(py, "path"))?;
-        let Some((endpoint, params)) = find(py, &plan, &scope, &path)? else {
+        // A converter that fails while matching fails inside serve's error handling.
+        let Ok(Some((endpoint, params))) = find(py, &plan, &scope, &path) else {
             return self.serve.call1(py, (scope, protocol));
         };
         let Some(route) = plan.routes.get(&key(&endpoint)) else {
