@@ -457,12 +457,29 @@ impl Handling {
                 .is_none(),
             None => false,
         };
-        if callbacks_due || !plan.sendable.contains(&type_key(&response)) {
-            return self.fallback(py, &plan.finish, response).map(Some);
-        }
+        let sendable = plan.sendable.contains(&type_key(&response));
+        let request = match &self.request {
+            Some(request) if !sendable && !callbacks_due => request.bind(py),
+            _ if callbacks_due || !sendable => {
+                return self.fallback(py, &plan.finish, response).map(Some);
+            }
+            _ => &py.None().into_bound(py),
+        };
         let headers = response.getattr(intern!(py, "raw_headers"))?;
         if let Some(apply) = &plan.apply_cookies {
             apply.bind(py).call1((&headers,))?;
+        }
+        if !sendable {
+            // A file or a stream: its own send(), awaited when it returns an awaitable.
+            let pending =
+                response.call_method1(intern!(py, "send"), (self.protocol.bind(py), request))?;
+            if pending.is_none() {
+                return Ok(None);
+            }
+            if type_key(&pending) == plan.coroutine_type {
+                return Ok(Some(pending));
+            }
+            return pending.call_method0(intern!(py, "__await__")).map(Some);
         }
         let status = response.getattr(intern!(py, "status"))?;
         let body = response.getattr(intern!(py, "body"))?;

@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from gobstopper import (
     Blueprint,
+    FileResponse,
     Gobstopper,
     JSONResponse,
     PlainTextResponse,
@@ -116,6 +117,17 @@ def build(request_context: bool) -> Gobstopper:
             yield b"b"
 
         return StreamResponse(parts(), content_type="text/plain")
+
+    @app.get("/file")
+    async def file() -> FileResponse:
+        return FileResponse(__file__)
+
+    @app.get("/stream-for/<name>")
+    async def stream_for(request: Request, name: str) -> StreamResponse:
+        async def parts() -> Any:
+            yield f"{request.method} {name}"
+
+        return StreamResponse(parts())
 
     @app.get("/teapot")
     async def teapot() -> TeapotResponse:
@@ -247,6 +259,8 @@ REQUESTS = [
     ("GET", "/struct", ""),
     ("GET", "/json-status", ""),
     ("GET", "/stream", ""),
+    ("GET", "/file", ""),
+    ("GET", "/stream-for/ann", ""),
     ("GET", "/teapot", ""),
     ("GET", "/users/42", ""),
     ("GET", "/users/x", ""),
