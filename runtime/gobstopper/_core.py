@@ -8,6 +8,8 @@ present. The runtime itself goes through :mod:`gobstopper.accelerators`, which a
 
 try:
     from gobstopper_core._native import (
+        Dispatcher,
+        Handling,
         Router,
         StaticFiles,
         TemplateEngine,
@@ -17,4 +19,12 @@ try:
 except ImportError as missing:
     raise ImportError('the Rust core is not installed: pip install "gobstopper[rust]"') from missing
 
-__all__ = ["Router", "StaticFiles", "TemplateEngine", "TemplateError", "__version__"]
+__all__ = [
+    "Dispatcher",
+    "Handling",
+    "Router",
+    "StaticFiles",
+    "TemplateEngine",
+    "TemplateError",
+    "__version__",
+]

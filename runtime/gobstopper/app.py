@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .accelerators import log_implementation
 from .callplan import compile_call
 from .concurrency import as_async
+from .dispatch import install, native_entry
 from .endpoint import Endpoint, handle_exception
 from .globals import reads_context
 from .http.cookies import CookiePolicy
@@ -163,6 +164,11 @@ class Gobstopper(TemplateMixin, TaskMixin, Scaffold):
         self._signers: dict[str, Signer] = {}
         self._task_registry = TaskRegistry()
         self._task_queue: TaskQueue | None = None
+        # With the Rust core, the RSGI callable is its dispatcher (see gobstopper.dispatch),
+        # set now because Granian reads ``__rsgi__`` once, before the first request.
+        self._dispatcher = native_entry(self)
+        if self._dispatcher is not None:
+            self.__rsgi__ = self._dispatcher  # type: ignore[method-assign]
 
     @property
     def secret_key(self) -> str:
@@ -351,6 +357,8 @@ class Gobstopper(TemplateMixin, TaskMixin, Scaffold):
         """Build what changed since startup and freeze the setup: from the first request
         on, registering routes, hooks, blueprints or middleware raises an error."""
         self._ensure_built()
+        if self._dispatcher is not None:
+            install(self._dispatcher, self, self._router)
         self.serving = True
 
     def _check_open(self) -> None:

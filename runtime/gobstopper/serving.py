@@ -22,7 +22,7 @@ from .websocket.rooms import leave_all
 if TYPE_CHECKING:
     from .app import Gobstopper
 
-__all__ = ["serve"]
+__all__ = ["deliver", "serve"]
 
 logger = logging.getLogger("gobstopper")
 
@@ -56,6 +56,19 @@ async def serve(app: Gobstopper, scope: Any, protocol: Any) -> None:
             response = await app.route_error(request, error)
         else:  # a middleware failed, or refused with an HTTPException
             response = await app.handle_exception(request, error)
+    # deliver(), inlined: a coroutine less per request.
+    if request.after_callbacks is not None:
+        response = await _after_this_request(app, request, request.after_callbacks, response)
+    if app.secure_cookies:
+        app.cookie_policy.apply(response.raw_headers)
+    pending = response.send(protocol, request)
+    if pending is not None:
+        await pending
+
+
+async def deliver(app: Gobstopper, request: Request, protocol: Any, response: Response) -> None:
+    """Send ``response`` to ``request``, as :func:`serve` does once it has one: after the
+    request's ``after_this_request`` callbacks and the application's cookie policy."""
     if request.after_callbacks is not None:
         response = await _after_this_request(app, request, request.after_callbacks, response)
     if app.secure_cookies:

@@ -6,6 +6,7 @@
 
 use pyo3::prelude::*;
 
+mod dispatch;
 mod pyrepr;
 mod router;
 mod statics;
@@ -14,6 +15,8 @@ mod templates;
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    module.add_class::<dispatch::Dispatcher>()?;
+    module.add_class::<dispatch::Handling>()?;
     module.add_class::<router::Router>()?;
     module.add_class::<statics::StaticFiles>()?;
     module.add_class::<templates::TemplateEngine>()?;

@@ -4,14 +4,60 @@ PyO3 classes take their arguments in ``__new__`` and cannot be subclassed (``@fi
 stubs say so, so that ``mypy.stubtest`` checks them against the built extension.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, ClassVar, final
 
 from typing_extensions import Self
 
-__all__ = ["Router", "StaticFiles", "TemplateEngine", "TemplateError", "__version__"]
+__all__ = [
+    "Dispatcher",
+    "Handling",
+    "Router",
+    "StaticFiles",
+    "TemplateEngine",
+    "TemplateError",
+    "__version__",
+]
 
 __version__: str
+
+@final
+class Dispatcher:
+    """An application's RSGI callable: the common request served in Rust (see
+    ``gobstopper.dispatch``), every other one by ``serve(scope, protocol)``."""
+
+    def __new__(cls, serve: Callable[[Any, Any], Awaitable[None]]) -> Self: ...
+    def install(
+        self,
+        *,
+        static_routes: dict[str, dict[str, Any]],
+        match_dynamic: Callable[[str], tuple[dict[str, Any], dict[str, Any]] | None],
+        routes: list[tuple[Any, Callable[..., Any], bool, bool, str]],
+        converters: dict[type, Callable[[Any], Any] | None],
+        sendable: list[type],
+        request_class: type,
+        app: Any,
+        finish: Callable[..., Awaitable[None]],
+        fail: Callable[..., Awaitable[None]],
+        finish_awaiting: Callable[..., Awaitable[None]],
+        apply_cookies: Callable[[list[tuple[str, str]]], None] | None,
+        make_current: Callable[[Any], Any] | None,
+    ) -> None: ...
+    def clear(self) -> None: ...
+    @property
+    def installed(self) -> bool: ...
+    def __call__(self, scope: Any, protocol: Any) -> Awaitable[None]: ...
+
+@final
+class Handling:
+    """One request on its way through a ``Dispatcher``: awaitable, like a coroutine."""
+
+    def __await__(self) -> Self: ...
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> Any: ...
+    def send(self, value: Any) -> Any: ...
+    def throw(self, *args: Any) -> Any: ...
+    def close(self) -> None: ...
 
 @final
 class Router:

@@ -1,0 +1,158 @@
+"""Dispatch by the Rust core: the common request served without Gobstopper's Python
+frames, everything else by :func:`~gobstopper.serving.serve`, with identical results.
+
+With the Rust core active, an application's RSGI callable is a ``Dispatcher`` (made by
+:func:`native_entry`). Until the application starts serving it hands every request to
+:func:`~gobstopper.serving.serve`; then :func:`install` gives it the tables of the routes
+it serves itself: those without hooks, in an application without middleware. A handler
+that takes only path parameters (and perhaps the request first) it calls itself; any
+other through its call plan (query arguments, a JSON body), as
+:meth:`~gobstopper.Gobstopper.begin` does. It makes the request current as the handler
+starts when the application :attr:`~gobstopper.Gobstopper.uses_request_context`, drives
+the handler's coroutine and sends the response it returns when that is held in memory.
+What it does not finish (an error, a result to convert in Python, ``after_this_request``
+callbacks, a stream) it hands to :func:`finish`, :func:`fail` or :func:`finish_awaiting`,
+which do what :func:`~gobstopper.serving.serve` would have done from there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from .accelerators import native
+from .http.request import Request, current_request
+from .http.response import Response
+from .http.results import as_is
+from .serving import deliver, serve
+
+if TYPE_CHECKING:
+    from .app import Gobstopper
+    from .endpoint import Endpoint
+    from .routing.router import Router
+
+__all__ = ["fail", "finish", "finish_awaiting", "install", "native_entry"]
+
+
+def native_entry(app: Gobstopper) -> Any | None:
+    """The Rust core's RSGI callable for ``app`` (serving everything through
+    :func:`~gobstopper.serving.serve` until :func:`install`), or ``None`` on the
+    pure-Python path."""
+    core = native()
+    if core is None:
+        return None
+    return core.Dispatcher(partial(serve, app))
+
+
+def install(entry: Any, app: Gobstopper, router: Router[Endpoint]) -> None:
+    """Give ``entry`` the tables of ``app`` as built, once it starts serving: the routes
+    it serves itself, or none when the application has middleware."""
+    if not app.direct:
+        entry.clear()
+        return
+    # A handler its call plan would call directly is called so; any other through the
+    # call plan, as Gobstopper.begin does.
+    routes = [
+        (endpoint, endpoint.target, endpoint.passes_request, False, endpoint.name)
+        if endpoint.target is not None
+        else (endpoint, endpoint.call, True, True, endpoint.name)
+        for _, _, endpoint in router
+        if not endpoint.hooked
+    ]
+    converters = {
+        cls: None if convert is as_is else convert for cls, convert in app.converters.items()
+    }
+    # Responses whose send() is Response.send, which the dispatcher does itself.
+    sendable = [
+        cls for cls, convert in app.converters.items() if convert is as_is and _sends_in_memory(cls)
+    ]
+    entry.install(
+        static_routes=router.static_routes,
+        match_dynamic=router.match_dynamic,
+        routes=routes,
+        converters=converters,
+        sendable=sendable,
+        request_class=Request,
+        app=app,
+        finish=partial(finish, app),
+        fail=partial(fail, app),
+        finish_awaiting=partial(finish_awaiting, app),
+        apply_cookies=app.cookie_policy.apply if app.secure_cookies else None,
+        make_current=current_request.set if app.uses_request_context else None,
+    )
+
+
+def _sends_in_memory(cls: type) -> bool:
+    return issubclass(cls, Response) and cls.send is Response.send
+
+
+def _request(
+    app: Gobstopper,
+    scope: Any,
+    protocol: Any,
+    request: Request | None,
+    params: dict[str, Any] | None,
+    endpoint: str,
+) -> Request:
+    """The request the dispatcher made, or the one it did not need until now; current
+    when the application makes requests current (again, if the handler started)."""
+    if request is None:
+        request = Request(scope, protocol, app)
+        request.path_params = {} if params is None else params
+        request.endpoint = endpoint
+    if app.uses_request_context:
+        current_request.set(request)
+    return request
+
+
+async def finish(
+    app: Gobstopper,
+    scope: Any,
+    protocol: Any,
+    request: Request | None,
+    params: dict[str, Any] | None,
+    endpoint: str,
+    result: Any,
+) -> None:
+    """Answer with the handler's ``result``, as :func:`~gobstopper.serving.serve` does."""
+    request = _request(app, scope, protocol, request, params, endpoint)
+    try:
+        response = app.respond(result)
+    except Exception as error:
+        response = await app.route_error(request, error)
+    await deliver(app, request, protocol, response)
+
+
+async def fail(
+    app: Gobstopper,
+    scope: Any,
+    protocol: Any,
+    request: Request | None,
+    params: dict[str, Any] | None,
+    endpoint: str,
+    error: Exception,
+) -> None:
+    """Answer with the error handlers' response to ``error``, which the handler raised
+    (or its result's conversion)."""
+    request = _request(app, scope, protocol, request, params, endpoint)
+    await deliver(app, request, protocol, await app.route_error(request, error))
+
+
+async def finish_awaiting(
+    app: Gobstopper,
+    scope: Any,
+    protocol: Any,
+    request: Request | None,
+    params: dict[str, Any] | None,
+    endpoint: str,
+    awaitable: Awaitable[Any],
+) -> None:
+    """Await what a handler returned that is not a coroutine, then answer as
+    :func:`finish` (or :func:`fail`)."""
+    request = _request(app, scope, protocol, request, params, endpoint)
+    try:
+        response = app.respond(await awaitable)
+    except Exception as error:
+        response = await app.route_error(request, error)
+    await deliver(app, request, protocol, response)

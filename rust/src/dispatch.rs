@@ -1,0 +1,568 @@
+//! The common request of `gobstopper.serving.serve`, served without Python frames of
+//! Gobstopper's own: route it, call its handler, drive the handler's coroutine and send
+//! the response it returns.
+//!
+//! `Dispatcher` is the application's RSGI callable. For a request it can serve (a route
+//! without hooks, in an application without middleware) it calls the handler, or its
+//! call plan, and returns a `Handling`, an awaitable that forwards `send` and `throw` to
+//! the handler's coroutine, so whatever the handler awaits reaches the event loop as
+//! with `await`. Everything else goes to Python, with identical results: a request it
+//! does not serve, to `serve(scope, protocol)` before anything is called; a handler that
+//! raised, a result other than a response held in memory, `after_this_request`
+//! callbacks, to the coroutines `fail` and `finish`, whose progress `Handling` forwards
+//! in turn.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::ptr;
+use std::sync::{Arc, RwLock};
+
+use pyo3::exceptions::{PyException, PyRuntimeError, PyStopIteration};
+use pyo3::ffi;
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString, PyTuple};
+
+/// Hashes an object's address: a multiplication, where SipHash would cost a tenth of
+/// the dispatcher's own time. The keys are addresses the tables keep alive.
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 << 8 | u64::from(*byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_usize(&mut self, address: usize) {
+        // Objects are 16-byte aligned: the low bits say nothing.
+        self.0 = ((address as u64) >> 4).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// `(endpoint, target, passes_request, plan, name)`, as `install` takes a route.
+type RouteSpec<'py> = (Bound<'py, PyAny>, Py<PyAny>, bool, bool, Py<PyAny>);
+
+type ByAddress<V> = HashMap<usize, V, BuildHasherDefault<AddressHasher>>;
+
+/// A route whose handler the dispatcher calls itself.
+struct Route {
+    target: Py<PyAny>,
+    passes_request: bool,
+    /// Whether `target` is a compiled call plan, called `target(request, params)`.
+    plan: bool,
+    name: Py<PyAny>,
+    // Keeps the endpoint alive, so its address stays its key.
+    _endpoint: Py<PyAny>,
+}
+
+/// What a handler's result of one exact type becomes.
+enum Convert {
+    /// A response already.
+    AsIs,
+    /// `convert(result)` gives the response.
+    Call(Py<PyAny>),
+}
+
+/// The tables of an application, fixed when it starts serving.
+struct Plan {
+    static_routes: Py<PyDict>,
+    match_dynamic: Py<PyAny>,
+    routes: ByAddress<Route>,
+    converters: ByAddress<Convert>,
+    sendable: HashSet<usize, BuildHasherDefault<AddressHasher>>,
+    coroutine_type: usize,
+    request_class: Py<PyAny>,
+    app: Py<PyAny>,
+    finish: Py<PyAny>,
+    fail: Py<PyAny>,
+    finish_awaiting: Py<PyAny>,
+    apply_cookies: Option<Py<PyAny>>,
+    make_current: Option<Py<PyAny>>,
+}
+
+/// The RSGI callable of an application: `dispatcher(scope, protocol)`.
+#[pyclass(frozen, module = "gobstopper_core._native", name = "Dispatcher")]
+pub struct Dispatcher {
+    serve: Py<PyAny>,
+    plan: RwLock<Option<Arc<Plan>>>,
+}
+
+fn key(object: &Bound<'_, PyAny>) -> usize {
+    object.as_ptr() as usize
+}
+
+fn type_key(object: &Bound<'_, PyAny>) -> usize {
+    object.get_type().as_ptr() as usize
+}
+
+#[pymethods]
+impl Dispatcher {
+    /// `serve(scope, protocol)` answers every request until `install` is called, and
+    /// afterwards those the dispatcher does not serve itself.
+    #[new]
+    fn new(serve: Py<PyAny>) -> Self {
+        Dispatcher {
+            serve,
+            plan: RwLock::new(None),
+        }
+    }
+
+    /// Serve the common requests from these tables (see `gobstopper.dispatch.install`).
+    ///
+    /// `routes` holds `(endpoint, target, passes_request, plan, name)`: the handler
+    /// called with the path parameters (and the request first), or with `plan` the call
+    /// plan called as `target(request, params)`; `converters` maps an
+    /// exact result type to its converter, `None` for a response already; `sendable`
+    /// lists the response classes sent as `Response.send` sends them; `make_current`, when
+    /// given, is called with each request as its handler starts (`current_request.set`).
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (*, static_routes, match_dynamic, routes, converters, sendable, request_class, app, finish, fail, finish_awaiting, apply_cookies, make_current))]
+    fn install(
+        &self,
+        py: Python<'_>,
+        static_routes: Bound<'_, PyDict>,
+        match_dynamic: Py<PyAny>,
+        routes: Vec<RouteSpec<'_>>,
+        converters: Bound<'_, PyDict>,
+        sendable: Vec<Bound<'_, PyAny>>,
+        request_class: Py<PyAny>,
+        app: Py<PyAny>,
+        finish: Py<PyAny>,
+        fail: Py<PyAny>,
+        finish_awaiting: Py<PyAny>,
+        apply_cookies: Option<Py<PyAny>>,
+        make_current: Option<Py<PyAny>>,
+    ) -> PyResult<()> {
+        let routes = routes
+            .into_iter()
+            .map(|(endpoint, target, passes_request, plan, name)| {
+                (
+                    key(&endpoint),
+                    Route {
+                        target,
+                        passes_request,
+                        plan,
+                        name,
+                        _endpoint: endpoint.unbind(),
+                    },
+                )
+            })
+            .collect();
+        let mut table = ByAddress::default();
+        for (cls, convert) in converters.iter() {
+            let convert = if convert.is_none() {
+                Convert::AsIs
+            } else {
+                Convert::Call(convert.unbind())
+            };
+            // The type objects live in the dict, which the Python side keeps.
+            table.insert(key(&cls), convert);
+        }
+        let coroutine_type = py.import("types")?.getattr("CoroutineType")?;
+        let plan = Plan {
+            static_routes: static_routes.unbind(),
+            match_dynamic,
+            routes,
+            converters: table,
+            sendable: sendable.iter().map(key).collect(),
+            coroutine_type: key(&coroutine_type),
+            request_class,
+            app,
+            finish,
+            fail,
+            finish_awaiting,
+            apply_cookies,
+            make_current,
+        };
+        *self.plan.write().expect("dispatch plan lock") = Some(Arc::new(plan));
+        Ok(())
+    }
+
+    /// Serve every request through `serve` again.
+    fn clear(&self) {
+        *self.plan.write().expect("dispatch plan lock") = None;
+    }
+
+    /// Whether `install` has given the dispatcher requests of its own to serve.
+    #[getter]
+    fn installed(&self) -> bool {
+        self.plan.read().expect("dispatch plan lock").is_some()
+    }
+
+    fn __call__(
+        &self,
+        py: Python<'_>,
+        scope: Bound<'_, PyAny>,
+        protocol: Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        let plan = self.plan.read().expect("dispatch plan lock").clone();
+        let Some(plan) = plan else {
+            return self.serve.call1(py, (scope, protocol));
+        };
+        let path = scope.getattr(intern!(py, "path"))?;
+        // A converter that fails while matching fails inside serve's error handling.
+        let Ok(Some((endpoint, params))) = find(py, &plan, &scope, &path) else {
+            return self.serve.call1(py, (scope, protocol));
+        };
+        let Some(route) = plan.routes.get(&key(&endpoint)) else {
+            return self.serve.call1(py, (scope, protocol));
+        };
+        start(py, &plan, route, params, scope, protocol)
+    }
+}
+
+/// The endpoint serving `scope` and its path parameters (`None` for a static path), or
+/// `None` when Python must answer (a WebSocket, no route, a method not allowed).
+#[allow(clippy::type_complexity)]
+fn find<'py>(
+    py: Python<'py>,
+    plan: &Plan,
+    scope: &Bound<'py, PyAny>,
+    path: &Bound<'py, PyAny>,
+) -> PyResult<Option<(Bound<'py, PyAny>, Option<Bound<'py, PyDict>>)>> {
+    let proto = scope.getattr(intern!(py, "proto"))?;
+    if !proto
+        .cast::<PyString>()
+        .is_ok_and(|p| p.to_str().is_ok_and(|p| p == "http"))
+    {
+        return Ok(None);
+    }
+    let (endpoints, params) = match plan.static_routes.bind(py).get_item(path)? {
+        Some(endpoints) => (endpoints, None),
+        None => {
+            let found = plan.match_dynamic.bind(py).call1((path,))?;
+            if found.is_none() {
+                return Ok(None);
+            }
+            let found = found.cast_into::<PyTuple>()?;
+            let params = found.get_item(1)?.cast_into::<PyDict>()?;
+            (found.get_item(0)?, Some(params))
+        }
+    };
+    let method = scope.getattr(intern!(py, "method"))?;
+    let endpoint = endpoints.cast::<PyDict>()?.get_item(method)?;
+    Ok(endpoint.map(|endpoint| (endpoint, params)))
+}
+
+/// Call the handler of `route` and return the awaitable that finishes the request.
+fn start(
+    py: Python<'_>,
+    plan: &Arc<Plan>,
+    route: &Route,
+    params: Option<Bound<'_, PyDict>>,
+    scope: Bound<'_, PyAny>,
+    protocol: Bound<'_, PyAny>,
+) -> PyResult<Py<PyAny>> {
+    let mut request = None;
+    let called = if route.passes_request || route.plan || plan.make_current.is_some() {
+        let made = plan
+            .request_class
+            .bind(py)
+            .call1((&scope, &protocol, plan.app.bind(py)))?;
+        let path_params = match &params {
+            Some(params) => params.clone(),
+            None => PyDict::new(py),
+        };
+        made.setattr(intern!(py, "path_params"), &path_params)?;
+        made.setattr(intern!(py, "endpoint"), route.name.bind(py))?;
+        let called = if route.plan {
+            route.target.bind(py).call1((&made, path_params))
+        } else if route.passes_request {
+            route.target.bind(py).call((&made,), params.as_ref())
+        } else {
+            route.target.bind(py).call((), params.as_ref())
+        };
+        request = Some(made.unbind());
+        called
+    } else {
+        route.target.bind(py).call((), params.as_ref())
+    };
+    let mut handling = Handling {
+        plan: plan.clone(),
+        coroutine: None,
+        stage: Stage::Handler,
+        starting: plan.make_current.is_some(),
+        scope: scope.unbind(),
+        protocol: protocol.unbind(),
+        request,
+        params: params.map(|params| params.into_any().unbind()),
+        name: route.name.clone_ref(py),
+    };
+    match called {
+        Ok(awaitable) if type_key(&awaitable) == plan.coroutine_type => {
+            handling.coroutine = Some(awaitable.unbind());
+        }
+        Ok(awaitable) => {
+            let finishing = handling.fallback(py, &plan.finish_awaiting, awaitable)?;
+            return Ok(finishing.unbind());
+        }
+        Err(error) if error.is_instance_of::<PyException>(py) => {
+            let failing = handling.fallback(
+                py,
+                &plan.fail,
+                error.into_value(py).into_bound(py).into_any(),
+            )?;
+            return Ok(failing.unbind());
+        }
+        Err(error) => return Err(error),
+    }
+    Ok(Bound::new(py, handling)?.into_any().unbind())
+}
+
+/// What one step of a coroutine gave.
+enum Outcome {
+    Yielded(Py<PyAny>),
+    Returned(Py<PyAny>),
+    Raised(PyErr),
+}
+
+fn send(py: Python<'_>, coroutine: &Py<PyAny>, value: &Bound<'_, PyAny>) -> Outcome {
+    let mut out: *mut ffi::PyObject = ptr::null_mut();
+    // SAFETY: both objects are alive and the GIL is held; `out` receives a new reference
+    // unless the call fails.
+    let result = unsafe { ffi::PyIter_Send(coroutine.as_ptr(), value.as_ptr(), &mut out) };
+    match result {
+        ffi::PySendResult::PYGEN_NEXT => {
+            Outcome::Yielded(unsafe { Bound::from_owned_ptr(py, out) }.unbind())
+        }
+        ffi::PySendResult::PYGEN_RETURN => {
+            Outcome::Returned(unsafe { Bound::from_owned_ptr(py, out) }.unbind())
+        }
+        ffi::PySendResult::PYGEN_ERROR => Outcome::Raised(PyErr::fetch(py)),
+    }
+}
+
+fn throw(py: Python<'_>, coroutine: &Py<PyAny>, args: &Bound<'_, PyTuple>) -> Outcome {
+    match coroutine.bind(py).call_method1(intern!(py, "throw"), args) {
+        Ok(yielded) => Outcome::Yielded(yielded.unbind()),
+        Err(error) if error.is_instance_of::<PyStopIteration>(py) => {
+            match error.value(py).getattr(intern!(py, "value")) {
+                Ok(value) => Outcome::Returned(value.unbind()),
+                Err(error) => Outcome::Raised(error),
+            }
+        }
+        Err(error) => Outcome::Raised(error),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Stage {
+    /// Driving the handler's coroutine.
+    Handler,
+    /// Driving the Python coroutine that finishes the request.
+    Python,
+    /// Finished.
+    Done,
+}
+
+/// One request on its way: an awaitable (and its own iterator, like a coroutine).
+#[pyclass(module = "gobstopper_core._native", name = "Handling")]
+pub struct Handling {
+    plan: Arc<Plan>,
+    coroutine: Option<Py<PyAny>>,
+    stage: Stage,
+    /// Whether the request is still to be made current, as the handler starts.
+    starting: bool,
+    scope: Py<PyAny>,
+    protocol: Py<PyAny>,
+    request: Option<Py<PyAny>>,
+    params: Option<Py<PyAny>>,
+    name: Py<PyAny>,
+}
+
+impl Handling {
+    /// The coroutine `function(scope, protocol, request, params, endpoint, value)`.
+    fn fallback<'py>(
+        &self,
+        py: Python<'py>,
+        function: &Py<PyAny>,
+        value: Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        function.bind(py).call1((
+            self.scope.bind(py),
+            self.protocol.bind(py),
+            &self.request,
+            &self.params,
+            self.name.bind(py),
+            value,
+        ))
+    }
+
+    /// Carry on from `outcome`: the value to yield, or `None` once the request is done.
+    fn advance(&mut self, py: Python<'_>, mut outcome: Outcome) -> PyResult<Option<Py<PyAny>>> {
+        loop {
+            let next = match (self.stage, outcome) {
+                (_, Outcome::Yielded(value)) => return Ok(Some(value)),
+                (Stage::Handler, Outcome::Returned(result)) => {
+                    self.respond(py, result.into_bound(py))?
+                }
+                (Stage::Handler, Outcome::Raised(error))
+                    if error.is_instance_of::<PyException>(py) =>
+                {
+                    let error = error.into_value(py).into_bound(py).into_any();
+                    Some(self.fallback(py, &self.plan.fail, error)?)
+                }
+                (_, Outcome::Raised(error)) => {
+                    self.finished();
+                    return Err(error);
+                }
+                (_, Outcome::Returned(_)) => None,
+            };
+            let Some(finishing) = next else {
+                self.finished();
+                return Ok(None);
+            };
+            let finishing = finishing.unbind();
+            outcome = send(py, &finishing, &py.None().into_bound(py));
+            self.coroutine = Some(finishing);
+            self.stage = Stage::Python;
+        }
+    }
+
+    fn finished(&mut self) {
+        self.stage = Stage::Done;
+        self.coroutine = None;
+    }
+
+    /// Send the handler's `result` when it is a response held in memory (or converts to
+    /// one) and nothing else is due; else the coroutine that finishes in Python.
+    fn respond<'py>(
+        &self,
+        py: Python<'py>,
+        result: Bound<'py, PyAny>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let plan = &self.plan;
+        let response = match plan.converters.get(&type_key(&result)) {
+            Some(Convert::AsIs) => result,
+            Some(Convert::Call(convert)) => match convert.bind(py).call1((&result,)) {
+                Ok(response) => response,
+                Err(error) if error.is_instance_of::<PyException>(py) => {
+                    let error = error.into_value(py).into_bound(py).into_any();
+                    return self.fallback(py, &plan.fail, error).map(Some);
+                }
+                Err(error) => return Err(error),
+            },
+            None => return self.fallback(py, &plan.finish, result).map(Some),
+        };
+        let callbacks_due = match &self.request {
+            Some(request) => !request
+                .bind(py)
+                .getattr(intern!(py, "after_callbacks"))?
+                .is_none(),
+            None => false,
+        };
+        let sendable = plan.sendable.contains(&type_key(&response));
+        let request = match &self.request {
+            Some(request) if !sendable && !callbacks_due => request.bind(py),
+            _ if callbacks_due || !sendable => {
+                return self.fallback(py, &plan.finish, response).map(Some);
+            }
+            _ => &py.None().into_bound(py),
+        };
+        let headers = response.getattr(intern!(py, "raw_headers"))?;
+        if let Some(apply) = &plan.apply_cookies {
+            apply.bind(py).call1((&headers,))?;
+        }
+        if !sendable {
+            // A file or a stream: its own send(), awaited when it returns an awaitable.
+            let pending =
+                response.call_method1(intern!(py, "send"), (self.protocol.bind(py), request))?;
+            if pending.is_none() {
+                return Ok(None);
+            }
+            if type_key(&pending) == plan.coroutine_type {
+                return Ok(Some(pending));
+            }
+            return pending.call_method0(intern!(py, "__await__")).map(Some);
+        }
+        let status = response.getattr(intern!(py, "status"))?;
+        let body = response.getattr(intern!(py, "body"))?;
+        let protocol = self.protocol.bind(py);
+        let Ok(code) = status.extract::<i64>() else {
+            response.call_method1(intern!(py, "send"), (protocol, &self.request))?;
+            return Ok(None);
+        };
+        let empty = (100..200).contains(&code) || code == 204 || code == 304;
+        if !body.is_truthy()? || empty {
+            protocol.call_method1(intern!(py, "response_empty"), (&status, &headers))?;
+        } else if body.is_exact_instance_of::<pyo3::types::PyBytes>() {
+            protocol.call_method1(intern!(py, "response_bytes"), (&status, &headers, &body))?;
+        } else if body.is_exact_instance_of::<PyString>() {
+            protocol.call_method1(intern!(py, "response_str"), (&status, &headers, &body))?;
+        } else {
+            response.call_method1(intern!(py, "send"), (protocol, &self.request))?;
+        }
+        Ok(None)
+    }
+
+    fn step(&mut self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Option<Py<PyAny>>> {
+        let Some(coroutine) = &self.coroutine else {
+            return Err(PyRuntimeError::new_err(
+                "cannot reuse an already awaited request",
+            ));
+        };
+        if self.starting {
+            self.starting = false;
+            if let (Some(make_current), Some(request)) = (&self.plan.make_current, &self.request) {
+                make_current.bind(py).call1((request,))?;
+            }
+        }
+        let outcome = send(py, coroutine, value);
+        self.advance(py, outcome)
+    }
+}
+
+#[pymethods]
+impl Handling {
+    fn __await__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        self.step(py, &py.None().into_bound(py))
+    }
+
+    /// Resume with `value`, as `coroutine.send`.
+    fn send(&mut self, py: Python<'_>, value: Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        match self.step(py, &value)? {
+            Some(yielded) => Ok(yielded),
+            None => Err(PyStopIteration::new_err(())),
+        }
+    }
+
+    /// Raise an exception where the request waits, as `coroutine.throw`.
+    #[pyo3(signature = (*args))]
+    fn throw(&mut self, py: Python<'_>, args: Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
+        let Some(coroutine) = &self.coroutine else {
+            return Err(PyErr::from_value(args.get_item(0)?));
+        };
+        let outcome = throw(py, coroutine, &args);
+        match self.advance(py, outcome)? {
+            Some(yielded) => Ok(yielded),
+            None => Err(PyStopIteration::new_err(())),
+        }
+    }
+
+    /// Close the coroutine the request waits in, as `coroutine.close`.
+    fn close(&mut self, py: Python<'_>) -> PyResult<()> {
+        let coroutine = self.coroutine.take();
+        self.stage = Stage::Done;
+        match coroutine {
+            Some(coroutine) => coroutine
+                .bind(py)
+                .call_method0(intern!(py, "close"))
+                .map(drop),
+            None => Ok(()),
+        }
+    }
+}
