@@ -4,7 +4,7 @@ frames, everything else by :func:`~gobstopper.serving.serve`, with identical res
 With the Rust core active, an application's RSGI callable is a ``Dispatcher`` (made by
 :func:`native_entry`). Until the application starts serving it hands every request to
 :func:`~gobstopper.serving.serve`; then :func:`install` gives it the tables of the routes
-it serves itself: those without hooks, in an application without middleware. A handler
+it serves itself: every route, in an application without middleware. A handler
 that takes only path parameters (and perhaps the request first) it calls itself; any
 other through its call plan (query arguments, a JSON body), as
 :meth:`~gobstopper.Gobstopper.begin` does. It makes the request current as the handler
@@ -51,14 +51,15 @@ def install(entry: Any, app: Gobstopper, router: Router[Endpoint]) -> None:
     if not app.direct:
         entry.clear()
         return
-    # A handler its call plan would call directly is called so; any other through the
-    # call plan, as Gobstopper.begin does.
+    # As Gobstopper.begin does: a route with hooks through them, a handler its call plan
+    # would call directly so, any other through its call plan.
     routes = [
-        (endpoint, endpoint.target, endpoint.passes_request, False, endpoint.name)
+        (endpoint, endpoint.run_hooked, True, True, endpoint.name)
+        if endpoint.hooked
+        else (endpoint, endpoint.target, endpoint.passes_request, False, endpoint.name)
         if endpoint.target is not None
         else (endpoint, endpoint.call, True, True, endpoint.name)
         for _, _, endpoint in router
-        if not endpoint.hooked
     ]
     converters = {
         cls: None if convert is as_is else convert for cls, convert in app.converters.items()

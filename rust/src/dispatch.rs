@@ -3,8 +3,8 @@
 //! the response it returns.
 //!
 //! `Dispatcher` is the application's RSGI callable. For a request it can serve (a route
-//! without hooks, in an application without middleware) it calls the handler, or its
-//! call plan, and returns a `Handling`, an awaitable that forwards `send` and `throw` to
+//! of an application without middleware) it calls the handler, its call plan, or the
+//! route's hooks around them, and returns a `Handling`, an awaitable that forwards `send` and `throw` to
 //! the handler's coroutine, so whatever the handler awaits reaches the event loop as
 //! with `await`. Everything else goes to Python, with identical results: a request it
 //! does not serve, to `serve(scope, protocol)` before anything is called; a handler that

@@ -228,12 +228,33 @@ def build(request_context: bool) -> Gobstopper:
     hooked = Blueprint("hooked", __name__, url_prefix="/hooked")
 
     @hooked.before_request
-    async def before(request: Request) -> None:
+    async def before(request: Request) -> Any:
+        if request.args.get("stop"):
+            return "stopped by the hook", 403
+        if request.args.get("abort"):
+            abort(409, "refused by the hook")
         return None
+
+    @hooked.after_request
+    async def after(request: Request, response: Response) -> Response:
+        response.headers["x-after"] = "seen"
+        return response
+
+    @hooked.teardown_request
+    async def teardown(request: Request, error: BaseException | None) -> None:
+        LAST_TEARDOWN[request.app] = repr(error)
 
     @hooked.get("/")
     async def hooked_index() -> str:
         return "hooked"
+
+    @hooked.get("/crash")
+    async def hooked_crash() -> str:
+        raise ValueError("crashed behind hooks")
+
+    @hooked.get("/user/<int:user_id>")
+    async def hooked_user(user_id: int) -> dict[str, int]:
+        return {"user": user_id}
 
     app.register_blueprint(hooked)
 
@@ -291,11 +312,17 @@ REQUESTS = [
     ("OPTIONS", "/both", ""),
     ("HEAD", "/plain", ""),
     ("GET", "/hooked/", ""),
+    ("GET", "/hooked/", "stop=1"),
+    ("GET", "/hooked/", "abort=1"),
+    ("GET", "/hooked/crash", ""),
     ("GET", "/slash", ""),
     ("GET", "/nowhere", ""),
+    ("GET", "/hooked/user/7", ""),
 ]
 
 ITEM = b'{"name": "gob", "price": 2.5}'
+#: What the hooked routes' teardown hook saw last, by application.
+LAST_TEARDOWN: dict[Gobstopper, str] = {}
 
 
 async def answer(
@@ -341,7 +368,10 @@ def test_dispatcher_answers_as_serve_does(
             expected = await answer(partial(serve, python), method, path, query)
             got = await answer(rust.__rsgi__, method, path, query)
             assert got == expected, (method, path, query)
+            teardowns = LAST_TEARDOWN.pop(rust, None), LAST_TEARDOWN.pop(python, None)
+            assert teardowns[0] == teardowns[1], (method, path, query)
         assert rust.__rsgi__.installed
+        assert teardowns == ("None", "None")  # the last request ran the hooked route's teardown
 
     asyncio.run(compare())
 
