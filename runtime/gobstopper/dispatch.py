@@ -153,7 +153,8 @@ async def finish_awaiting(
     :func:`finish` (or :func:`fail`)."""
     request = _request(app, scope, protocol, request, params, endpoint)
     try:
-        response = app.respond(await awaitable)
+        result = await awaitable
     except Exception as error:
-        response = await app.route_error(request, error)
-    await deliver(app, request, protocol, response)
+        await fail(app, scope, protocol, request, params, endpoint, error)
+        return
+    await finish(app, scope, protocol, request, params, endpoint, result)
