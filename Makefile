@@ -25,9 +25,10 @@ sync: uv ## Create .venv with every extra (the Rust core built from rust/ with c
 	$(UV) sync --frozen --all-extras
 	$(UV) run --frozen python -c "import gobstopper._core"
 
-wheels: uv ## Build the gobstopper and gobstopper-core (cargo) wheels into dist/ (or DIST=folder)
+wheels: uv ## Build the gobstopper and gobstopper-core (cargo) wheels into dist/ (or DIST=folder): the core for this CPython, and for any CPython 3.10+ (abi3)
 	$(UV) build --wheel -q -o $(DIST)
 	$(UV) build --wheel -q -o $(DIST) rust
+	MATURIN_PEP517_ARGS="--features pyo3/abi3-py310" $(UV) build --wheel -q -o $(DIST) rust
 	@ls $(DIST)/*.whl
 
 demo: sync ## Serve the example app on http://127.0.0.1:$(PORT) (embedded defaults)

@@ -163,7 +163,10 @@ class Distributions:
 
     directory: Path
     runtime: Path
+    #: The Rust core built for this CPython (the faster one, installers prefer it).
     core: Path
+    #: The Rust core built for any CPython 3.10+ (abi3), for the other versions.
+    portable_core: Path
 
     def version(self, wheel: Path) -> str:
         """The version in a wheel's file name."""
@@ -178,9 +181,11 @@ def distributions(tmp_path_factory: pytest.TempPathFactory) -> Distributions:
     started = time.perf_counter()
     run(["make", "-s", "wheels", f"DIST={directory}", f"UV={uv()}"], ROOT, clean_environment())
     (runtime,) = directory.glob("gobstopper-*.whl")
-    (core,) = directory.glob("gobstopper_core-*.whl")
-    print(f"built both wheels in {time.perf_counter() - started:.1f}s")
-    return Distributions(directory, runtime, core)
+    cores = sorted(directory.glob("gobstopper_core-*.whl"))
+    (core,) = [wheel for wheel in cores if "-abi3-" not in wheel.name]
+    (portable_core,) = [wheel for wheel in cores if "-abi3-" in wheel.name]
+    print(f"built the wheels in {time.perf_counter() - started:.1f}s")
+    return Distributions(directory, runtime, core, portable_core)
 
 
 @pytest.fixture(scope="session")

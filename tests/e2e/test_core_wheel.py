@@ -1,5 +1,7 @@
-"""The Rust core as users get it: ``gobstopper-core`` built by maturin into an abi3 wheel,
-installed into a fresh virtual environment beside the ``gobstopper`` wheel, and used.
+"""The Rust core as users get it: ``gobstopper-core`` built by maturin into two wheels, one
+for this CPython (calls into Python through vectorcall) and one abi3 wheel for any CPython
+3.10+, each installed into a fresh virtual environment beside the ``gobstopper`` wheel,
+and used.
 
 Offline: both wheels come from this checkout; the runtime's other dependencies come from
 the locked development environment through a ``.pth`` file (after the venv's own
@@ -13,23 +15,42 @@ import sysconfig
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from .conftest import Distributions, clean_environment, run, uv
 
+TAG = f"cp{sys.version_info.major}{sys.version_info.minor}"
+#: Each core wheel: its tags in the file name and its extension module's name.
+WHEELS = {
+    "this-python": (f"-{TAG}-{TAG}-", f"_native{sysconfig.get_config_var('EXT_SUFFIX')}"),
+    "abi3": ("-cp310-abi3-", "_native.abi3.so"),
+}
 
-def test_the_core_wheel_is_abi3_with_its_stubs(distributions: Distributions) -> None:
-    assert "-cp310-abi3-" in distributions.core.name
-    names = set(zipfile.ZipFile(distributions.core).namelist())
+
+def _wheel(distributions: Distributions, kind: str) -> Path:
+    return distributions.core if kind == "this-python" else distributions.portable_core
+
+
+@pytest.mark.parametrize("kind", sorted(WHEELS))
+def test_each_core_wheel_has_its_tags_module_and_stubs(
+    distributions: Distributions, kind: str
+) -> None:
+    tags, module = WHEELS[kind]
+    wheel = _wheel(distributions, kind)
+    assert tags in wheel.name
+    names = set(zipfile.ZipFile(wheel).namelist())
     assert {
         "gobstopper_core/__init__.py",
-        "gobstopper_core/_native.abi3.so",
+        f"gobstopper_core/{module}",
         "gobstopper_core/_native.pyi",
         "gobstopper_core/py.typed",
     } <= names
     assert not any(name.startswith("gobstopper/") for name in names), "never the runtime's"
 
 
+@pytest.mark.parametrize("kind", sorted(WHEELS))
 def test_installed_beside_the_runtime_it_serves_requests(
-    distributions: Distributions, tmp_path: Path
+    distributions: Distributions, tmp_path: Path, kind: str
 ) -> None:
     environment = clean_environment()
     environment.pop("GOBSTOPPER_NO_RUST", None)
@@ -46,7 +67,8 @@ def test_installed_beside_the_runtime_it_serves_requests(
     ).strip()
     Path(purelib, "locked-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     install = [uv(), "pip", "install", "-q", "--offline", "--no-deps", "--python", str(python)]
-    run([*install, str(distributions.runtime), str(distributions.core)], tmp_path, environment)
+    wheel = _wheel(distributions, kind)
+    run([*install, str(distributions.runtime), str(wheel)], tmp_path, environment)
     check = (
         "import gobstopper._core, gobstopper_core\n"
         "from gobstopper import Gobstopper\n"
@@ -62,5 +84,10 @@ def test_installed_beside_the_runtime_it_serves_requests(
     lines = run([str(python), "-c", check], tmp_path, environment).splitlines()
     assert lines[0] == "{'id': 9} True"
     assert lines[1].startswith(purelib)
+    assert WHEELS[kind][1] in run(
+        [str(python), "-c", "import gobstopper_core._native as n; print(n.__file__)"],
+        tmp_path,
+        environment,
+    )
     version = run([str(python), "-m", "gobstopper", "version"], tmp_path, environment)
     assert "rust core  rust 0.6.0" in version
