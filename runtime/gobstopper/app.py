@@ -29,7 +29,7 @@ from .endpoint import Endpoint, handle_exception
 from .globals import reads_context
 from .http.cookies import CookiePolicy
 from .http.errors import HTTPException
-from .http.request import Request, current_request
+from .http.request import Request, request_in_context
 from .http.response import RedirectResponse, Response
 from .http.results import RESULT_CONVERTERS, as_is, result_converters, to_response
 from .logconfig import configure_default_logging
@@ -604,7 +604,7 @@ def url_for(endpoint: str, **values: Any) -> str:
     Equivalent to ``app.url_for(...)``; outside a request, with several applications in
     one process, call the method on the one you mean.
     """
-    request = current_request.get(None)
+    request = request_in_context()
     app = request.app if request is not None else _current_app
     if app is None:
         raise RuntimeError("url_for() needs an application that has started; use app.url_for()")

@@ -7,9 +7,13 @@ With the Rust core active, an application's RSGI callable is a ``Dispatcher`` (m
 it serves itself: every route, in an application without middleware. A handler
 that takes only path parameters (and perhaps the request first) it calls itself; any
 other through its call plan (query arguments, a JSON body), as
-:meth:`~gobstopper.Gobstopper.begin` does. It makes the request current as the handler
-starts when the application :attr:`~gobstopper.Gobstopper.uses_request_context`, drives
-the handler's coroutine and sends the response it returns when that is held in memory.
+:meth:`~gobstopper.Gobstopper.begin` does. It makes the :class:`~gobstopper.Request` only
+when something uses it: the handler takes it, or code reads
+:data:`gobstopper.request` (``session``, ``g``, a template), which finds the request
+in waiting current when the application
+:attr:`~gobstopper.Gobstopper.uses_request_context` (see :func:`request_in_context`). It
+drives the handler's coroutine and sends the response it returns when that is held in
+memory.
 What it does not finish (an error, a result to convert in Python, ``after_this_request``
 callbacks, a stream) it hands to :func:`finish`, :func:`fail` or :func:`finish_awaiting`,
 which do what :func:`~gobstopper.serving.serve` would have done from there.
@@ -88,73 +92,38 @@ def _sends_in_memory(cls: type) -> bool:
     return issubclass(cls, Response) and cls.send is Response.send
 
 
-def _request(
-    app: Gobstopper,
-    scope: Any,
-    protocol: Any,
-    request: Request | None,
-    params: dict[str, Any] | None,
-    endpoint: str,
-) -> Request:
-    """The request the dispatcher made, or the one it did not need until now; current
-    when the application makes requests current (again, if the handler started)."""
-    if request is None:
-        request = Request(scope, protocol, app)
-        request.path_params = {} if params is None else params
-        request.endpoint = endpoint
+def _made_current(app: Gobstopper, request: Request) -> Request:
+    """``request``, made current when the application makes requests current (again, if
+    its handler started: it may not have)."""
     if app.uses_request_context:
         current_request.set(request)
     return request
 
 
-async def finish(
-    app: Gobstopper,
-    scope: Any,
-    protocol: Any,
-    request: Request | None,
-    params: dict[str, Any] | None,
-    endpoint: str,
-    result: Any,
-) -> None:
+async def finish(app: Gobstopper, request: Request, result: Any) -> None:
     """Answer with the handler's ``result``, as :func:`~gobstopper.serving.serve` does."""
-    request = _request(app, scope, protocol, request, params, endpoint)
+    _made_current(app, request)
     try:
         response = app.respond(result)
     except Exception as error:
         response = await app.route_error(request, error)
-    await deliver(app, request, protocol, response)
+    await deliver(app, request, request.protocol, response)
 
 
-async def fail(
-    app: Gobstopper,
-    scope: Any,
-    protocol: Any,
-    request: Request | None,
-    params: dict[str, Any] | None,
-    endpoint: str,
-    error: Exception,
-) -> None:
+async def fail(app: Gobstopper, request: Request, error: Exception) -> None:
     """Answer with the error handlers' response to ``error``, which the handler raised
     (or its result's conversion)."""
-    request = _request(app, scope, protocol, request, params, endpoint)
-    await deliver(app, request, protocol, await app.route_error(request, error))
+    _made_current(app, request)
+    await deliver(app, request, request.protocol, await app.route_error(request, error))
 
 
-async def finish_awaiting(
-    app: Gobstopper,
-    scope: Any,
-    protocol: Any,
-    request: Request | None,
-    params: dict[str, Any] | None,
-    endpoint: str,
-    awaitable: Awaitable[Any],
-) -> None:
+async def finish_awaiting(app: Gobstopper, request: Request, awaitable: Awaitable[Any]) -> None:
     """Await what a handler returned that is not a coroutine, then answer as
     :func:`finish` (or :func:`fail`)."""
-    request = _request(app, scope, protocol, request, params, endpoint)
+    _made_current(app, request)
     try:
         result = await awaitable
     except Exception as error:
-        await fail(app, scope, protocol, request, params, endpoint, error)
+        await fail(app, request, error)
         return
-    await finish(app, scope, protocol, request, params, endpoint, result)
+    await finish(app, request, result)

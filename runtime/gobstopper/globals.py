@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from types import CodeType
 from typing import TYPE_CHECKING, Any, cast
 
-from .http.request import Request, current_request
+from .http.request import Request, request_in_context
 
 if TYPE_CHECKING:
     from .sessions.session import Session
@@ -63,14 +63,14 @@ class RequestGlobals:
 
 
 def _current() -> Request:
-    try:
-        return current_request.get()
-    except LookupError:
+    request = request_in_context()
+    if request is None:
         raise RuntimeError(
             "there is no request here: gobstopper.request, session and g work while a "
             "request is served (in handlers, hooks, error handlers and templates). If this "
             "code runs in a request, pass request_context=True to Gobstopper(...)."
-        ) from None
+        )
+    return request
 
 
 class _ContextProxy:

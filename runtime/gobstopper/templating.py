@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .accelerators import native
-from .http.request import current_request
+from .http.request import request_in_context
 from .http.response import StreamResponse
 from .notifications import get_notifications
 from .security.csrf import csrf_token
@@ -115,7 +115,7 @@ class Templates:
         yield from self.app.blueprint_template_folders()
 
     async def _context(self, values: dict[str, Any]) -> dict[str, Any]:
-        context: dict[str, Any] = {"request": current_request.get(None)}
+        context: dict[str, Any] = {"request": request_in_context()}
         for processor in self.context_processors:
             extra = processor()
             if isinstance(extra, Awaitable):
@@ -138,7 +138,7 @@ class Templates:
         if self.context_processors:
             context = await self._context(values)
         else:  # _context's result without its coroutine
-            context = {"request": current_request.get(None), **values}
+            context = {"request": request_in_context(), **values}
         if self._rust is not None:
             output = self._rust.render(name, context)
             if output is not None:
@@ -237,7 +237,7 @@ def _with_request(func: Callable[..., Any]) -> Callable[..., Any]:
     (``get_notifications(request)``); it is not passed twice."""
 
     def bound(*args: Any, **kwargs: Any) -> Any:
-        request = current_request.get(None)
+        request = request_in_context()
         if request is None:
             raise RuntimeError(f"{func.__name__}() needs a request: render inside a handler")
         if args and args[0] is request:

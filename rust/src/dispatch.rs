@@ -15,7 +15,7 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ptr;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use pyo3::exceptions::{PyException, PyRuntimeError, PyStopIteration};
 use pyo3::ffi;
@@ -250,6 +250,25 @@ fn find<'py>(
     Ok(endpoint.map(|endpoint| (endpoint, params)))
 }
 
+/// The request `Request(scope, protocol, app)` with its path parameters and endpoint set,
+/// as `gobstopper.serving.serve` makes it.
+fn make_request<'py>(
+    py: Python<'py>,
+    plan: &Plan,
+    scope: &Bound<'py, PyAny>,
+    protocol: &Bound<'py, PyAny>,
+    path_params: &Bound<'py, PyDict>,
+    name: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let made = plan
+        .request_class
+        .bind(py)
+        .call1((scope, protocol, plan.app.bind(py)))?;
+    made.setattr(intern!(py, "path_params"), path_params)?;
+    made.setattr(intern!(py, "endpoint"), name)?;
+    Ok(made)
+}
+
 /// Call the handler of `route` and return the awaitable that finishes the request.
 fn start(
     py: Python<'_>,
@@ -259,60 +278,51 @@ fn start(
     scope: Bound<'_, PyAny>,
     protocol: Bound<'_, PyAny>,
 ) -> PyResult<Py<PyAny>> {
-    let mut request = None;
-    let called = if route.passes_request || route.plan || plan.make_current.is_some() {
-        let made = plan
-            .request_class
-            .bind(py)
-            .call1((&scope, &protocol, plan.app.bind(py)))?;
+    let name = route.name.bind(py);
+    let target = route.target.bind(py);
+    let (request, called) = if route.passes_request || route.plan {
         let path_params = match &params {
             Some(params) => params.clone(),
             None => PyDict::new(py),
         };
-        made.setattr(intern!(py, "path_params"), &path_params)?;
-        made.setattr(intern!(py, "endpoint"), route.name.bind(py))?;
+        let request = make_request(py, plan, &scope, &protocol, &path_params, name)?;
         let called = if route.plan {
-            route.target.bind(py).call1((&made, path_params))
-        } else if route.passes_request {
-            route.target.bind(py).call((&made,), params.as_ref())
+            target.call1((&request, path_params))
         } else {
-            route.target.bind(py).call((), params.as_ref())
+            target.call((&request,), params.as_ref())
         };
-        request = Some(made.unbind());
-        called
+        (Some(request.unbind()), called)
     } else {
-        route.target.bind(py).call((), params.as_ref())
+        (None, target.call((), params.as_ref()))
     };
-    let mut handling = Handling {
-        plan: plan.clone(),
-        coroutine: None,
-        stage: Stage::Handler,
-        starting: plan.make_current.is_some(),
-        scope: scope.unbind(),
-        protocol: protocol.unbind(),
-        request,
-        params: params.map(|params| params.into_any().unbind()),
-        name: route.name.clone_ref(py),
-    };
-    match called {
+    let (coroutine, fallback) = match called {
         Ok(awaitable) if type_key(&awaitable) == plan.coroutine_type => {
-            handling.coroutine = Some(awaitable.unbind());
+            (Some(awaitable.unbind()), None)
         }
-        Ok(awaitable) => {
-            let finishing = handling.fallback(py, &plan.finish_awaiting, awaitable)?;
-            return Ok(finishing.unbind());
-        }
+        Ok(awaitable) => (None, Some((&plan.finish_awaiting, awaitable))),
         Err(error) if error.is_instance_of::<PyException>(py) => {
-            let failing = handling.fallback(
-                py,
-                &plan.fail,
-                error.into_value(py).into_bound(py).into_any(),
-            )?;
-            return Ok(failing.unbind());
+            let error = error.into_value(py).into_bound(py).into_any();
+            (None, Some((&plan.fail, error)))
         }
         Err(error) => return Err(error),
+    };
+    let handling = Handling {
+        plan: plan.clone(),
+        scope: scope.unbind(),
+        protocol: protocol.unbind(),
+        params: params.map(Bound::unbind),
+        name: name.clone().unbind(),
+        state: Mutex::new(State {
+            coroutine,
+            stage: Stage::Handler,
+            starting: plan.make_current.is_some(),
+            request,
+        }),
+    };
+    match fallback {
+        None => Ok(Bound::new(py, handling)?.into_any().unbind()),
+        Some((function, value)) => Ok(handling.fallback(py, function, value)?.unbind()),
     }
-    Ok(Bound::new(py, handling)?.into_any().unbind())
 }
 
 /// What one step of a coroutine gave.
@@ -322,7 +332,7 @@ enum Outcome {
     Raised(PyErr),
 }
 
-fn send(py: Python<'_>, coroutine: &Py<PyAny>, value: &Bound<'_, PyAny>) -> Outcome {
+fn send(py: Python<'_>, coroutine: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> Outcome {
     let mut out: *mut ffi::PyObject = ptr::null_mut();
     // SAFETY: both objects are alive and the GIL is held; `out` receives a new reference
     // unless the call fails.
@@ -338,8 +348,8 @@ fn send(py: Python<'_>, coroutine: &Py<PyAny>, value: &Bound<'_, PyAny>) -> Outc
     }
 }
 
-fn throw(py: Python<'_>, coroutine: &Py<PyAny>, args: &Bound<'_, PyTuple>) -> Outcome {
-    match coroutine.bind(py).call_method1(intern!(py, "throw"), args) {
+fn throw(py: Python<'_>, coroutine: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>) -> Outcome {
+    match coroutine.call_method1(intern!(py, "throw"), args) {
         Ok(yielded) => Outcome::Yielded(yielded.unbind()),
         Err(error) if error.is_instance_of::<PyStopIteration>(py) => {
             match error.value(py).getattr(intern!(py, "value")) {
@@ -361,43 +371,60 @@ enum Stage {
     Done,
 }
 
-/// One request on its way: an awaitable (and its own iterator, like a coroutine).
-#[pyclass(module = "gobstopper_core._native", name = "Handling")]
-pub struct Handling {
-    plan: Arc<Plan>,
+/// Where a request stands: the coroutine it waits in, and which.
+struct State {
     coroutine: Option<Py<PyAny>>,
     stage: Stage,
     /// Whether the request is still to be made current, as the handler starts.
     starting: bool,
+    /// The request, once something has used it.
+    request: Option<Py<PyAny>>,
+}
+
+/// One request on its way: an awaitable (and its own iterator, like a coroutine).
+///
+/// Its `request` is made on first use: when the handler takes it, or when code reading
+/// `gobstopper.request` (which finds this object current) asks for it. The state is
+/// locked only between calls into Python, which may come back here for the request.
+#[pyclass(frozen, module = "gobstopper_core._native", name = "Handling")]
+pub struct Handling {
+    plan: Arc<Plan>,
     scope: Py<PyAny>,
     protocol: Py<PyAny>,
-    request: Option<Py<PyAny>>,
-    params: Option<Py<PyAny>>,
+    params: Option<Py<PyDict>>,
     name: Py<PyAny>,
+    state: Mutex<State>,
 }
 
 impl Handling {
-    /// The coroutine `function(scope, protocol, request, params, endpoint, value)`.
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().expect("request state lock")
+    }
+
+    /// The request, if something has used it.
+    fn made_request<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
+        self.lock()
+            .request
+            .as_ref()
+            .map(|request| request.bind(py).clone())
+    }
+
+    /// The coroutine `function(request, value)`, the request made first if need be.
     fn fallback<'py>(
         &self,
         py: Python<'py>,
         function: &Py<PyAny>,
         value: Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        function.bind(py).call1((
-            self.scope.bind(py),
-            self.protocol.bind(py),
-            &self.request,
-            &self.params,
-            self.name.bind(py),
-            value,
-        ))
+        let request = self.request(py)?;
+        function.bind(py).call1((request, value))
     }
 
     /// Carry on from `outcome`: the value to yield, or `None` once the request is done.
-    fn advance(&mut self, py: Python<'_>, mut outcome: Outcome) -> PyResult<Option<Py<PyAny>>> {
+    fn advance(&self, py: Python<'_>, mut outcome: Outcome) -> PyResult<Option<Py<PyAny>>> {
         loop {
-            let next = match (self.stage, outcome) {
+            let stage = self.lock().stage;
+            let next = match (stage, outcome) {
                 (_, Outcome::Yielded(value)) => return Ok(Some(value)),
                 (Stage::Handler, Outcome::Returned(result)) => {
                     self.respond(py, result.into_bound(py))?
@@ -418,16 +445,21 @@ impl Handling {
                 self.finished();
                 return Ok(None);
             };
-            let finishing = finishing.unbind();
             outcome = send(py, &finishing, &py.None().into_bound(py));
-            self.coroutine = Some(finishing);
-            self.stage = Stage::Python;
+            let mut state = self.lock();
+            state.coroutine = Some(finishing.unbind());
+            state.stage = Stage::Python;
         }
     }
 
-    fn finished(&mut self) {
-        self.stage = Stage::Done;
-        self.coroutine = None;
+    fn finished(&self) {
+        let coroutine = {
+            let mut state = self.lock();
+            state.stage = Stage::Done;
+            state.coroutine.take()
+        };
+        // Dropped unlocked: freeing a coroutine can run Python code.
+        drop(coroutine);
     }
 
     /// Send the handler's `result` when it is a response held in memory (or converts to
@@ -450,29 +482,25 @@ impl Handling {
             },
             None => return self.fallback(py, &plan.finish, result).map(Some),
         };
-        let callbacks_due = match &self.request {
-            Some(request) => !request
-                .bind(py)
-                .getattr(intern!(py, "after_callbacks"))?
-                .is_none(),
+        // The request, if anything asked for it (only a request can hold callbacks).
+        let request = self.made_request(py);
+        let request = request.as_ref();
+        let callbacks_due = match request {
+            Some(request) => !request.getattr(intern!(py, "after_callbacks"))?.is_none(),
             None => false,
         };
         let sendable = plan.sendable.contains(&type_key(&response));
-        let request = match &self.request {
-            Some(request) if !sendable && !callbacks_due => request.bind(py),
-            _ if callbacks_due || !sendable => {
-                return self.fallback(py, &plan.finish, response).map(Some);
-            }
-            _ => &py.None().into_bound(py),
-        };
+        if callbacks_due || (!sendable && request.is_none()) {
+            return self.fallback(py, &plan.finish, response).map(Some);
+        }
         let headers = response.getattr(intern!(py, "raw_headers"))?;
         if let Some(apply) = &plan.apply_cookies {
             apply.bind(py).call1((&headers,))?;
         }
+        let protocol = self.protocol.bind(py);
         if !sendable {
             // A file or a stream: its own send(), awaited when it returns an awaitable.
-            let pending =
-                response.call_method1(intern!(py, "send"), (self.protocol.bind(py), request))?;
+            let pending = response.call_method1(intern!(py, "send"), (protocol, request))?;
             if pending.is_none() {
                 return Ok(None);
             }
@@ -483,9 +511,8 @@ impl Handling {
         }
         let status = response.getattr(intern!(py, "status"))?;
         let body = response.getattr(intern!(py, "body"))?;
-        let protocol = self.protocol.bind(py);
         let Ok(code) = status.extract::<i64>() else {
-            response.call_method1(intern!(py, "send"), (protocol, &self.request))?;
+            response.call_method1(intern!(py, "send"), (protocol, request))?;
             return Ok(None);
         };
         let empty = (100..200).contains(&code) || code == 204 || code == 304;
@@ -496,30 +523,67 @@ impl Handling {
         } else if body.is_exact_instance_of::<PyString>() {
             protocol.call_method1(intern!(py, "response_str"), (&status, &headers, &body))?;
         } else {
-            response.call_method1(intern!(py, "send"), (protocol, &self.request))?;
+            response.call_method1(intern!(py, "send"), (protocol, request))?;
         }
         Ok(None)
     }
 
-    fn step(&mut self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Option<Py<PyAny>>> {
-        let Some(coroutine) = &self.coroutine else {
-            return Err(PyRuntimeError::new_err(
-                "cannot reuse an already awaited request",
-            ));
+    /// Resume the request with `value`: the handler's coroutine, made current first when
+    /// it starts, or the coroutine finishing it in Python.
+    fn step(slf: &Bound<'_, Self>, value: &Bound<'_, PyAny>) -> PyResult<Option<Py<PyAny>>> {
+        let py = slf.py();
+        let this = slf.get();
+        let (coroutine, current) = {
+            let mut state = this.lock();
+            let Some(coroutine) = &state.coroutine else {
+                return Err(PyRuntimeError::new_err(
+                    "cannot reuse an already awaited request",
+                ));
+            };
+            let coroutine = coroutine.bind(py).clone();
+            // As the handler starts: the request itself once made; until then this, which
+            // makes it on demand.
+            let current = std::mem::take(&mut state.starting).then(|| match &state.request {
+                Some(request) => request.bind(py).clone(),
+                None => slf.clone().into_any(),
+            });
+            (coroutine, current)
         };
-        if self.starting {
-            self.starting = false;
-            if let (Some(make_current), Some(request)) = (&self.plan.make_current, &self.request) {
-                make_current.bind(py).call1((request,))?;
-            }
+        if let (Some(make_current), Some(current)) = (&this.plan.make_current, current) {
+            make_current.bind(py).call1((current,))?;
         }
-        let outcome = send(py, coroutine, value);
-        self.advance(py, outcome)
+        let outcome = send(py, &coroutine, value);
+        this.advance(py, outcome)
     }
 }
 
 #[pymethods]
 impl Handling {
+    /// The request being served, made now if nothing needed it before.
+    #[getter]
+    fn request(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        if let Some(request) = self.made_request(py) {
+            return Ok(request.unbind());
+        }
+        let path_params = match &self.params {
+            Some(params) => params.bind(py).clone(),
+            None => PyDict::new(py),
+        };
+        let scope = self.scope.bind(py);
+        let protocol = self.protocol.bind(py);
+        let name = self.name.bind(py);
+        let made = make_request(py, &self.plan, scope, protocol, &path_params, name)?.unbind();
+        let mut state = self.lock();
+        match &state.request {
+            // Made meanwhile, by another thread this request's context was copied to.
+            Some(request) => Ok(request.clone_ref(py)),
+            None => {
+                state.request = Some(made.clone_ref(py));
+                Ok(made)
+            }
+        }
+    }
+
     fn __await__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
         slf
     }
@@ -528,13 +592,13 @@ impl Handling {
         slf
     }
 
-    fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
-        self.step(py, &py.None().into_bound(py))
+    fn __next__(slf: &Bound<'_, Self>) -> PyResult<Option<Py<PyAny>>> {
+        Self::step(slf, &slf.py().None().into_bound(slf.py()))
     }
 
     /// Resume with `value`, as `coroutine.send`.
-    fn send(&mut self, py: Python<'_>, value: Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        match self.step(py, &value)? {
+    fn send(slf: &Bound<'_, Self>, value: Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        match Self::step(slf, &value)? {
             Some(yielded) => Ok(yielded),
             None => Err(PyStopIteration::new_err(())),
         }
@@ -542,11 +606,16 @@ impl Handling {
 
     /// Raise an exception where the request waits, as `coroutine.throw`.
     #[pyo3(signature = (*args))]
-    fn throw(&mut self, py: Python<'_>, args: Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
-        let Some(coroutine) = &self.coroutine else {
+    fn throw(&self, py: Python<'_>, args: Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
+        let coroutine = self
+            .lock()
+            .coroutine
+            .as_ref()
+            .map(|coroutine| coroutine.bind(py).clone());
+        let Some(coroutine) = coroutine else {
             return Err(PyErr::from_value(args.get_item(0)?));
         };
-        let outcome = throw(py, coroutine, &args);
+        let outcome = throw(py, &coroutine, &args);
         match self.advance(py, outcome)? {
             Some(yielded) => Ok(yielded),
             None => Err(PyStopIteration::new_err(())),
@@ -554,9 +623,12 @@ impl Handling {
     }
 
     /// Close the coroutine the request waits in, as `coroutine.close`.
-    fn close(&mut self, py: Python<'_>) -> PyResult<()> {
-        let coroutine = self.coroutine.take();
-        self.stage = Stage::Done;
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        let coroutine = {
+            let mut state = self.lock();
+            state.stage = Stage::Done;
+            state.coroutine.take()
+        };
         match coroutine {
             Some(coroutine) => coroutine
                 .bind(py)

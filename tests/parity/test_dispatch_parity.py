@@ -149,6 +149,33 @@ def build(request_context: bool) -> Gobstopper:
     async def current() -> str:
         return request.path if request_context else "off"
 
+    @app.get("/proxy/<name>")
+    async def proxy(name: str) -> str:
+        # The request made on first use is the same one each time (g lives on it).
+        if not request_context:
+            return "off"
+        request.g.seen = name
+        return f"{request.endpoint} {request.path_params} {request.g.seen} {request.method}"
+
+    @app.get("/proxy-callback")
+    async def proxy_callback() -> str:
+        if request_context:
+
+            @request.after_this_request
+            def tag(response: Response) -> None:
+                response.headers["x-after"] = "proxy"
+
+        return "callback through the proxy"
+
+    @app.get("/proxy-task")
+    async def proxy_task() -> str:
+        # A task the handler starts copies its context: it finds the same request.
+        async def later() -> str:
+            await asyncio.sleep(0)
+            return request.path if request_context else "off"
+
+        return await asyncio.create_task(later())
+
     @app.get("/sync")
     def sync_handler() -> str:
         return "from a thread"
@@ -288,6 +315,9 @@ REQUESTS = [
     ("GET", "/orgs/3/repos/gob", ""),
     ("GET", "/request/ann", "q=1"),
     ("GET", "/current", ""),
+    ("GET", "/proxy/ann", ""),
+    ("GET", "/proxy-callback", ""),
+    ("GET", "/proxy-task", ""),
     ("GET", "/sync", ""),
     ("GET", "/sleep", ""),
     ("GET", "/abort", ""),

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from ..sessions.session import Session
     from .response import Response
 
-__all__ = ["Request", "current_request", "disconnected"]
+__all__ = ["Request", "current_request", "disconnected", "request_in_context"]
 
 _FORM_TYPE = "application/x-www-form-urlencoded"
 _MULTIPART_TYPE = "multipart/form-data"
@@ -484,8 +484,19 @@ class Request:
         return f"<Request {self.method} {self.path}>"
 
 
-#: The request being handled by the current task (templates read it as ``request``).
-current_request: ContextVar[Request] = ContextVar("gobstopper_request")
+#: The request being handled by the current task, or, served by the Rust core's
+#: dispatcher, the request in waiting that makes it on first use: read it through
+#: :func:`request_in_context`.
+current_request: ContextVar[Any] = ContextVar("gobstopper_request")
+
+
+def request_in_context() -> Request | None:
+    """The request the current task serves, or ``None`` outside a request."""
+    current = current_request.get(None)
+    if current is None or type(current) is Request:
+        return current
+    # The dispatcher's request in waiting, unless a subclass of Request was made current.
+    return current if isinstance(current, Request) else current.request
 
 
 def _too_large(limit: int) -> HTTPException:

@@ -52,6 +52,9 @@ class Dispatcher:
 class Handling:
     """One request on its way through a ``Dispatcher``: awaitable, like a coroutine."""
 
+    @property
+    def request(self) -> Any:
+        """The ``gobstopper.Request`` being served, made on first use."""
     def __await__(self) -> Self: ...
     def __iter__(self) -> Self: ...
     def __next__(self) -> Any: ...
