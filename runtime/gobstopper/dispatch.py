@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from .endpoint import Endpoint
     from .routing.router import Router
 
-__all__ = ["fail", "finish", "finish_awaiting", "install", "native_entry"]
+__all__ = ["fail", "finish", "finish_awaiting", "install", "native_entry", "request_preset"]
 
 
 def native_entry(app: Gobstopper) -> Any | None:
@@ -79,6 +79,7 @@ def install(entry: Any, app: Gobstopper, router: Router[Endpoint]) -> None:
         converters=converters,
         sendable=sendable,
         request_class=Request,
+        request_preset=request_preset(Request, app),
         app=app,
         finish=partial(finish, app),
         fail=partial(fail, app),
@@ -86,6 +87,25 @@ def install(entry: Any, app: Gobstopper, router: Router[Endpoint]) -> None:
         apply_cookies=app.cookie_policy.apply if app.secure_cookies else None,
         make_current=current_request.set if app.uses_request_context else None,
     )
+
+
+#: The slots of a request the dispatcher fills for each request (the rest are preset).
+_PER_REQUEST = frozenset({"scope", "protocol", "path_params", "endpoint"})
+
+
+def request_preset(cls: type[Request], app: Gobstopper) -> dict[str, Any] | None:
+    """What every new ``cls`` instance of ``app`` holds besides its per-request slots,
+    by slot, when that is only ``None`` and ``app`` (shared safely by every request), so
+    the dispatcher can make requests without running ``__init__``; else ``None``."""
+    made = cls(None, None, app)  # type: ignore[arg-type]
+    slots = [slot for klass in cls.__mro__ for slot in getattr(klass, "__slots__", ())]
+    preset = {slot: getattr(made, slot) for slot in slots if hasattr(made, slot)}
+    preset.update(getattr(made, "__dict__", {}))
+    for slot in _PER_REQUEST:
+        preset.pop(slot, None)
+    if all(value is None or value is app for value in preset.values()):
+        return preset
+    return None
 
 
 def _sends_in_memory(cls: type) -> bool:

@@ -21,7 +21,9 @@ use pyo3::exceptions::{PyException, PyRuntimeError, PyStopIteration};
 use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString, PyTuple};
+use pyo3::types::{PyDict, PyString, PyTuple, PyType};
+
+use crate::slotted::Layout;
 
 /// Hashes an object's address: a multiplication, where SipHash would cost a tenth of
 /// the dispatcher's own time. The keys are addresses the tables keep alive.
@@ -44,6 +46,9 @@ impl Hasher for AddressHasher {
         self.0
     }
 }
+
+/// The slots of a request given per request, in the order `make_request` passes them.
+const REQUEST_FIELDS: [&str; 4] = ["scope", "protocol", "path_params", "endpoint"];
 
 /// `(endpoint, target, passes_request, plan, name)`, as `install` takes a route.
 type RouteSpec<'py> = (Bound<'py, PyAny>, Py<PyAny>, bool, bool, Py<PyAny>);
@@ -78,6 +83,8 @@ struct Plan {
     sendable: HashSet<usize, BuildHasherDefault<AddressHasher>>,
     coroutine_type: usize,
     request_class: Py<PyAny>,
+    /// How to make a request without calling `request_class`, when it qualifies.
+    request_layout: Option<Layout>,
     app: Py<PyAny>,
     finish: Py<PyAny>,
     fail: Py<PyAny>,
@@ -119,10 +126,14 @@ impl Dispatcher {
     /// called with the path parameters (and the request first), or with `plan` the call
     /// plan called as `target(request, params)`; `converters` maps an
     /// exact result type to its converter, `None` for a response already; `sendable`
-    /// lists the response classes sent as `Response.send` sends them; `make_current`, when
-    /// given, is called with each request as its handler starts (`current_request.set`).
+    /// lists the response classes sent as `Response.send` sends them; `request_preset`,
+    /// when given, maps the slots a new `request_class` instance holds besides
+    /// `REQUEST_FIELDS` to the shared objects they hold, so requests are made in Rust
+    /// (when the class qualifies, see `slotted`); `make_current`, when given, is called
+    /// with each request (or the `Handling` that makes it) as its handler starts
+    /// (`current_request.set`).
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (*, static_routes, match_dynamic, routes, converters, sendable, request_class, app, finish, fail, finish_awaiting, apply_cookies, make_current))]
+    #[pyo3(signature = (*, static_routes, match_dynamic, routes, converters, sendable, request_class, request_preset, app, finish, fail, finish_awaiting, apply_cookies, make_current))]
     fn install(
         &self,
         py: Python<'_>,
@@ -131,7 +142,8 @@ impl Dispatcher {
         routes: Vec<RouteSpec<'_>>,
         converters: Bound<'_, PyDict>,
         sendable: Vec<Bound<'_, PyAny>>,
-        request_class: Py<PyAny>,
+        request_class: Bound<'_, PyType>,
+        request_preset: Option<Bound<'_, PyDict>>,
         app: Py<PyAny>,
         finish: Py<PyAny>,
         fail: Py<PyAny>,
@@ -139,6 +151,10 @@ impl Dispatcher {
         apply_cookies: Option<Py<PyAny>>,
         make_current: Option<Py<PyAny>>,
     ) -> PyResult<()> {
+        let request_layout = match request_preset {
+            Some(preset) => Layout::of(&request_class, &preset, &REQUEST_FIELDS)?,
+            None => None,
+        };
         let routes = routes
             .into_iter()
             .map(|(endpoint, target, passes_request, plan, name)| {
@@ -172,7 +188,8 @@ impl Dispatcher {
             converters: table,
             sendable: sendable.iter().map(key).collect(),
             coroutine_type: key(&coroutine_type),
-            request_class,
+            request_class: request_class.into_any().unbind(),
+            request_layout,
             app,
             finish,
             fail,
@@ -187,6 +204,16 @@ impl Dispatcher {
     /// Serve every request through `serve` again.
     fn clear(&self) {
         *self.plan.write().expect("dispatch plan lock") = None;
+    }
+
+    /// Whether requests are made without calling their class (see `install`).
+    #[getter]
+    fn makes_requests_natively(&self) -> bool {
+        self.plan
+            .read()
+            .expect("dispatch plan lock")
+            .as_ref()
+            .is_some_and(|plan| plan.request_layout.is_some())
     }
 
     /// Whether `install` has given the dispatcher requests of its own to serve.
@@ -260,6 +287,9 @@ fn make_request<'py>(
     path_params: &Bound<'py, PyDict>,
     name: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    if let Some(layout) = &plan.request_layout {
+        return layout.make(py, &[scope, protocol, path_params.as_any(), name]);
+    }
     let made = plan
         .request_class
         .bind(py)

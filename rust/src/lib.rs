@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 mod dispatch;
 mod pyrepr;
 mod router;
+mod slotted;
 mod statics;
 mod templates;
 

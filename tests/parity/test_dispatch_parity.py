@@ -27,9 +27,11 @@ from gobstopper import (
     Response,
     StreamResponse,
     abort,
+    dispatch,
     request,
 )
 from gobstopper.accelerators import native
+from gobstopper.dispatch import request_preset
 from gobstopper.serving import serve
 from gobstopper.testing.rsgi import HTTPExchange, Scope
 
@@ -176,6 +178,15 @@ def build(request_context: bool) -> Gobstopper:
 
         return await asyncio.create_task(later())
 
+    @app.get("/slots")
+    async def slots(request: Request) -> dict[str, Any]:
+        # What a request holds as its handler starts, however it was made.
+        held = {
+            slot: type(getattr(request, slot)).__name__ if hasattr(request, slot) else "unset"
+            for slot in Request.__slots__
+        }
+        return {"held": held, "app": request.app is app, "class": type(request).__name__}
+
     @app.get("/sync")
     def sync_handler() -> str:
         return "from a thread"
@@ -315,6 +326,7 @@ REQUESTS = [
     ("GET", "/orgs/3/repos/gob", ""),
     ("GET", "/request/ann", "q=1"),
     ("GET", "/current", ""),
+    ("GET", "/slots", ""),
     ("GET", "/proxy/ann", ""),
     ("GET", "/proxy-callback", ""),
     ("GET", "/proxy-task", ""),
@@ -401,6 +413,7 @@ def test_dispatcher_answers_as_serve_does(
             teardowns = LAST_TEARDOWN.pop(rust, None), LAST_TEARDOWN.pop(python, None)
             assert teardowns[0] == teardowns[1], (method, path, query)
         assert rust.__rsgi__.installed
+        assert rust.__rsgi__.makes_requests_natively
         assert teardowns == ("None", "None")  # the last request ran the hooked route's teardown
 
     asyncio.run(compare())
@@ -448,3 +461,41 @@ def test_dispatcher_serves_through_python_with_middleware(rust_core: ModuleType)
     assert (status, body) == (200, b"Hello, World!")
     assert ("x-middleware", "1") in headers
     assert not app.__rsgi__.installed
+
+
+class RequestWithDict(Request):
+    """A request class the dispatcher cannot make itself: its instances have a __dict__."""
+
+    def __init__(self, scope: Any, protocol: Any, app: Gobstopper) -> None:
+        super().__init__(scope, protocol, app)
+        self.notes: list[str] = []
+
+
+def test_dispatcher_calls_a_request_class_it_cannot_make(
+    rust_core: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if native() is None:
+        pytest.skip("GOBSTOPPER_NO_RUST is set: applications serve through Python")
+    monkeypatch.setattr(dispatch, "Request", RequestWithDict)
+    app = build(True)
+    asyncio.run(app.startup())
+    asyncio.run(answer(app.__rsgi__, "GET", "/plain", ""))  # starts serving: install()
+    status, _, body = asyncio.run(answer(app.__rsgi__, "GET", "/slots", ""))
+    assert app.__rsgi__.installed
+    assert not app.__rsgi__.makes_requests_natively
+    assert status == 200
+    assert msgspec.json.decode(body)["class"] == "RequestWithDict"
+    status, _, body = asyncio.run(answer(app.__rsgi__, "GET", "/proxy/bob", ""))
+    assert (status, body) == (200, b"proxy {'name': 'bob'} bob GET")
+
+
+def test_request_preset_is_only_shared_objects() -> None:
+    app = Gobstopper(__name__)
+    assert request_preset(Request, app) == {
+        "app": app,
+        "cached_body": None,
+        "after_callbacks": None,
+        "_max_body_bytes": None,
+        "_max_json_depth": None,
+    }
+    assert request_preset(RequestWithDict, app) is None  # a new list for each request

@@ -36,6 +36,7 @@ class Dispatcher:
         converters: dict[type, Callable[[Any], Any] | None],
         sendable: list[type],
         request_class: type,
+        request_preset: dict[str, Any] | None,
         app: Any,
         finish: Callable[..., Awaitable[None]],
         fail: Callable[..., Awaitable[None]],
@@ -46,6 +47,8 @@ class Dispatcher:
     def clear(self) -> None: ...
     @property
     def installed(self) -> bool: ...
+    @property
+    def makes_requests_natively(self) -> bool: ...
     def __call__(self, scope: Any, protocol: Any) -> Awaitable[None]: ...
 
 @final
