@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from .accelerators import native
 from .http.request import Request, current_request
 from .http.response import Response
-from .http.results import as_is
+from .http.results import BODY_ONLY, as_is
 from .serving import deliver, serve
 
 if TYPE_CHECKING:
@@ -77,6 +77,7 @@ def install(entry: Any, app: Gobstopper, router: Router[Endpoint]) -> None:
         match_dynamic=router.match_dynamic,
         routes=routes,
         converters=converters,
+        direct=BODY_ONLY,
         sendable=sendable,
         request_class=Request,
         request_preset=request_preset(Request, app),

@@ -21,7 +21,7 @@ use pyo3::exceptions::{PyException, PyRuntimeError, PyStopIteration};
 use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString, PyTuple, PyType};
+use pyo3::types::{PyDict, PyInt, PyList, PyString, PyTuple, PyType};
 
 use crate::slotted::Layout;
 
@@ -72,6 +72,18 @@ enum Convert {
     AsIs,
     /// `convert(result)` gives the response.
     Call(Py<PyAny>),
+    /// Sent as the body `encode(result)` with the header `(name, value)`, no response
+    /// made: what `convert` would make of it and send.
+    Encoded {
+        convert: Py<PyAny>,
+        encode: Py<PyAny>,
+        header: Py<PyTuple>,
+    },
+    /// A `str` sent as it is with the header `(name, value)`, as `convert` would send it.
+    Text {
+        convert: Py<PyAny>,
+        header: Py<PyTuple>,
+    },
 }
 
 /// The tables of an application, fixed when it starts serving.
@@ -125,7 +137,9 @@ impl Dispatcher {
     /// `routes` holds `(endpoint, target, passes_request, plan, name)`: the handler
     /// called with the path parameters (and the request first), or with `plan` the call
     /// plan called as `target(request, params)`; `converters` maps an
-    /// exact result type to its converter, `None` for a response already; `sendable`
+    /// exact result type to its converter, `None` for a response already; `direct` maps
+    /// a converter to `(encode, header)` when its response is a body and one header, sent
+    /// without making it: `encode(result)` (`None`: a `str` result as it is); `sendable`
     /// lists the response classes sent as `Response.send` sends them; `request_preset`,
     /// when given, maps the slots a new `request_class` instance holds besides
     /// `REQUEST_FIELDS` to the shared objects they hold, so requests are made in Rust
@@ -133,7 +147,7 @@ impl Dispatcher {
     /// with each request (or the `Handling` that makes it) as its handler starts
     /// (`current_request.set`).
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (*, static_routes, match_dynamic, routes, converters, sendable, request_class, request_preset, app, finish, fail, finish_awaiting, apply_cookies, make_current))]
+    #[pyo3(signature = (*, static_routes, match_dynamic, routes, converters, direct, sendable, request_class, request_preset, app, finish, fail, finish_awaiting, apply_cookies, make_current))]
     fn install(
         &self,
         py: Python<'_>,
@@ -141,6 +155,7 @@ impl Dispatcher {
         match_dynamic: Py<PyAny>,
         routes: Vec<RouteSpec<'_>>,
         converters: Bound<'_, PyDict>,
+        direct: Bound<'_, PyDict>,
         sendable: Vec<Bound<'_, PyAny>>,
         request_class: Bound<'_, PyType>,
         request_preset: Option<Bound<'_, PyDict>>,
@@ -174,6 +189,19 @@ impl Dispatcher {
         for (cls, convert) in converters.iter() {
             let convert = if convert.is_none() {
                 Convert::AsIs
+            } else if let Some(how) = direct.get_item(&convert)? {
+                let (encode, header) = how.extract::<(Bound<'_, PyAny>, Bound<'_, PyTuple>)>()?;
+                let (convert, header) = (convert.unbind(), header.unbind());
+                if encode.is_none() {
+                    Convert::Text { convert, header }
+                } else {
+                    let encode = encode.unbind();
+                    Convert::Encoded {
+                        convert,
+                        encode,
+                        header,
+                    }
+                }
             } else {
                 Convert::Call(convert.unbind())
             };
@@ -500,9 +528,31 @@ impl Handling {
         result: Bound<'py, PyAny>,
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let plan = &self.plan;
+        // The request, if anything asked for it (only a request can hold callbacks).
+        let request = self.made_request(py);
+        let request = request.as_ref();
+        let callbacks_due = match request {
+            Some(request) => !request.getattr(intern!(py, "after_callbacks"))?.is_none(),
+            None => false,
+        };
+        if !callbacks_due {
+            match self.send_directly(py, &result) {
+                Ok(true) => return Ok(None),
+                Ok(false) => {}
+                Err(error) if error.is_instance_of::<PyException>(py) => {
+                    let error = error.into_value(py).into_bound(py).into_any();
+                    return self.fallback(py, &plan.fail, error).map(Some);
+                }
+                Err(error) => return Err(error),
+            }
+        }
         let response = match plan.converters.get(&type_key(&result)) {
             Some(Convert::AsIs) => result,
-            Some(Convert::Call(convert)) => match convert.bind(py).call1((&result,)) {
+            Some(
+                Convert::Call(convert)
+                | Convert::Encoded { convert, .. }
+                | Convert::Text { convert, .. },
+            ) => match convert.bind(py).call1((&result,)) {
                 Ok(response) => response,
                 Err(error) if error.is_instance_of::<PyException>(py) => {
                     let error = error.into_value(py).into_bound(py).into_any();
@@ -511,13 +561,6 @@ impl Handling {
                 Err(error) => return Err(error),
             },
             None => return self.fallback(py, &plan.finish, result).map(Some),
-        };
-        // The request, if anything asked for it (only a request can hold callbacks).
-        let request = self.made_request(py);
-        let request = request.as_ref();
-        let callbacks_due = match request {
-            Some(request) => !request.getattr(intern!(py, "after_callbacks"))?.is_none(),
-            None => false,
         };
         let sendable = plan.sendable.contains(&type_key(&response));
         if callbacks_due || (!sendable && request.is_none()) {
@@ -556,6 +599,45 @@ impl Handling {
             response.call_method1(intern!(py, "send"), (protocol, request))?;
         }
         Ok(None)
+    }
+
+    /// Send `result` without making its response, when its converter allows (see
+    /// `Convert::Encoded` and `Convert::Text`), alone or as `(body, status)` with an
+    /// `int` status, as `_from_tuple` converts it; whether it was sent. An error is the
+    /// conversion's, as the converter would have raised it.
+    fn send_directly(&self, py: Python<'_>, result: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let (body, status) = match result.cast::<PyTuple>() {
+            Ok(pair) if pair.is_exact_instance_of::<PyTuple>() && pair.len() == 2 => {
+                let status = pair.get_item(1)?;
+                if !status.is_exact_instance_of::<PyInt>() {
+                    return Ok(false);
+                }
+                (pair.get_item(0)?, status)
+            }
+            Ok(_) => return Ok(false),
+            Err(_) => (result.clone(), 200i32.into_pyobject(py)?.into_any()),
+        };
+        let (encoded, header) = match self.plan.converters.get(&type_key(&body)) {
+            Some(Convert::Encoded { encode, header, .. }) => {
+                (encode.bind(py).call1((&body,))?, header)
+            }
+            Some(Convert::Text { header, .. }) if body.is_exact_instance_of::<PyString>() => {
+                (body, header)
+            }
+            _ => return Ok(false),
+        };
+        let code = status.extract::<i64>()?;
+        let headers = PyList::new(py, [header.bind(py)])?;
+        let protocol = self.protocol.bind(py);
+        let empty = (100..200).contains(&code) || code == 204 || code == 304;
+        if empty || !encoded.is_truthy()? {
+            protocol.call_method1(intern!(py, "response_empty"), (status, headers))?;
+        } else if encoded.is_exact_instance_of::<PyString>() {
+            protocol.call_method1(intern!(py, "response_str"), (status, headers, encoded))?;
+        } else {
+            protocol.call_method1(intern!(py, "response_bytes"), (status, headers, encoded))?;
+        }
+        Ok(true)
     }
 
     /// Resume the request with `value`: the handler's coroutine, made current first when

@@ -100,6 +100,21 @@ def build(request_context: bool) -> Gobstopper:
     async def pair() -> Any:
         return "created", 201
 
+    @app.get("/tuple/<kind>")
+    async def pairs(kind: str) -> Any:
+        # (body, status) pairs the dispatcher sends without a response, and near misses.
+        return {
+            "json": ({"made": True}, 201),
+            "empty": ("", 201),
+            "no-content": ({"gone": True}, 204),
+            "bool": ({"odd": True}, True),
+            "headers": ("text", {"X-Id": "7"}),
+            "bytes": (b"raw", 202),
+            "struct": (Item("gob", 2.5), 200),
+            "unencodable": ({"when": object()}, 201),
+            "single": ("alone",),
+        }[kind]
+
     @app.get("/tuple-headers")
     async def triple() -> Any:
         return {"ok": True}, 202, {"X-Id": "7"}
@@ -315,6 +330,20 @@ REQUESTS = [
     ("GET", "/no-content", ""),
     ("GET", "/tuple", ""),
     ("GET", "/tuple-headers", ""),
+    *[
+        ("GET", f"/tuple/{kind}", "")
+        for kind in [
+            "json",
+            "empty",
+            "no-content",
+            "bool",
+            "headers",
+            "bytes",
+            "struct",
+            "unencodable",
+            "single",
+        ]
+    ],
     ("GET", "/struct", ""),
     ("GET", "/json-status", ""),
     ("GET", "/stream", ""),

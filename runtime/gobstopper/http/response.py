@@ -30,6 +30,7 @@ __all__ = [
     "RedirectResponse",
     "Response",
     "StreamResponse",
+    "encode_json",
     "json_response",
     "jsonify",
     "redirect",
@@ -38,7 +39,9 @@ __all__ = [
 HeadersLike = Mapping[str, str] | Iterable[tuple[str, str]]
 
 logger = logging.getLogger("gobstopper")
-_json_encode = msgspec.json.Encoder(enc_hook=explain_unencodable).encode
+#: JSON bytes of what a handler returns; an unencodable value raises a TypeError that
+#: names it.
+encode_json = msgspec.json.Encoder(enc_hook=explain_unencodable).encode
 _NO_BODY_STATUSES = frozenset({204, 304}) | frozenset(range(100, 200))
 
 
@@ -202,14 +205,14 @@ class JSONResponse(Response):
         headers: HeadersLike | None = None,
         content_type: str | None = None,
     ) -> None:
-        Response.__init__(self, _json_encode(content), status, headers, content_type)
+        Response.__init__(self, encode_json(content), status, headers, content_type)
 
 
 def json_response(content: Any) -> JSONResponse:
     """``JSONResponse(content)``, built without its two ``__init__`` calls: what a handler
     returning a dict, list or Struct gets, the most common result of all."""
     response = _new(JSONResponse)
-    response.body = _json_encode(content)
+    response.body = encode_json(content)
     response.status = 200
     response.raw_headers = [("content-type", "application/json")]
     return response

@@ -16,9 +16,17 @@ from typing import Any
 import msgspec
 
 from .awaiting import not_awaited
-from .response import HTMLResponse, JSONResponse, Response, StreamResponse, json_response
+from .response import (
+    HTMLResponse,
+    JSONResponse,
+    Response,
+    StreamResponse,
+    encode_json,
+    json_response,
+)
 
 __all__ = [
+    "BODY_ONLY",
     "RESULT_CONVERTERS",
     "as_is",
     "make_response",
@@ -53,6 +61,17 @@ RESULT_CONVERTERS: Mapping[type, Callable[[Any], Response]] = {
     HTMLResponse: as_is,
     JSONResponse: as_is,
     StreamResponse: as_is,
+}
+
+
+#: Converters whose response is a body and one header, status 200: how to make the body
+#: from the result (``None``: the ``str`` result itself) and the header. The Rust
+#: dispatcher sends such results (and ``(result, status)`` pairs) without the response.
+BODY_ONLY: Mapping[
+    Callable[[Any], Response], tuple[Callable[[Any], bytes] | None, tuple[str, str]]
+] = {
+    json_response: (encode_json, ("content-type", str(JSONResponse.media_type))),
+    HTMLResponse: (None, ("content-type", str(HTMLResponse.media_type))),
 }
 
 

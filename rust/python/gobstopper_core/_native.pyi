@@ -4,7 +4,7 @@ PyO3 classes take their arguments in ``__new__`` and cannot be subclassed (``@fi
 stubs say so, so that ``mypy.stubtest`` checks them against the built extension.
 """
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, ClassVar, final
 
 from typing_extensions import Self
@@ -34,6 +34,9 @@ class Dispatcher:
         match_dynamic: Callable[[str], tuple[dict[str, Any], dict[str, Any]] | None],
         routes: list[tuple[Any, Callable[..., Any], bool, bool, str]],
         converters: dict[type, Callable[[Any], Any] | None],
+        direct: Mapping[
+            Callable[[Any], Any], tuple[Callable[[Any], bytes] | None, tuple[str, str]]
+        ],
         sendable: list[type],
         request_class: type,
         request_preset: dict[str, Any] | None,
