@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .http.request import Request, current_request
-from .http.response import Response
+from .http.response import JSONResponse, Response, encode_json, json_response
 from .http.results import as_is, to_response
 from .middleware.base import build_websocket_chain
 from .websocket.connection import CloseCode, WebSocket, WebSocketDisconnect
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["deliver", "serve"]
 
 logger = logging.getLogger("gobstopper")
+_JSON_HEADER = ("content-type", str(JSONResponse.media_type))
 
 
 async def serve(app: Gobstopper, scope: Any, protocol: Any) -> None:
@@ -43,6 +44,10 @@ async def serve(app: Gobstopper, scope: Any, protocol: Any) -> None:
             # coroutine and a call less.
             result = await app.begin(request)
             convert = app.converters.get(type(result))
+            if convert is json_response and request.after_callbacks is None:
+                # json_response(result).send(...), without the response (cookie-free).
+                protocol.response_bytes(200, [_JSON_HEADER], encode_json(result))
+                return
             if convert is as_is:
                 response = result
             elif convert is not None:
