@@ -15,6 +15,7 @@ try:
         TemplateEngine,
         TemplateError,
         __version__,
+        json_nests_deeper,
     )
 except ImportError as missing:
     raise ImportError('the Rust core is not installed: pip install "gobstopper[rust]"') from missing
@@ -27,4 +28,5 @@ __all__ = [
     "TemplateEngine",
     "TemplateError",
     "__version__",
+    "json_nests_deeper",
 ]

@@ -7,6 +7,7 @@
 use pyo3::prelude::*;
 
 mod dispatch;
+mod jsondepth;
 mod pyrepr;
 mod router;
 mod slotted;
@@ -18,6 +19,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     module.add_class::<dispatch::Dispatcher>()?;
     module.add_class::<dispatch::Handling>()?;
+    module.add_function(wrap_pyfunction!(jsondepth::json_nests_deeper, module)?)?;
     module.add_class::<router::Router>()?;
     module.add_class::<statics::StaticFiles>()?;
     module.add_class::<templates::TemplateEngine>()?;

@@ -17,9 +17,14 @@ __all__ = [
     "TemplateEngine",
     "TemplateError",
     "__version__",
+    "json_nests_deeper",
 ]
 
 __version__: str
+
+def json_nests_deeper(body: bytes, max_depth: int) -> bool:
+    """Whether the JSON document ``body`` nests deeper than ``max_depth`` (brackets in
+    strings do not count): ``gobstopper.http.jsonbody.exceeds_depth`` in one pass."""
 
 @final
 class Dispatcher:
