@@ -44,12 +44,12 @@ async def serve(app: Gobstopper, scope: Any, protocol: Any) -> None:
             # coroutine and a call less.
             result = await app.begin(request)
             convert = app.converters.get(type(result))
-            if convert is json_response and request.after_callbacks is None:
+            if convert is as_is:
+                response = result
+            elif convert is json_response and request.after_callbacks is None:
                 # json_response(result).send(...), without the response (cookie-free).
                 protocol.response_bytes(200, [_JSON_HEADER], encode_json(result))
                 return
-            if convert is as_is:
-                response = result
             elif convert is not None:
                 response = convert(result)
             else:

@@ -17,7 +17,7 @@ import msgspec
 from ..accelerators import native
 from .errors import HTTPException
 
-__all__ = ["decode_json", "decoder_for", "exceeds_depth", "is_json_content_type", "nests_deeper"]
+__all__ = ["decode_json", "decoder_for", "exceeds_depth", "is_json_content_type"]
 
 _SPECIALS = re.compile(rb'[\[\]{}"\\]')
 _OPEN = frozenset(b"[{")
@@ -58,8 +58,8 @@ def exceeds_depth(body: bytes, max_depth: int) -> bool:
 
 
 _core = native()
-#: :func:`exceeds_depth`, or the Rust core's twin of it when the core is active.
-nests_deeper = exceeds_depth if _core is None else _core.json_nests_deeper
+#: The Rust core's twin of :func:`exceeds_depth`, when the core is active.
+_rust_nests_deeper = None if _core is None else _core.json_nests_deeper
 
 
 def is_json_content_type(content_type: str | None) -> bool:
@@ -100,7 +100,11 @@ def decode_json(body: bytes, decoder: msgspec.json.Decoder[Any], max_depth: int)
     The 422 detail names the field path, e.g. ``{"field": "user.age", "message":
     "Expected `int`, got `str`"}``.
     """
-    if len(body) > max_depth and nests_deeper(body, max_depth):
+    if len(body) > max_depth and (
+        _rust_nests_deeper(body, max_depth)
+        if _rust_nests_deeper is not None  # exceeds_depth's first step inlined, else:
+        else body.count(b"[") + body.count(b"{") > max_depth and exceeds_depth(body, max_depth)
+    ):
         raise HTTPException(400, f"JSON document nests deeper than the limit of {max_depth}.")
     try:
         return decoder.decode(body)
