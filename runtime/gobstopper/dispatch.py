@@ -113,17 +113,16 @@ def _sends_in_memory(cls: type) -> bool:
     return issubclass(cls, Response) and cls.send is Response.send
 
 
-def _made_current(app: Gobstopper, request: Request) -> Request:
-    """``request``, made current when the application makes requests current (again, if
-    its handler started: it may not have)."""
+def _make_current(app: Gobstopper, request: Request) -> None:
+    """Make ``request`` current when the application makes requests current: its handler
+    may not have started, or found only the request in waiting current."""
     if app.uses_request_context:
         current_request.set(request)
-    return request
 
 
 async def finish(app: Gobstopper, request: Request, result: Any) -> None:
     """Answer with the handler's ``result``, as :func:`~gobstopper.serving.serve` does."""
-    _made_current(app, request)
+    _make_current(app, request)
     try:
         response = app.respond(result)
     except Exception as error:
@@ -134,14 +133,14 @@ async def finish(app: Gobstopper, request: Request, result: Any) -> None:
 async def fail(app: Gobstopper, request: Request, error: Exception) -> None:
     """Answer with the error handlers' response to ``error``, which the handler raised
     (or its result's conversion)."""
-    _made_current(app, request)
+    _make_current(app, request)
     await deliver(app, request, request.protocol, await app.route_error(request, error))
 
 
 async def finish_awaiting(app: Gobstopper, request: Request, awaitable: Awaitable[Any]) -> None:
     """Await what a handler returned that is not a coroutine, then answer as
     :func:`finish` (or :func:`fail`)."""
-    _made_current(app, request)
+    _make_current(app, request)
     try:
         result = await awaitable
     except Exception as error:
