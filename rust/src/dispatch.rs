@@ -535,8 +535,9 @@ impl Handling {
             Some(request) => !request.getattr(intern!(py, "after_callbacks"))?.is_none(),
             None => false,
         };
+        let convert = plan.converters.get(&type_key(&result));
         if !callbacks_due {
-            match self.send_directly(py, &result) {
+            match self.send_directly(py, &result, convert) {
                 Ok(true) => return Ok(None),
                 Ok(false) => {}
                 Err(error) if error.is_instance_of::<PyException>(py) => {
@@ -546,7 +547,7 @@ impl Handling {
                 Err(error) => return Err(error),
             }
         }
-        let response = match plan.converters.get(&type_key(&result)) {
+        let response = match convert {
             Some(Convert::AsIs) => result,
             Some(
                 Convert::Call(convert)
@@ -601,23 +602,38 @@ impl Handling {
         Ok(None)
     }
 
-    /// Send `result` without making its response, when its converter allows (see
-    /// `Convert::Encoded` and `Convert::Text`), alone or as `(body, status)` with an
-    /// `int` status, as `_from_tuple` converts it; whether it was sent. An error is the
+    /// Send `result` (whose converter is `convert`) without making its response, when
+    /// the converter allows (see `Convert::Encoded` and `Convert::Text`), alone or as
+    /// `(body, status)` with an `int` status, as `_from_tuple` converts it; whether it
+    /// was sent. An error is the
     /// conversion's, as the converter would have raised it.
-    fn send_directly(&self, py: Python<'_>, result: &Bound<'_, PyAny>) -> PyResult<bool> {
-        let (body, status) = match result.cast::<PyTuple>() {
-            Ok(pair) if pair.is_exact_instance_of::<PyTuple>() && pair.len() == 2 => {
-                let status = pair.get_item(1)?;
-                if !status.is_exact_instance_of::<PyInt>() {
-                    return Ok(false);
-                }
-                (pair.get_item(0)?, status)
+    fn send_directly(
+        &self,
+        py: Python<'_>,
+        result: &Bound<'_, PyAny>,
+        convert: Option<&Convert>,
+    ) -> PyResult<bool> {
+        let (body, convert, status) = if result.is_exact_instance_of::<PyTuple>() {
+            let pair = result.cast::<PyTuple>()?;
+            if pair.len() != 2 {
+                return Ok(false);
             }
-            Ok(_) => return Ok(false),
-            Err(_) => (result.clone(), 200i32.into_pyobject(py)?.into_any()),
+            let (body, status) = (pair.get_item(0)?, pair.get_item(1)?);
+            if !status.is_exact_instance_of::<PyInt>() {
+                return Ok(false);
+            }
+            let convert = self.plan.converters.get(&type_key(&body));
+            (body, convert, status)
+        } else if matches!(
+            convert,
+            Some(Convert::Encoded { .. } | Convert::Text { .. })
+        ) {
+            let status = 200i32.into_pyobject(py)?.into_any();
+            (result.clone(), convert, status)
+        } else {
+            return Ok(false);
         };
-        let (encoded, header) = match self.plan.converters.get(&type_key(&body)) {
+        let (encoded, header) = match convert {
             Some(Convert::Encoded { encode, header, .. }) => {
                 (encode.bind(py).call1((&body,))?, header)
             }
