@@ -222,6 +222,10 @@ def _call_general(
     path_typed: dict[str, Callable[[Any], Any]],
     queries: dict[str, Callable[[Request], Any]],
 ) -> HandlerCall:
+    """The call plan of any other handler. One that takes a JSON body and otherwise only
+    the path parameters as routed (and perhaps the request first) is marked with
+    ``direct_body``, ``(target, body name, decoder, request first)``, which lets the Rust
+    dispatcher read and decode the usual body itself (see :mod:`gobstopper.dispatch`)."""
     typed_items = tuple(path_typed.items())
     query_items = tuple(queries.items())
     body_name = body[0] if body is not None else ""
@@ -260,4 +264,7 @@ def _call_general(
             return await target(request, **kwargs)
         return await target(**kwargs)
 
+    if body_decoder is not None and not (typed_items or query_items):
+        if request_name is None or request_first:
+            call.direct_body = (target, body_name, body_decoder, request_first)  # type: ignore[attr-defined]
     return call

@@ -5,9 +5,10 @@ With the Rust core active, an application's RSGI callable is a ``Dispatcher`` (m
 :func:`native_entry`). Until the application starts serving it hands every request to
 :func:`~gobstopper.serving.serve`; then :func:`install` gives it the tables of the routes
 it serves itself: every route, in an application without middleware. A handler
-that takes only path parameters (and perhaps the request first) it calls itself; any
-other through its call plan (query arguments, a JSON body), as
-:meth:`~gobstopper.Gobstopper.begin` does. It makes the :class:`~gobstopper.Request` only
+that takes only path parameters (and perhaps the request first) it calls itself, and one
+that takes a JSON body besides (its call plan's ``direct_body``) once it has read and
+decoded the usual body; any other through its call plan (query arguments, converted
+path parameters, an unusual body), as :meth:`~gobstopper.Gobstopper.begin` does. It makes the :class:`~gobstopper.Request` only
 when something uses it: the handler takes it, or code reads
 :data:`gobstopper.request` (``session``, ``g``, a template), which finds the request
 in waiting current when the application
@@ -26,7 +27,8 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .accelerators import native
-from .http.request import Request, current_request
+from .http.jsonbody import decode_json
+from .http.request import Request, current_request, disconnected
 from .http.response import Response
 from .http.results import BODY_ONLY, as_is
 from .serving import deliver, serve
@@ -36,7 +38,15 @@ if TYPE_CHECKING:
     from .endpoint import Endpoint
     from .routing.router import Router
 
-__all__ = ["fail", "finish", "finish_awaiting", "install", "native_entry", "request_preset"]
+__all__ = [
+    "body_lost",
+    "fail",
+    "finish",
+    "finish_awaiting",
+    "install",
+    "native_entry",
+    "request_preset",
+]
 
 
 def native_entry(app: Gobstopper) -> Any | None:
@@ -58,11 +68,18 @@ def install(entry: Any, app: Gobstopper, router: Router[Endpoint]) -> None:
     # As Gobstopper.begin does: a route with hooks through them, a handler its call plan
     # would call directly so, any other through its call plan.
     routes = [
-        (endpoint, endpoint.run_hooked, True, True, endpoint.name)
+        (endpoint, endpoint.run_hooked, True, True, endpoint.name, None)
         if endpoint.hooked
-        else (endpoint, endpoint.target, endpoint.passes_request, False, endpoint.name)
+        else (endpoint, endpoint.target, endpoint.passes_request, False, endpoint.name, None)
         if endpoint.target is not None
-        else (endpoint, endpoint.call, True, True, endpoint.name)
+        else (
+            endpoint,
+            endpoint.call,
+            True,
+            True,
+            endpoint.name,
+            getattr(endpoint.call, "direct_body", None),
+        )
         for _, _, endpoint in router
     ]
     converters = {
@@ -87,6 +104,9 @@ def install(entry: Any, app: Gobstopper, router: Router[Endpoint]) -> None:
         finish_awaiting=partial(finish_awaiting, app),
         apply_cookies=app.cookie_policy.apply if app.secure_cookies else None,
         make_current=current_request.set if app.uses_request_context else None,
+        json_limits=(app.settings.json_max_bytes, app.settings.json_max_depth),
+        decode_json=decode_json,
+        body_lost=body_lost,
     )
 
 
@@ -118,6 +138,14 @@ def _make_current(app: Gobstopper, request: Request) -> None:
     may not have started, or found only the request in waiting current."""
     if app.uses_request_context:
         current_request.set(request)
+
+
+def body_lost(error: Exception) -> Exception:
+    """The error for a body whose read raised ``error``, as
+    :meth:`~gobstopper.Request.body` raises it."""
+    lost = disconnected()
+    lost.__cause__ = error
+    return lost
 
 
 async def finish(app: Gobstopper, request: Request, result: Any) -> None:

@@ -21,8 +21,9 @@ use pyo3::exceptions::{PyException, PyRuntimeError, PyStopIteration};
 use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyInt, PyList, PyString, PyTuple, PyType};
+use pyo3::types::{PyBytes, PyDict, PyInt, PyList, PyString, PyTuple, PyType};
 
+use crate::jsondepth::nests_deeper;
 use crate::slotted::Layout;
 
 /// Hashes an object's address: a multiplication, where SipHash would cost a tenth of
@@ -50,8 +51,19 @@ impl Hasher for AddressHasher {
 /// The slots of a request given per request, in the order `make_request` passes them.
 const REQUEST_FIELDS: [&str; 4] = ["scope", "protocol", "path_params", "endpoint"];
 
-/// `(endpoint, target, passes_request, plan, name)`, as `install` takes a route.
-type RouteSpec<'py> = (Bound<'py, PyAny>, Py<PyAny>, bool, bool, Py<PyAny>);
+/// `(endpoint, target, passes_request, plan, name, direct_body)`, as `install` takes a
+/// route.
+type RouteSpec<'py> = (
+    Bound<'py, PyAny>,
+    Py<PyAny>,
+    bool,
+    bool,
+    Py<PyAny>,
+    Option<BodySpec<'py>>,
+);
+
+/// `(handler, body name, decoder, request first)`: a call plan's `direct_body`.
+type BodySpec<'py> = (Py<PyAny>, Py<PyString>, Bound<'py, PyAny>, bool);
 
 type ByAddress<V> = HashMap<usize, V, BuildHasherDefault<AddressHasher>>;
 
@@ -62,8 +74,23 @@ struct Route {
     /// Whether `target` is a compiled call plan, called `target(request, params)`.
     plan: bool,
     name: Py<PyAny>,
+    /// How to read and decode the JSON body and call the handler with it, when the call
+    /// plan allows (see `BodyCall`).
+    body: Option<Arc<BodyCall>>,
     // Keeps the endpoint alive, so its address stays its key.
     _endpoint: Py<PyAny>,
+}
+
+/// A handler that takes a JSON body and otherwise only the path parameters (and perhaps
+/// the request first): for a body declared `application/json` with a `Content-Length`
+/// within the limit, the dispatcher reads it, decodes it and calls the handler, where the
+/// call plan would have done the same in Python. Any other body goes through the plan.
+struct BodyCall {
+    handler: Py<PyAny>,
+    name: Py<PyString>,
+    decoder: Py<PyAny>,
+    decode: Py<PyAny>,
+    request_first: bool,
 }
 
 /// What a handler's result of one exact type becomes.
@@ -103,6 +130,13 @@ struct Plan {
     finish_awaiting: Py<PyAny>,
     apply_cookies: Option<Py<PyAny>>,
     make_current: Option<Py<PyAny>>,
+    /// The application's `json_max_bytes` and `json_max_depth`, as it starts serving.
+    max_json_bytes: u64,
+    max_json_depth: isize,
+    /// `jsonbody.decode_json`, which raises the error for a body that does not decode.
+    decode_json: Py<PyAny>,
+    /// `dispatch.body_lost`: the error for a body whose read failed.
+    body_lost: Py<PyAny>,
 }
 
 /// The RSGI callable of an application: `dispatcher(scope, protocol)`.
@@ -145,9 +179,11 @@ impl Dispatcher {
     /// `REQUEST_FIELDS` to the shared objects they hold, so requests are made in Rust
     /// (when the class qualifies, see `slotted`); `make_current`, when given, is called
     /// with each request (or the `Handling` that makes it) as its handler starts
-    /// (`current_request.set`).
+    /// (`current_request.set`); `json_limits` holds the application's JSON body limits
+    /// `(max bytes, max depth)`, and `decode_json` and `body_lost` make the errors of a
+    /// body read by the dispatcher (routes whose `direct_body` is given).
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (*, static_routes, match_dynamic, routes, converters, direct, sendable, request_class, request_preset, app, finish, fail, finish_awaiting, apply_cookies, make_current))]
+    #[pyo3(signature = (*, static_routes, match_dynamic, routes, converters, direct, sendable, request_class, request_preset, app, finish, fail, finish_awaiting, apply_cookies, make_current, json_limits, decode_json, body_lost))]
     fn install(
         &self,
         py: Python<'_>,
@@ -165,26 +201,36 @@ impl Dispatcher {
         finish_awaiting: Py<PyAny>,
         apply_cookies: Option<Py<PyAny>>,
         make_current: Option<Py<PyAny>>,
+        json_limits: (u64, isize),
+        decode_json: Py<PyAny>,
+        body_lost: Py<PyAny>,
     ) -> PyResult<()> {
         let request_layout = match request_preset {
             Some(preset) => Layout::of(&request_class, &preset, &REQUEST_FIELDS)?,
             None => None,
         };
-        let routes = routes
-            .into_iter()
-            .map(|(endpoint, target, passes_request, plan, name)| {
-                (
-                    key(&endpoint),
-                    Route {
-                        target,
-                        passes_request,
-                        plan,
-                        name,
-                        _endpoint: endpoint.unbind(),
-                    },
-                )
-            })
-            .collect();
+        let mut table_of_routes = ByAddress::default();
+        for (endpoint, target, passes_request, plan, name, direct_body) in routes {
+            let body = match direct_body {
+                Some((handler, name, decoder, request_first)) => Some(Arc::new(BodyCall {
+                    handler,
+                    name,
+                    decode: decoder.getattr(intern!(py, "decode"))?.unbind(),
+                    decoder: decoder.unbind(),
+                    request_first,
+                })),
+                None => None,
+            };
+            let route = Route {
+                target,
+                passes_request,
+                plan,
+                name,
+                body,
+                _endpoint: endpoint.clone().unbind(),
+            };
+            table_of_routes.insert(key(&endpoint), route);
+        }
         let mut table = ByAddress::default();
         for (cls, convert) in converters.iter() {
             let convert = if convert.is_none() {
@@ -212,7 +258,7 @@ impl Dispatcher {
         let plan = Plan {
             static_routes: static_routes.unbind(),
             match_dynamic,
-            routes,
+            routes: table_of_routes,
             converters: table,
             sendable: sendable.iter().map(key).collect(),
             coroutine_type: key(&coroutine_type),
@@ -224,6 +270,10 @@ impl Dispatcher {
             finish_awaiting,
             apply_cookies,
             make_current,
+            max_json_bytes: json_limits.0,
+            max_json_depth: json_limits.1,
+            decode_json,
+            body_lost,
         };
         *self.plan.write().expect("dispatch plan lock") = Some(Arc::new(plan));
         Ok(())
@@ -336,6 +386,11 @@ fn start(
     scope: Bound<'_, PyAny>,
     protocol: Bound<'_, PyAny>,
 ) -> PyResult<Py<PyAny>> {
+    if let Some(body) = &route.body {
+        if declares_json_within(py, plan, &scope) {
+            return start_reading(py, plan, route, body, params, scope, protocol);
+        }
+    }
     let name = route.name.bind(py);
     let target = route.target.bind(py);
     let (request, called) = if route.passes_request || route.plan {
@@ -370,16 +425,114 @@ fn start(
         protocol: protocol.unbind(),
         params: params.map(Bound::unbind),
         name: name.clone().unbind(),
+        body: None,
         state: Mutex::new(State {
             coroutine,
             stage: Stage::Handler,
             starting: plan.make_current.is_some(),
             request,
+            raw_body: None,
         }),
     };
     match fallback {
         None => Ok(Bound::new(py, handling)?.into_any().unbind()),
         Some((function, value)) => Ok(handling.fallback(py, function, value)?.unbind()),
+    }
+}
+
+/// Whether the request declares exactly `application/json` and a `Content-Length` of
+/// ASCII digits within the application's limit: the body the dispatcher reads itself.
+/// Anything else (another JSON media type, no length, too long) is the call plan's to
+/// accept or refuse.
+fn declares_json_within(py: Python<'_>, plan: &Plan, scope: &Bound<'_, PyAny>) -> bool {
+    let Ok(headers) = scope.getattr(intern!(py, "headers")) else {
+        return false;
+    };
+    let json = header(&headers, intern!(py, "content-type")).is_some_and(|value| {
+        value
+            .to_str()
+            .is_ok_and(|value| value == "application/json")
+    });
+    json && header(&headers, intern!(py, "content-length")).is_some_and(|value| {
+        value.to_str().is_ok_and(|digits| {
+            !digits.is_empty()
+                && digits.bytes().all(|byte| byte.is_ascii_digit())
+                && digits
+                    .parse::<u64>()
+                    .is_ok_and(|length| length <= plan.max_json_bytes)
+        })
+    })
+}
+
+/// The request header `name`, when it is a `str`.
+fn header<'py>(
+    headers: &Bound<'py, PyAny>,
+    name: &Bound<'py, PyString>,
+) -> Option<Bound<'py, PyString>> {
+    let py = headers.py();
+    headers
+        .call_method1(intern!(py, "get"), (name,))
+        .ok()
+        .and_then(|value| value.cast_into::<PyString>().ok())
+}
+
+/// Start reading the JSON body of a `BodyCall` route; the handler is called once it
+/// has arrived (`Handling::call_with_body`).
+fn start_reading(
+    py: Python<'_>,
+    plan: &Arc<Plan>,
+    route: &Route,
+    body: &Arc<BodyCall>,
+    params: Option<Bound<'_, PyDict>>,
+    scope: Bound<'_, PyAny>,
+    protocol: Bound<'_, PyAny>,
+) -> PyResult<Py<PyAny>> {
+    let name = route.name.bind(py);
+    let request = if body.request_first {
+        let path_params = match &params {
+            Some(params) => params.clone(),
+            None => PyDict::new(py),
+        };
+        Some(make_request(py, plan, &scope, &protocol, &path_params, name)?.unbind())
+    } else {
+        None
+    };
+    let reading = protocol.call0().and_then(|awaitable| {
+        if type_key(&awaitable) == plan.coroutine_type {
+            Ok(awaitable)
+        } else {
+            awaitable.call_method0(intern!(py, "__await__"))
+        }
+    });
+    let mut handling = Handling {
+        plan: plan.clone(),
+        scope: scope.unbind(),
+        protocol: protocol.unbind(),
+        params: params.map(Bound::unbind),
+        name: name.clone().unbind(),
+        body: Some(body.clone()),
+        state: Mutex::new(State {
+            coroutine: None,
+            stage: Stage::Body,
+            starting: plan.make_current.is_some(),
+            request,
+            raw_body: None,
+        }),
+    };
+    match reading {
+        Ok(reading) => {
+            handling
+                .state
+                .get_mut()
+                .expect("request state lock")
+                .coroutine = Some(reading.unbind());
+            Ok(Bound::new(py, handling)?.into_any().unbind())
+        }
+        Err(error) if error.is_instance_of::<PyException>(py) => {
+            let lost = plan.body_lost.bind(py).call1((error.into_value(py),))?;
+            Ok(handling.fallback(py, &plan.fail, lost)?.unbind())
+        }
+        Err(error) => Err(error),
     }
 }
 
@@ -421,6 +574,8 @@ fn throw(py: Python<'_>, coroutine: &Bound<'_, PyAny>, args: &Bound<'_, PyTuple>
 
 #[derive(Clone, Copy, PartialEq)]
 enum Stage {
+    /// Reading the JSON body of a `BodyCall` route.
+    Body,
     /// Driving the handler's coroutine.
     Handler,
     /// Driving the Python coroutine that finishes the request.
@@ -437,6 +592,8 @@ struct State {
     starting: bool,
     /// The request, once something has used it.
     request: Option<Py<PyAny>>,
+    /// The body the dispatcher read, for the request's `cached_body`.
+    raw_body: Option<Py<PyAny>>,
 }
 
 /// One request on its way: an awaitable (and its own iterator, like a coroutine).
@@ -451,6 +608,8 @@ pub struct Handling {
     protocol: Py<PyAny>,
     params: Option<Py<PyDict>>,
     name: Py<PyAny>,
+    /// How to call the handler with the body, when the dispatcher reads it.
+    body: Option<Arc<BodyCall>>,
     state: Mutex<State>,
 }
 
@@ -493,6 +652,26 @@ impl Handling {
                     let error = error.into_value(py).into_bound(py).into_any();
                     Some(self.fallback(py, &self.plan.fail, error)?)
                 }
+                (Stage::Body, Outcome::Returned(raw)) => {
+                    match self.call_with_body(py, raw.into_bound(py))? {
+                        Ok(handler) => {
+                            drop(self.replace_coroutine(&handler, Stage::Handler));
+                            outcome = send(py, &handler, &py.None().into_bound(py));
+                            continue;
+                        }
+                        Err((function, value)) => Some(self.fallback(py, function, value)?),
+                    }
+                }
+                (Stage::Body, Outcome::Raised(error))
+                    if error.is_instance_of::<PyException>(py) =>
+                {
+                    let lost = self
+                        .plan
+                        .body_lost
+                        .bind(py)
+                        .call1((error.into_value(py),))?;
+                    Some(self.fallback(py, &self.plan.fail, lost)?)
+                }
                 (_, Outcome::Raised(error)) => {
                     self.finished();
                     return Err(error);
@@ -504,10 +683,99 @@ impl Handling {
                 return Ok(None);
             };
             outcome = send(py, &finishing, &py.None().into_bound(py));
-            let mut state = self.lock();
-            state.coroutine = Some(finishing.unbind());
-            state.stage = Stage::Python;
+            drop(self.replace_coroutine(&finishing, Stage::Python));
         }
+    }
+
+    /// Wait in `coroutine` from now on, at `stage`; the coroutine waited in before, to
+    /// drop unlocked (freeing a coroutine can run Python code).
+    fn replace_coroutine(&self, coroutine: &Bound<'_, PyAny>, stage: Stage) -> Option<Py<PyAny>> {
+        let mut state = self.lock();
+        state.stage = stage;
+        state.coroutine.replace(coroutine.clone().unbind())
+    }
+
+    /// Call the handler of a `BodyCall` route with the body `raw` decoded: the handler's
+    /// coroutine, or the fallback that answers instead (the error of a body that does not
+    /// decode, a handler that raised or returned another awaitable), as the call plan
+    /// would have.
+    #[allow(clippy::type_complexity)]
+    fn call_with_body<'py, 'a>(
+        &'a self,
+        py: Python<'py>,
+        raw: Bound<'py, PyAny>,
+    ) -> PyResult<Result<Bound<'py, PyAny>, (&'a Py<PyAny>, Bound<'py, PyAny>)>> {
+        let plan = &self.plan;
+        let body = self
+            .body
+            .as_ref()
+            .expect("a body is read only for a BodyCall");
+        let request = {
+            let mut state = self.lock();
+            state.raw_body = Some(raw.clone().unbind());
+            state
+                .request
+                .as_ref()
+                .map(|request| request.bind(py).clone())
+        };
+        if let Some(request) = &request {
+            request.setattr(intern!(py, "cached_body"), &raw)?;
+        }
+        let decoded = match self.decode_body(py, body, raw) {
+            Ok(decoded) => decoded,
+            Err(error) if error.is_instance_of::<PyException>(py) => {
+                let error = error.into_value(py).into_bound(py).into_any();
+                return Ok(Err((&plan.fail, error)));
+            }
+            Err(error) => return Err(error),
+        };
+        let kwargs = match &self.params {
+            Some(params) => params.bind(py).copy()?,
+            None => PyDict::new(py),
+        };
+        kwargs.set_item(body.name.bind(py), decoded)?;
+        let handler = body.handler.bind(py);
+        let called = match request {
+            Some(request) if body.request_first => handler.call((request,), Some(&kwargs)),
+            _ => handler.call((), Some(&kwargs)),
+        };
+        Ok(match called {
+            Ok(awaitable) if type_key(&awaitable) == plan.coroutine_type => Ok(awaitable),
+            Ok(awaitable) => Err((&plan.finish_awaiting, awaitable)),
+            Err(error) if error.is_instance_of::<PyException>(py) => {
+                Err((&plan.fail, error.into_value(py).into_bound(py).into_any()))
+            }
+            Err(error) => return Err(error),
+        })
+    }
+
+    /// The body decoded, or the error `decode_json` raises for it. An ordinary body is
+    /// checked and decoded here; any other (empty, too deep, not valid) goes to
+    /// `decode_json`, so its error is the call plan's word for word.
+    fn decode_body<'py>(
+        &self,
+        py: Python<'py>,
+        body: &BodyCall,
+        raw: Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let depth = self.plan.max_json_depth;
+        if let Ok(bytes) = raw.cast::<PyBytes>() {
+            let data = bytes.as_bytes();
+            let too_deep = isize::try_from(data.len()).map_or(true, |length| length > depth)
+                && nests_deeper(data, depth);
+            if !data.is_empty() && !too_deep {
+                if let Ok(decoded) = body.decode.bind(py).call1((bytes,)) {
+                    return Ok(decoded);
+                }
+            }
+        }
+        let raw = if raw.is_truthy()? {
+            raw
+        } else {
+            PyBytes::new(py, b"").into_any()
+        };
+        let decoder = body.decoder.bind(py);
+        self.plan.decode_json.bind(py).call1((raw, decoder, depth))
     }
 
     fn finished(&self) {
@@ -700,16 +968,20 @@ impl Handling {
         let scope = self.scope.bind(py);
         let protocol = self.protocol.bind(py);
         let name = self.name.bind(py);
-        let made = make_request(py, &self.plan, scope, protocol, &path_params, name)?.unbind();
-        let mut state = self.lock();
-        match &state.request {
-            // Made meanwhile, by another thread this request's context was copied to.
-            Some(request) => Ok(request.clone_ref(py)),
-            None => {
-                state.request = Some(made.clone_ref(py));
-                Ok(made)
+        let made = make_request(py, &self.plan, scope, protocol, &path_params, name)?;
+        let raw_body = {
+            let mut state = self.lock();
+            if let Some(request) = &state.request {
+                // Made meanwhile, by another thread this request's context was copied to.
+                return Ok(request.clone_ref(py));
             }
+            state.request = Some(made.clone().unbind());
+            state.raw_body.as_ref().map(|raw| raw.clone_ref(py))
+        };
+        if let Some(raw) = raw_body {
+            made.setattr(intern!(py, "cached_body"), raw)?;
         }
+        Ok(made.unbind())
     }
 
     fn __await__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {

@@ -10,7 +10,7 @@ pub fn json_nests_deeper(body: &[u8], max_depth: isize) -> bool {
     nests_deeper(body, max_depth)
 }
 
-fn nests_deeper(body: &[u8], max_depth: isize) -> bool {
+pub(crate) fn nests_deeper(body: &[u8], max_depth: isize) -> bool {
     // Fewer opening brackets than the limit cannot nest past it: the common body, decided
     // by a count the compiler vectorises.
     let opening = body

@@ -37,7 +37,16 @@ class Dispatcher:
         *,
         static_routes: dict[str, dict[str, Any]],
         match_dynamic: Callable[[str], tuple[dict[str, Any], dict[str, Any]] | None],
-        routes: list[tuple[Any, Callable[..., Any], bool, bool, str]],
+        routes: list[
+            tuple[
+                Any,
+                Callable[..., Any],
+                bool,
+                bool,
+                str,
+                tuple[Callable[..., Any], str, Any, bool] | None,
+            ]
+        ],
         converters: dict[type, Callable[[Any], Any] | None],
         direct: Mapping[
             Callable[[Any], Any], tuple[Callable[[Any], bytes] | None, tuple[str, str]]
@@ -51,6 +60,9 @@ class Dispatcher:
         finish_awaiting: Callable[..., Awaitable[None]],
         apply_cookies: Callable[[list[tuple[str, str]]], None] | None,
         make_current: Callable[[Any], Any] | None,
+        json_limits: tuple[int, int],
+        decode_json: Callable[[bytes, Any, int], Any],
+        body_lost: Callable[[Exception], Exception],
     ) -> None: ...
     def clear(self) -> None: ...
     @property
