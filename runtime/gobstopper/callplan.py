@@ -264,7 +264,7 @@ def _call_general(
             return await target(request, **kwargs)
         return await target(**kwargs)
 
-    if body_decoder is not None and not (typed_items or query_items):
-        if request_name is None or request_first:
-            call.direct_body = (target, body_name, body_decoder, request_first)  # type: ignore[attr-defined]
+    body_only = body_decoder is not None and not (typed_items or query_items)
+    if body_only and (request_name is None or request_first):
+        call.direct_body = (target, body_name, body_decoder, request_first)  # type: ignore[attr-defined]
     return call

@@ -4,14 +4,14 @@ frames, everything else by :func:`~gobstopper.serving.serve`, with identical res
 With the Rust core active, an application's RSGI callable is a ``Dispatcher`` (made by
 :func:`native_entry`). Until the application starts serving it hands every request to
 :func:`~gobstopper.serving.serve`; then :func:`install` gives it the tables of the routes
-it serves itself: every route, in an application without middleware. A handler
-that takes only path parameters (and perhaps the request first) it calls itself, and one
-that takes a JSON body besides (its call plan's ``direct_body``) once it has read and
-decoded the usual body; any other through its call plan (query arguments, converted
-path parameters, an unusual body), as :meth:`~gobstopper.Gobstopper.begin` does. It makes the :class:`~gobstopper.Request` only
-when something uses it: the handler takes it, or code reads
-:data:`gobstopper.request` (``session``, ``g``, a template), which finds the request
-in waiting current when the application
+it serves itself: every route, in an application without middleware. A handler that
+takes only path parameters (and perhaps the request first) it calls itself, and one that
+takes a JSON body besides (its call plan's ``direct_body``) once it has read and decoded
+the usual body; any other through its call plan (query arguments, converted path
+parameters, an unusual body), as :meth:`~gobstopper.Gobstopper.begin` does. It makes the
+:class:`~gobstopper.Request` only when something uses it: the handler takes it, or code
+reads :data:`gobstopper.request` (``session``, ``g``, a template), which finds the
+request in waiting current when the application
 :attr:`~gobstopper.Gobstopper.uses_request_context` (see :func:`request_in_context`). It
 drives the handler's coroutine and sends the response it returns when that is held in
 memory.

@@ -9,12 +9,18 @@ protocol. :class:`~gobstopper.Gobstopper` uses :func:`serve` as its ``__rsgi__``
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .http.request import Request, current_request
-from .http.response import JSONResponse, Response, encode_json, json_response
-from .http.results import as_is, to_response
+from .http.response import (
+    NO_BODY_STATUSES,
+    JSONResponse,
+    Response,
+    encode_json,
+    json_response,
+)
+from .http.results import BODY_ONLY, as_is, to_response
 from .middleware.base import build_websocket_chain
 from .websocket.connection import CloseCode, WebSocket, WebSocketDisconnect
 from .websocket.rooms import leave_all
@@ -50,6 +56,12 @@ async def serve(app: Gobstopper, scope: Any, protocol: Any) -> None:
                 # json_response(result).send(...), without the response (cookie-free).
                 protocol.response_bytes(200, [_JSON_HEADER], encode_json(result))
                 return
+            elif (
+                type(result) is tuple
+                and request.after_callbacks is None
+                and _sent_pair(protocol, result, app.converters)
+            ):
+                return
             elif convert is not None:
                 response = convert(result)
             else:
@@ -69,6 +81,32 @@ async def serve(app: Gobstopper, scope: Any, protocol: Any) -> None:
     pending = response.send(protocol, request)
     if pending is not None:
         await pending
+
+
+def _sent_pair(
+    protocol: Any, result: tuple[Any, ...], converters: Mapping[type, Callable[[Any], Response]]
+) -> bool:
+    """Send ``(body, status)`` without its response when the body's converter makes a
+    body and one header (:data:`~gobstopper.http.results.BODY_ONLY`) and the status is an
+    ``int``, as the Rust dispatcher does; whether it was sent."""
+    if len(result) != 2:
+        return False
+    body, status = result
+    convert = converters.get(type(body))
+    how = BODY_ONLY.get(convert) if convert is not None and type(status) is int else None
+    if how is None:
+        return False
+    encode, header = how
+    if encode is None and type(body) is not str:
+        return False
+    payload = body if encode is None else encode(body)
+    if not payload or status in NO_BODY_STATUSES:
+        protocol.response_empty(status, [header])
+    elif type(payload) is str:
+        protocol.response_str(status, [header], payload)
+    else:
+        protocol.response_bytes(status, [header], payload)
+    return True
 
 
 async def deliver(app: Gobstopper, request: Request, protocol: Any, response: Response) -> None:

@@ -286,3 +286,46 @@ def test_a_str_subclass_body_is_sent_as_text() -> None:
     response = TestClient(app).get("/markup")
     assert response.status_code == 200
     assert response.text == "<b>x</b>"
+
+
+PAIRS = [
+    ({"created": True}, 201),
+    ([1, 2], 202),
+    (Point(1, 2), 200),
+    ("<b>made</b>", 201),
+    ("", 201),
+    ({}, 201),
+    ({"a": 1}, 204),
+    ("not modified", 304),
+    ({"a": 1}, 103),
+    (b"raw", 201),
+    ({"a": 1}, True),
+    ({"a": 1}, {"X-Kind": "headers"}),
+    ("missing", 404),
+]
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=[repr(pair)[:40] for pair in PAIRS])
+def test_a_body_and_status_pair_is_sent_as_its_response_would_be(pair: tuple) -> None:
+    """``(body, status)`` pairs are sent without making their response where they can be
+    (serve's shortcut): the answer must be the converted response's, byte for byte."""
+    import asyncio
+
+    from gobstopper.serving import serve
+    from gobstopper.testing.rsgi import HTTPExchange, Scope
+
+    app = Gobstopper(__name__, static_folder=None)
+
+    @app.get("/pair")
+    async def handler():
+        return pair
+
+    served, expected = HTTPExchange(b""), HTTPExchange(b"")
+    scope = Scope("http", "GET", "/pair", "", [("host", "testserver")], "http", "1.2.3.4:5")
+    asyncio.run(serve(app, scope, served))
+    make_response(pair).send(expected)
+    assert (served.status, served.headers, served.chunks) == (
+        expected.status,
+        expected.headers,
+        expected.chunks,
+    )

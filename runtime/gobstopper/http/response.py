@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .request import Request
 
 __all__ = [
+    "NO_BODY_STATUSES",
     "HTMLResponse",
     "JSONResponse",
     "PlainTextResponse",
@@ -42,7 +43,8 @@ logger = logging.getLogger("gobstopper")
 #: JSON bytes of what a handler returns; an unencodable value raises a TypeError that
 #: names it.
 encode_json = msgspec.json.Encoder(enc_hook=explain_unencodable).encode
-_NO_BODY_STATUSES = frozenset({204, 304}) | frozenset(range(100, 200))
+#: The statuses whose responses carry no body (nor a content type).
+NO_BODY_STATUSES = frozenset({204, 304}) | frozenset(range(100, 200))
 
 
 def _header_list(headers: HeadersLike | None, content_type: str | None) -> list[tuple[str, str]]:
@@ -83,7 +85,7 @@ class Response:
         self.body = body
         self.status = status
         # 204, 304 and 1xx carry no body, so no content type either.
-        content_type = None if status in _NO_BODY_STATUSES else content_type or self.media_type
+        content_type = None if status in NO_BODY_STATUSES else content_type or self.media_type
         if headers is None:
             self.raw_headers = [("content-type", content_type)] if content_type else []
         else:
@@ -158,7 +160,7 @@ class Response:
         requests (file responses).
         """
         body = self.body
-        if not body or self.status in _NO_BODY_STATUSES:
+        if not body or self.status in NO_BODY_STATUSES:
             protocol.response_empty(self.status, self.raw_headers)
         elif type(body) is bytes:
             protocol.response_bytes(self.status, self.raw_headers, body)
