@@ -6,6 +6,7 @@
 //! mixed (`file.<ext>`) segments keep their exact Python behaviour.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -51,14 +52,37 @@ struct Edge {
     child: Node,
 }
 
+/// FNV-1a over a segment's bytes: the static children of a node are the application's
+/// own few segments, fixed before serving, so a lookup needs no keyed hash (SipHash cost
+/// a tenth of a lookup).
+struct SegmentHasher(u64);
+
+impl Default for SegmentHasher {
+    fn default() -> Self {
+        SegmentHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for SegmentHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 #[derive(Default)]
 struct Node {
-    fixed: HashMap<String, Node>,
+    fixed: HashMap<String, Node, BuildHasherDefault<SegmentHasher>>,
     dynamic: Vec<Edge>,
     endpoints: Option<Py<PyAny>>,
 }
 
-type Params = Vec<(Py<PyAny>, Py<PyAny>)>;
+type Params<'py> = Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>;
 
 /// Path → the endpoints object registered for it, plus converted path parameters.
 #[pyclass(module = "gobstopper_core._native", name = "Router")]
@@ -119,7 +143,7 @@ impl Router {
         };
         let mut walk = Walk {
             py,
-            segments: rest.split('/').collect(),
+            segments: segments_of(rest),
             params: Params::new(),
         };
         match walk.walk(&self.root, 0)? {
@@ -182,12 +206,26 @@ fn child_for<'n>(
     Ok(&mut node.dynamic[at].child)
 }
 
+/// The segments of a path without its leading `/`, as `str.split("/")` gives them.
+fn segments_of(rest: &str) -> Vec<&str> {
+    let mut segments = Vec::with_capacity(8);
+    let mut start = 0;
+    for (at, byte) in rest.bytes().enumerate() {
+        if byte == b'/' {
+            segments.push(&rest[start..at]);
+            start = at + 1;
+        }
+    }
+    segments.push(&rest[start..]);
+    segments
+}
+
 /// One lookup: the path's segments and the parameters found so far (pushed on the way
 /// back from a match, deepest first, exactly as the Python walk fills its dict).
 struct Walk<'p, 's> {
     py: Python<'p>,
     segments: Vec<&'s str>,
-    params: Params,
+    params: Params<'p>,
 }
 
 type Found<'n> = PyResult<Option<&'n Py<PyAny>>>;
@@ -224,7 +262,7 @@ impl Walk<'_, '_> {
                 }
                 if let Some(found) = self.next(&edge.child, index + 1)? {
                     for (name, value) in values.cast::<PyDict>()?.iter() {
-                        self.params.push((name.unbind(), value.unbind()));
+                        self.params.push((name, value));
                     }
                     return Ok(Some(found));
                 }
@@ -235,7 +273,7 @@ impl Walk<'_, '_> {
             };
             if let Some(found) = self.next(&edge.child, index + 1)? {
                 self.params
-                    .push((edge.name.clone_ref(py).into_any(), value));
+                    .push((edge.name.bind(py).clone().into_any(), value));
                 return Ok(Some(found));
             }
         }
@@ -250,8 +288,8 @@ impl Walk<'_, '_> {
                 continue;
             }
             if let Some(found) = self.next(&edge.child, end)? {
-                let name = edge.name.clone_ref(self.py).into_any();
-                let value = PyString::new(self.py, &value).into_any().unbind();
+                let name = edge.name.bind(self.py).clone().into_any();
+                let value = PyString::new(self.py, &value).into_any();
                 self.params.push((name, value));
                 return Ok(Some(found));
             }
@@ -265,20 +303,22 @@ fn all_digits(text: &str) -> bool {
 }
 
 /// The converted value of one segment, or `None` where the converter refuses it.
-fn convert(py: Python<'_>, matcher: &Matcher, segment: &str) -> PyResult<Option<Py<PyAny>>> {
+fn convert<'py>(
+    py: Python<'py>,
+    matcher: &Matcher,
+    segment: &str,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
     match matcher {
-        Matcher::String => {
-            Ok((!segment.is_empty()).then(|| PyString::new(py, segment).into_any().unbind()))
-        }
+        Matcher::String => Ok((!segment.is_empty()).then(|| PyString::new(py, segment).into_any())),
         Matcher::Int => {
             if !all_digits(segment) {
                 return Ok(None);
             }
             if segment.len() <= 18 {
                 let number: u64 = segment.parse().expect("18 ASCII digits fit in u64");
-                return Ok(Some(number.into_pyobject(py)?.into_any().unbind()));
+                return Ok(Some(number.into_pyobject(py)?.into_any()));
             }
-            Ok(Some(py.get_type::<PyInt>().call1((segment,))?.unbind()))
+            Ok(Some(py.get_type::<PyInt>().call1((segment,))?))
         }
         Matcher::Float => {
             let Some((whole, fraction)) = segment.split_once('.') else {
@@ -289,9 +329,9 @@ fn convert(py: Python<'_>, matcher: &Matcher, segment: &str) -> PyResult<Option<
             }
             // Rust and Python both round decimal text to the nearest double.
             let number: f64 = segment.parse().expect("digits.digits is a valid float");
-            Ok(Some(number.into_pyobject(py)?.into_any().unbind()))
+            Ok(Some(number.into_pyobject(py)?.into_any()))
         }
-        Matcher::Callback(to_python) => match to_python.call1(py, (segment,)) {
+        Matcher::Callback(to_python) => match to_python.bind(py).call1((segment,)) {
             Ok(value) => Ok(Some(value)),
             Err(error) if error.is_instance_of::<PyValueError>(py) => Ok(None),
             Err(error) => Err(error),
@@ -302,7 +342,18 @@ fn convert(py: Python<'_>, matcher: &Matcher, segment: &str) -> PyResult<Option<
 
 #[cfg(test)]
 mod tests {
-    use super::all_digits;
+    use super::{all_digits, segments_of};
+
+    #[test]
+    fn segments_are_those_of_a_split_on_slashes() {
+        assert_eq!(segments_of("users/42"), ["users", "42"]);
+        assert_eq!(segments_of(""), [""]);
+        assert_eq!(segments_of("a//b/"), ["a", "", "b", ""]);
+        assert_eq!(
+            segments_of("caf\u{e9}/\u{1f600}"),
+            ["caf\u{e9}", "\u{1f600}"]
+        );
+    }
 
     #[test]
     fn digits_are_ascii_only_and_never_empty() {
