@@ -24,6 +24,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyInt, PyList, PyString, PyTuple, PyType};
 
 use crate::jsondepth::nests_deeper;
+use crate::router::Router;
 use crate::slotted::Layout;
 
 /// Hashes an object's address: a multiplication, where SipHash would cost a tenth of
@@ -117,6 +118,8 @@ enum Convert {
 struct Plan {
     static_routes: Py<PyDict>,
     match_dynamic: Py<PyAny>,
+    /// The Rust router whose `match_dynamic` that is, when it is one: looked up directly.
+    router: Option<Py<Router>>,
     routes: ByAddress<Route>,
     converters: ByAddress<Convert>,
     sendable: HashSet<usize, BuildHasherDefault<AddressHasher>>,
@@ -255,9 +258,16 @@ impl Dispatcher {
             table.insert(key(&cls), convert);
         }
         let coroutine_type = py.import("types")?.getattr("CoroutineType")?;
+        let router = match_dynamic
+            .bind(py)
+            .getattr(intern!(py, "__self__"))
+            .ok()
+            .and_then(|owner| owner.cast_into::<Router>().ok())
+            .map(Bound::unbind);
         let plan = Plan {
             static_routes: static_routes.unbind(),
             match_dynamic,
+            router,
             routes: table_of_routes,
             converters: table,
             sendable: sendable.iter().map(key).collect(),
@@ -340,15 +350,24 @@ fn find<'py>(
     }
     let (endpoints, params) = match plan.static_routes.bind(py).get_item(path)? {
         Some(endpoints) => (endpoints, None),
-        None => {
-            let found = plan.match_dynamic.bind(py).call1((path,))?;
-            if found.is_none() {
-                return Ok(None);
+        None => match (&plan.router, path.cast::<PyString>()?.to_str()) {
+            (Some(router), Ok(text)) => match router.bind(py).try_borrow() {
+                Ok(router) => match router.lookup(py, text)? {
+                    Some((endpoints, params)) => (endpoints, Some(params)),
+                    None => return Ok(None),
+                },
+                Err(_) => return Ok(None),
+            },
+            _ => {
+                let found = plan.match_dynamic.bind(py).call1((path,))?;
+                if found.is_none() {
+                    return Ok(None);
+                }
+                let found = found.cast_into::<PyTuple>()?;
+                let params = found.get_item(1)?.cast_into::<PyDict>()?;
+                (found.get_item(0)?, Some(params))
             }
-            let found = found.cast_into::<PyTuple>()?;
-            let params = found.get_item(1)?.cast_into::<PyDict>()?;
-            (found.get_item(0)?, Some(params))
-        }
+        },
     };
     let method = scope.getattr(intern!(py, "method"))?;
     let endpoint = endpoints.cast::<PyDict>()?.get_item(method)?;

@@ -138,32 +138,39 @@ impl Router {
         let Ok(text) = path.to_str() else {
             return self.fallback.call1(py, (path,));
         };
+        match self.lookup(py, text)? {
+            None => Ok(py.None()),
+            Some((endpoints, params)) => Ok(PyTuple::new(py, [endpoints, params.into_any()])?
+                .into_any()
+                .unbind()),
+        }
+    }
+}
+
+impl Router {
+    /// The endpoints and parameters of the UTF-8 path `text`, as `match_dynamic` gives
+    /// them (the dispatcher calls this directly, without the tuple).
+    pub(crate) fn lookup<'py>(
+        &self,
+        py: Python<'py>,
+        text: &str,
+    ) -> PyResult<Option<(Bound<'py, PyAny>, Bound<'py, PyDict>)>> {
         let Some(rest) = text.strip_prefix('/') else {
-            return Ok(py.None());
+            return Ok(None);
         };
         let mut walk = Walk {
             py,
             segments: segments_of(rest),
             params: Params::new(),
         };
-        match walk.walk(&self.root, 0)? {
-            None => Ok(py.None()),
-            Some(endpoints) => {
-                let found = PyDict::new(py);
-                for (name, value) in walk.params {
-                    found.set_item(name, value)?;
-                }
-                Ok(PyTuple::new(
-                    py,
-                    [
-                        endpoints.clone_ref(py).into_any(),
-                        found.into_any().unbind(),
-                    ],
-                )?
-                .into_any()
-                .unbind())
-            }
+        let Some(endpoints) = walk.walk(&self.root, 0)? else {
+            return Ok(None);
+        };
+        let found = PyDict::new(py);
+        for (name, value) in walk.params {
+            found.set_item(name, value)?;
         }
+        Ok(Some((endpoints.bind(py).clone(), found)))
     }
 }
 

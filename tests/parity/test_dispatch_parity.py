@@ -353,6 +353,7 @@ REQUESTS = [
     ("GET", "/users/42", ""),
     ("GET", "/users/x", ""),
     ("GET", "/orgs/3/repos/gob", ""),
+    ("GET", "/orgs/3/repos/\udcff", ""),  # not UTF-8: the router's Python fallback
     ("GET", "/request/ann", "q=1"),
     ("GET", "/current", ""),
     ("GET", "/slots", ""),
