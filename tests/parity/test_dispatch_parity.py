@@ -527,5 +527,10 @@ def test_request_preset_is_only_shared_objects() -> None:
         "after_callbacks": None,
         "_max_body_bytes": None,
         "_max_json_depth": None,
+        "_headers": None,
+        "_args": None,
+        "_cookies": None,
+        "_g": None,
+        "_state": None,
     }
     assert request_preset(RequestWithDict, app) is None  # a new list for each request

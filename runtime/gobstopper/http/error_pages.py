@@ -18,7 +18,10 @@ from .response import HTMLResponse, JSONResponse, Response
 
 __all__ = ["error_response", "internal_error_response"]
 
-_PAGE = """<!doctype html>
+
+def _page(status: int, name: str, description: str, extra: str) -> str:
+    """The HTML error page, its parts already escaped."""
+    return f"""<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>{status} {name}</title></head>
 <body>
@@ -46,15 +49,8 @@ def error_response(
         response: Response = JSONResponse(payload, error.status)
     else:
         extra = f"<pre>{html.escape(trace)}</pre>\n" if trace else ""
-        response = HTMLResponse(
-            _PAGE.format(
-                status=error.status,
-                name=html.escape(error.name),
-                description=html.escape(error.description),
-                extra=extra,
-            ),
-            error.status,
-        )
+        page = _page(error.status, html.escape(error.name), html.escape(error.description), extra)
+        response = HTMLResponse(page, error.status)
     for key, value in error.headers.items():
         response.headers[key] = value
     return response

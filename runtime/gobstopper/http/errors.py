@@ -13,12 +13,12 @@ from typing import Any, NoReturn
 __all__ = ["HTTPException", "abort", "status_phrase"]
 
 
+_PHRASES = {status.value: status.phrase for status in HTTPStatus}
+
+
 def status_phrase(status: int) -> str:
     """Return the reason phrase of ``status`` ("Not Found"), or "Error" when unknown."""
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"
+    return _PHRASES.get(status, "Error")
 
 
 class HTTPException(Exception):

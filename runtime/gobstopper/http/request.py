@@ -66,17 +66,18 @@ class Request:
         "scope",
     )
 
-    # Slots filled on first use (each property catches AttributeError until then).
-    _args: MultiDict
-    _cookies: dict[str, str]
+    # Filled on first use: None until then.
+    _args: MultiDict | None
+    _cookies: dict[str, str] | None
+    _g: RequestGlobals | None
+    _headers: Headers | None
+    _state: SimpleNamespace | None
+    # Filled on first use, rarely (each property catches AttributeError until then).
     _files: MultiDict
     _form: MultiDict
-    _g: RequestGlobals
-    _headers: Headers
     _json: Any
     _max_upload_bytes: int | None
     _session: Session
-    _state: SimpleNamespace
     #: The matched endpoint's name (``"api.show_user"``), set before the handler runs.
     endpoint: str
     #: The converted path parameters of the matched route.
@@ -100,6 +101,8 @@ class Request:
         self.after_callbacks = None
         self._max_body_bytes: int | None = None
         self._max_json_depth: int | None = None
+        # Read by most handlers: a None test costs a fraction of a caught AttributeError.
+        self._headers = self._args = self._cookies = self._g = self._state = None
 
     # -- request line ---------------------------------------------------------------------
 
@@ -150,30 +153,28 @@ class Request:
     @property
     def headers(self) -> Headers:
         """Case-insensitive request headers."""
-        try:
-            return self._headers
-        except AttributeError:
-            self._headers = Headers(self.scope.headers)
-            return self._headers
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = Headers(self.scope.headers)
+        return headers
 
     @property
     def args(self) -> MultiDict:
         """Query-string arguments; repeated keys keep every value (``getlist``)."""
-        try:
-            return self._args
-        except AttributeError:
-            self._args = MultiDict(parse_qsl(self.scope.query_string, keep_blank_values=True))
-            return self._args
+        args = self._args
+        if args is None:
+            query = parse_qsl(self.scope.query_string, keep_blank_values=True)
+            args = self._args = MultiDict(query)
+        return args
 
     @property
     def cookies(self) -> dict[str, str]:
         """Cookies sent by the client; malformed pairs are ignored."""
-        try:
-            return self._cookies
-        except AttributeError:
+        cookies = self._cookies
+        if cookies is None:
             header = self.scope.headers.get("cookie")
-            self._cookies = parse_cookie_header(header) if header else {}
-            return self._cookies
+            cookies = self._cookies = parse_cookie_header(header) if header else {}
+        return cookies
 
     @property
     def content_type(self) -> str | None:
@@ -264,13 +265,12 @@ class Request:
     def g(self) -> RequestGlobals:
         """A namespace for this request only (Flask's ``g``): hooks leave values there
         for the handler. Also reachable as :data:`gobstopper.g`."""
-        try:
-            return self._g
-        except AttributeError:
+        g = self._g
+        if g is None:
             from ..globals import RequestGlobals
 
-            self._g = RequestGlobals()
-            return self._g
+            g = self._g = RequestGlobals()
+        return g
 
     def bind_session(self, session: Session) -> None:
         """Give this request its session (what a session middleware does)."""
@@ -284,11 +284,10 @@ class Request:
     @property
     def state(self) -> SimpleNamespace:
         """A namespace for data shared by hooks, middleware and the handler of one request."""
-        try:
-            return self._state
-        except AttributeError:
-            self._state = SimpleNamespace()
-            return self._state
+        state = self._state
+        if state is None:
+            state = self._state = SimpleNamespace()
+        return state
 
     # -- limits ---------------------------------------------------------------------------
 
