@@ -16,11 +16,10 @@ import msgspec
 import pytest
 
 from gobstopper import Gobstopper, request
-from gobstopper.accelerators import native
 from gobstopper.serving import serve
 from gobstopper.testing.rsgi import HTTPExchange, Scope
 
-from .test_dispatch_parity import Awaitable, Item
+from .test_dispatch_parity import Awaitable, Item, served_both_ways
 
 MAX_BYTES = 4096
 MAX_DEPTH = 8
@@ -165,22 +164,12 @@ async def answer(
     return exchange.status, exchange.headers, b"".join(exchange.chunks)
 
 
-def both(rust_core: ModuleType, request_context: bool) -> tuple[Gobstopper, Gobstopper]:
-    if native() is None:
-        pytest.skip("GOBSTOPPER_NO_RUST is set: applications serve through Python")
-    rust, python = build(request_context), build(request_context)
-    asyncio.run(rust.startup())
-    asyncio.run(python.startup())
-    assert isinstance(rust.__rsgi__, rust_core.Dispatcher)
-    return rust, python
-
-
 @pytest.mark.parametrize("exchange_class", [HTTPExchange, WaitingBody, LostBody])
 @pytest.mark.parametrize("request_context", [False, True], ids=["plain", "request-context"])
 def test_bodies_read_by_the_dispatcher_answer_as_the_call_plan(
     rust_core: ModuleType, request_context: bool, exchange_class: type[HTTPExchange]
 ) -> None:
-    rust, python = both(rust_core, request_context)
+    rust, python = served_both_ways(rust_core, request_context, build)
 
     async def compare() -> None:
         for path, body, headers in CASES:
@@ -193,7 +182,7 @@ def test_bodies_read_by_the_dispatcher_answer_as_the_call_plan(
 
 def test_the_answers_compared_are_the_ones_users_expect(rust_core: ModuleType) -> None:
     """The parity above would pass if both were wrong alike: pin the main answers."""
-    rust, _ = both(rust_core, True)
+    rust, _ = served_both_ways(rust_core, True, build)
 
     async def ask(path: str, body: bytes, exchange_class: type[HTTPExchange] = HTTPExchange) -> Any:
         status, _, sent = await answer(rust.__rsgi__, path, body, declared(body), exchange_class)
@@ -232,7 +221,7 @@ def test_the_answers_compared_are_the_ones_users_expect(rust_core: ModuleType) -
 
 def test_the_dispatcher_reads_the_usual_body_without_the_call_plan(rust_core: ModuleType) -> None:
     """What the parity is about: the usual body never reaches the Python call plan."""
-    rust, _ = both(rust_core, True)
+    rust, _ = served_both_ways(rust_core, True, build)
     called: list[str] = []
 
     def record(frame: Any, event: str, arg: Any) -> None:
@@ -259,7 +248,7 @@ def test_the_dispatcher_reads_the_usual_body_without_the_call_plan(rust_core: Mo
 
 
 def test_a_cancelled_body_read_cancels_the_request(rust_core: ModuleType) -> None:
-    rust, _ = both(rust_core, False)
+    rust, _ = served_both_ways(rust_core, False, build)
 
     class Hanging(HTTPExchange):
         def __call__(self) -> Any:  # type: ignore[override]

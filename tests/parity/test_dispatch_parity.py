@@ -411,10 +411,16 @@ async def answer(
     return exchange.status, exchange.headers, b"".join(exchange.chunks)
 
 
-def served_both_ways(rust_core: ModuleType, request_context: bool) -> tuple[Gobstopper, Gobstopper]:
+def served_both_ways(
+    rust_core: ModuleType,
+    request_context: bool,
+    make: Callable[[bool], Gobstopper] = build,
+) -> tuple[Gobstopper, Gobstopper]:
+    """Two started copies of the application ``make`` builds: one for the dispatcher, one
+    for ``serve``."""
     if native() is None:
         pytest.skip("GOBSTOPPER_NO_RUST is set: applications serve through Python")
-    rust, python = build(request_context), build(request_context)
+    rust, python = make(request_context), make(request_context)
     asyncio.run(rust.startup())
     asyncio.run(python.startup())
     assert isinstance(rust.__rsgi__, rust_core.Dispatcher)
