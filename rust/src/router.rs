@@ -53,8 +53,8 @@ struct Edge {
 }
 
 /// FNV-1a over a segment's bytes: the static children of a node are the application's
-/// own few segments, fixed before serving, so a lookup needs no keyed hash (SipHash cost
-/// a tenth of a lookup).
+/// own few segments, fixed before serving, so a lookup needs no keyed hash (SipHash was
+/// about 6% of a lookup).
 struct SegmentHasher(u64);
 
 impl Default for SegmentHasher {
