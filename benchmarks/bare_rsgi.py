@@ -5,6 +5,7 @@ loaded once, rendered with the synchronous ``render()``.
 """
 
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import jinja2
 from echo_item import decode_item, encode
@@ -34,6 +35,10 @@ async def app(scope, protocol):
     elif path.startswith("/api/v1/orgs/"):
         _, _, _, _, org, _, repo, _, number = path.split("/")
         body = {"org": int(org), "repo": repo, "number": int(number)}
+        protocol.response_bytes(200, _JSON, encode(body))
+    elif path == "/search":
+        query = parse_qs(scope.query_string)
+        body = {"page": query.get("page", ["1"])[0], "agent": scope.headers.get("user-agent")}
         protocol.response_bytes(200, _JSON, encode(body))
     elif path == "/items" and scope.method == "POST":
         item = decode_item(await protocol())

@@ -34,6 +34,12 @@ async def issue(org: int, repo: str, number: int):
     return {"org": org, "repo": repo, "number": number}
 
 
+@app.get("/search")
+async def search(request):
+    # The README's style: the request unannotated, its query and headers read.
+    return {"page": request.args.get("page", "1"), "agent": request.headers.get("user-agent")}
+
+
 @app.post("/items")
 async def create_item(item: Item):
     return item, 201

@@ -29,12 +29,13 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 BROWSER = "gzip, deflate, br"
 ITEM = b'{"name": "gobstopper", "price": 2.5, "tags": ["candy", "everlasting"]}'
-#: (name, method, path, accept-encoding); a POST sends ``ITEM`` as JSON.
+#: (name, method, path with its query, accept-encoding); a POST sends ``ITEM`` as JSON.
 CASES = [
     ("plaintext", "GET", "/plaintext", None),
     ("json", "GET", "/json", None),
     ("path parameter", "GET", "/users/42", None),
     ("routing (3 parameters)", "GET", "/api/v1/orgs/3/repos/gob/issues/42", None),
+    ("query and headers", "GET", "/search?page=3", None),
     ("POST msgspec Struct", "POST", "/items", None),
     ("static file", "GET", "/static/hello.txt", None),
     ("static file (browser)", "GET", "/static/hello.txt", BROWSER),
@@ -62,13 +63,14 @@ def request_for(method: str, path: str, accept: str | None) -> tuple[Any, bytes]
     from rsgi_standin import Scope
 
     headers = [("host", "bench")]
+    path, _, query = path.partition("?")
     body = b""
     if method == "POST":
         body = ITEM
         headers += [("content-type", "application/json"), ("content-length", str(len(body)))]
     if accept:
         headers.append(("accept-encoding", accept))
-    return Scope(method, path, headers), body
+    return Scope(method, path, headers, query), body
 
 
 async def _drive(module: str, method: str, path: str, count: int, accept: str | None) -> None:

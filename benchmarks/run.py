@@ -56,6 +56,7 @@ SCENARIOS = [
     Scenario("json", "/json", anchored=True),
     Scenario("path parameter", "/users/42", anchored=True),
     Scenario("routing (3 parameters)", "/api/v1/orgs/3/repos/gob/issues/42"),
+    Scenario("query and headers", "/search?page=3"),
     Scenario("POST msgspec Struct", "/items", HERE / "post_item.lua", anchored=True),
     Scenario("static file", "/static/hello.txt"),
     Scenario("static file (browser)", "/static/hello.txt", headers=BROWSER),
