@@ -139,7 +139,7 @@ class Gobstopper(TemplateMixin, TaskMixin, Scaffold):
         self._shutdown_hooks: list[Callable[[], Awaitable[Any]]] = []
         self._router: Router[Endpoint] = Router()
         self._static_routes: dict[str, dict[str, Endpoint]] = {}
-        self._match = self._router.match
+        self._match = self._router.match_dynamic
         #: The WebSocket routes, as built at startup.
         self.websocket_router: Router[WebSocketSpec] = Router()
         self._rules_by_endpoint: dict[str, Rule] = {}
@@ -318,7 +318,7 @@ class Gobstopper(TemplateMixin, TaskMixin, Scaffold):
             if "GET" in methods:
                 router.add(endpoint.rule, ["HEAD"], endpoint, implicit=True)
         self._router = router
-        self._match = router.match
+        self._match = router.match_dynamic
         self._static_routes = router.static_routes
         self._rules_by_endpoint = rules
         self.converters = result_converters(endpoint.view_func for endpoint, _ in endpoints)

@@ -234,6 +234,19 @@ def test_router_with_a_thousand_dynamic_routes_matches_each() -> None:
     assert router.match("/r1000/5/detail/x") is None
 
 
+@pytest.mark.parametrize("accelerated", [False, None])
+def test_rules_added_after_a_match_are_matched_too(accelerated: bool | None) -> None:
+    router: Router[str] = Router(accelerated=accelerated)
+    router.add(Rule("/a/<int:x>"), ["GET"], "a")
+    assert router.match("/a/1") == ({"GET": "a"}, {"x": 1})
+    assert router.match("/b/q") is None
+    router.add(Rule("/b/<y>"), ["GET"], "b")
+    router.add(Rule("/a/<int:x>/more"), ["POST"], "more")
+    assert router.match("/b/q") == ({"GET": "b"}, {"y": "q"})
+    assert router.match("/a/2/more") == ({"POST": "more"}, {"x": 2})
+    assert router.match("/a/1") == ({"GET": "a"}, {"x": 1})
+
+
 def test_iter_rules_lists_patterns_methods_and_endpoints(app: Gobstopper) -> None:
     rules = {(pattern, endpoint): methods for pattern, methods, endpoint in app.iter_rules()}
     assert rules[("/things", "things")] == frozenset({"GET", "HEAD", "POST"})
