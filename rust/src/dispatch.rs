@@ -374,6 +374,14 @@ fn find<'py>(
     Ok(endpoint.map(|endpoint| (endpoint, params)))
 }
 
+/// The path parameters a route matched with, or a new empty dict for a route without any.
+fn params_or_empty<'py>(
+    py: Python<'py>,
+    params: Option<&Bound<'py, PyDict>>,
+) -> Bound<'py, PyDict> {
+    params.cloned().unwrap_or_else(|| PyDict::new(py))
+}
+
 /// The request `Request(scope, protocol, app)` with its path parameters and endpoint set,
 /// as `gobstopper.serving.serve` makes it.
 fn make_request<'py>(
@@ -413,10 +421,7 @@ fn start(
     let name = route.name.bind(py);
     let target = route.target.bind(py);
     let (request, called) = if route.passes_request || route.plan {
-        let path_params = match &params {
-            Some(params) => params.clone(),
-            None => PyDict::new(py),
-        };
+        let path_params = params_or_empty(py, params.as_ref());
         let request = make_request(py, plan, &scope, &protocol, &path_params, name)?;
         let called = if route.plan {
             target.call1((&request, path_params))
@@ -508,10 +513,7 @@ fn start_reading(
 ) -> PyResult<Py<PyAny>> {
     let name = route.name.bind(py);
     let request = if body.request_first {
-        let path_params = match &params {
-            Some(params) => params.clone(),
-            None => PyDict::new(py),
-        };
+        let path_params = params_or_empty(py, params.as_ref());
         Some(make_request(py, plan, &scope, &protocol, &path_params, name)?.unbind())
     } else {
         None
@@ -980,10 +982,7 @@ impl Handling {
         if let Some(request) = self.made_request(py) {
             return Ok(request.unbind());
         }
-        let path_params = match &self.params {
-            Some(params) => params.bind(py).clone(),
-            None => PyDict::new(py),
-        };
+        let path_params = params_or_empty(py, self.params.as_ref().map(|params| params.bind(py)));
         let scope = self.scope.bind(py);
         let protocol = self.protocol.bind(py);
         let name = self.name.bind(py);
