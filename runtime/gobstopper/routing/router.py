@@ -2,11 +2,13 @@
 
 Static paths are found with one dict lookup. Dynamic paths are matched against a segment
 trie (:mod:`~gobstopper.routing.trie`): static children first, then typed parameters by
-converter priority, then ``<path:...>``, so a lookup costs the depth of the path, not the
+converter priority, then ``<path:...>``, so a walk costs the depth of the path, not the
 number of routes. The pure-Python router matches through the trie compiled into one
-regular expression (:mod:`~gobstopper.routing.compiled`); with the Rust core installed
-(see :mod:`gobstopper.accelerators`) the same trie is walked in Rust, and converters it
-does not know natively are called back in Python. All three give identical results.
+regular expression (:mod:`~gobstopper.routing.compiled`), which costs a little more per
+placeholder in the table, so a table of several hundred is walked instead. With the Rust
+core installed (see :mod:`gobstopper.accelerators`) the trie is walked in Rust, and
+converters it does not know natively are called back in Python. All three give
+identical results.
 """
 
 from __future__ import annotations
