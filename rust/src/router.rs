@@ -160,6 +160,7 @@ impl Router {
         };
         let mut walk = Walk {
             py,
+            rest,
             segments: segments_of(rest),
             params: Params::new(),
         };
@@ -231,6 +232,8 @@ fn segments_of(rest: &str) -> Vec<&str> {
 /// back from a match, deepest first, exactly as the Python walk fills its dict).
 struct Walk<'p, 's> {
     py: Python<'p>,
+    /// The path without its leading `/`, which every segment is a slice of.
+    rest: &'s str,
     segments: Vec<&'s str>,
     params: Params<'p>,
 }
@@ -238,6 +241,11 @@ struct Walk<'p, 's> {
 type Found<'n> = PyResult<Option<&'n Py<PyAny>>>;
 
 impl Walk<'_, '_> {
+    /// Where segment `index` starts in `rest`.
+    fn offset_of(&self, index: usize) -> usize {
+        self.segments[index].as_ptr() as usize - self.rest.as_ptr() as usize
+    }
+
     fn next<'n>(&mut self, child: &'n Node, index: usize) -> Found<'n> {
         if index == self.segments.len() {
             Ok(child.endpoints.as_ref())
@@ -289,14 +297,18 @@ impl Walk<'_, '_> {
 
     fn walk_path<'n>(&mut self, edge: &'n Edge, index: usize) -> Found<'n> {
         // Shortest first, so a rule with a literal suffix (/<path:p>/meta) beats the bare one.
+        // Each candidate is a slice of the path, not a join of its segments: a long path
+        // costs a step per segment, not a copy of everything before it.
+        let start = self.offset_of(index);
         for end in index + 1..=self.segments.len() {
-            let value = self.segments[index..end].join("/");
+            let last = self.segments[end - 1];
+            let value = &self.rest[start..self.offset_of(end - 1) + last.len()];
             if value.is_empty() {
                 continue;
             }
             if let Some(found) = self.next(&edge.child, end)? {
                 let name = edge.name.bind(self.py).clone().into_any();
-                let value = PyString::new(self.py, &value).into_any();
+                let value = PyString::new(self.py, value).into_any();
                 self.params.push((name, value));
                 return Ok(Some(found));
             }
@@ -325,7 +337,13 @@ fn convert<'py>(
                 let number: u64 = segment.parse().expect("18 ASCII digits fit in u64");
                 return Ok(Some(number.into_pyobject(py)?.into_any()));
             }
-            Ok(Some(py.get_type::<PyInt>().call1((segment,))?))
+            // Past Python's limit on digits (4,300 by default) int() refuses the text,
+            // as IntConverter.to_python does: not a match, so the walk goes on.
+            match py.get_type::<PyInt>().call1((segment,)) {
+                Ok(number) => Ok(Some(number)),
+                Err(error) if error.is_instance_of::<PyValueError>(py) => Ok(None),
+                Err(error) => Err(error),
+            }
         }
         Matcher::Float => {
             let Some((whole, fraction)) = segment.split_once('.') else {
