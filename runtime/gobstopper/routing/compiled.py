@@ -52,8 +52,6 @@ _VOUCHED: dict[type[Converter], Callable[[str], Any] | None] = {
     FloatConverter: float,
 }
 
-_NAMED_GROUP = re.compile(r"\(\?P<[A-Za-z_][A-Za-z0-9_]*>")
-
 # (group, parameter name, converter or None): the group is a name while the expression
 # is written and its index once compiled; a mixed segment has no name, and its converter
 # gives all of its parameters at once.
@@ -168,7 +166,7 @@ class _Writer(Generic[T]):
     def edge(self, edge: Edge[T], fields: tuple[_Field, ...]) -> str:
         group = self._group("p")
         if edge.kind == MIXED:
-            text = f"(?={_mixed_shape(edge.segment)}(?:/|\\Z))(?P<{group}>[^/]*)"
+            text = f"(?={edge.segment.shape}(?:/|\\Z))(?P<{group}>[^/]*)"
             field: _Field = (group, "", partial(_mixed_values, edge.segment))
         elif edge.kind == PATH:
             text = f"(?P<{group}>.+?)"
@@ -182,13 +180,6 @@ class _Writer(Generic[T]):
     def _group(self, prefix: str) -> str:
         self.groups += 1
         return f"{prefix}{self.groups}"
-
-
-def _mixed_shape(segment: Segment) -> str:
-    """The pattern of a mixed segment without its named groups, which would clash with
-    another rule's of the same names."""
-    assert segment.regex is not None
-    return _NAMED_GROUP.sub("(?:", segment.regex.pattern)
 
 
 def _mixed_values(segment: Segment, text: str) -> dict[str, Any]:

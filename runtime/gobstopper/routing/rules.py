@@ -36,6 +36,9 @@ class Segment:
     text: str
     params: tuple[Param, ...]
     regex: re.Pattern[str] | None
+    #: A mixed segment's pattern without named groups, for use inside a larger
+    #: expression where its names could clash with another rule's ("" otherwise).
+    shape: str = ""
 
     @property
     def is_static(self) -> bool:
@@ -115,13 +118,15 @@ def _parse_segment(piece: str, pattern: str) -> Segment:
         return Segment(piece, tuple(params), None)
     if any(param.converter.spans_segments for param in params):
         raise ValueError(f"route {pattern!r}: a <path:...> placeholder must fill whole segments")
-    regex, cursor = [], 0
+    named, shape, cursor = [], [], 0
     for match, param in zip(matches, params, strict=True):
-        regex.append(re.escape(piece[cursor : match.start()]))
-        regex.append(f"(?P<{param.name}>{param.converter.regex})")
+        literal = re.escape(piece[cursor : match.start()])
+        named.append(f"{literal}(?P<{param.name}>{param.converter.regex})")
+        shape.append(f"{literal}(?:{param.converter.regex})")
         cursor = match.end()
-    regex.append(re.escape(piece[cursor:]))
+    literal = re.escape(piece[cursor:])
     rest = _PLACEHOLDER.sub("", piece)
     if "<" in rest or ">" in rest:
         raise ValueError(f"route {pattern!r}: malformed placeholder in {piece!r}")
-    return Segment(piece, tuple(params), re.compile("".join(regex)))
+    regex = re.compile("".join(named) + literal)
+    return Segment(piece, tuple(params), regex, "".join(shape) + literal)
