@@ -138,8 +138,12 @@ class Gobstopper(TemplateMixin, TaskMixin, Scaffold):
         self._startup_hooks: list[Callable[[], Awaitable[Any]]] = []
         self._shutdown_hooks: list[Callable[[], Awaitable[Any]]] = []
         self._router: Router[Endpoint] = Router()
-        self._static_routes: dict[str, dict[str, Endpoint]] = {}
-        self._match = self._router.match_dynamic
+        #: The HTTP routes without placeholders, as built at startup: path -> method ->
+        #: endpoint. Looked up before :attr:`match_dynamic`.
+        self.static_routes: dict[str, dict[str, Endpoint]] = {}
+        #: The other HTTP routes' lookup, as built at startup: path -> ``(method ->
+        #: endpoint, path parameters)``, or ``None``.
+        self.match_dynamic = self._router.match_dynamic
         #: The WebSocket routes, as built at startup.
         self.websocket_router: Router[WebSocketSpec] = Router()
         self._rules_by_endpoint: dict[str, Rule] = {}
@@ -318,8 +322,8 @@ class Gobstopper(TemplateMixin, TaskMixin, Scaffold):
             if "GET" in methods:
                 router.add(endpoint.rule, ["HEAD"], endpoint, implicit=True)
         self._router = router
-        self._match = router.match_dynamic
-        self._static_routes = router.static_routes
+        self.match_dynamic = router.match_dynamic
+        self.static_routes = router.static_routes
         self._rules_by_endpoint = rules
         self.converters = result_converters(endpoint.view_func for endpoint, _ in endpoints)
         self._error_handlers = {endpoint.name: endpoint.error_handlers for endpoint, _ in endpoints}
@@ -449,22 +453,32 @@ class Gobstopper(TemplateMixin, TaskMixin, Scaffold):
         return None if endpoint is None else endpoint.view_func
 
     def begin(self, request: Request) -> Awaitable[Any]:
-        """Route ``request`` and start answering it: the awaitable of its handler's result
-        for a route without hooks (what the handler raises goes to :meth:`route_error`),
-        else of the finished response (a route with hooks, not found, method not
-        allowed). Synchronous, so serving a request costs no coroutine of its own here."""
-        scope = request.scope
-        # Router.match's static-table step, inlined: a twentieth of a plaintext request.
-        endpoints = self._static_routes.get(scope.path)
-        if endpoints is None:
-            found = self._match(scope.path)
-            if found is None:
-                return self._not_found(request)
-            endpoints, params = found
-        else:
-            params = {}
-        endpoint = endpoints.get(scope.method)
+        """Route ``request`` and start answering it (see :meth:`start`)."""
+        path = request.scope.path
+        endpoints = self.static_routes.get(path)
+        if endpoints is not None:
+            return self.start(request, endpoints, endpoints.get(request.scope.method), {})
+        found = self.match_dynamic(path)
+        if found is None:
+            return self._not_found(request)
+        return self.start(request, found[0], found[0].get(request.scope.method), found[1])
+
+    def start(
+        self,
+        request: Request,
+        endpoints: dict[str, Endpoint] | None,
+        endpoint: Endpoint | None,
+        params: dict[str, Any],
+    ) -> Awaitable[Any]:
+        """Start answering ``request``, routed to ``endpoints`` by method, ``endpoint``
+        for its own (``None`` for no route or no such method) with path parameters
+        ``params``: the awaitable of its handler's result for a route without hooks (what
+        the handler raises goes to :meth:`route_error`), else of the finished response (a
+        route with hooks, not found, method not allowed). Synchronous, so serving a request
+        costs no coroutine of its own here."""
         if endpoint is None:
+            if endpoints is None:
+                return self._not_found(request)
             return self._method_not_allowed(request, endpoints)
         request.path_params = params
         if endpoint.hooked:

@@ -85,6 +85,7 @@ class Endpoint:
         "hooked",
         "name",
         "passes_request",
+        "requestless",
         "rule",
         "settings",
         "target",
@@ -119,6 +120,9 @@ class Endpoint:
         self.error_handlers = error_handlers
         self.settings = settings
         self.hooked = bool(before or after or teardown)
+        #: The handler when the application may call it with path parameters alone, before
+        #: any request is made (no hooks, and it does not take the request), else None.
+        self.requestless = self.target if not (self.hooked or self.passes_request) else None
 
     async def run_hooked(self, request: Request, params: dict[str, Any]) -> Response:
         """Serve one request through this route's hooks (the application inlines the

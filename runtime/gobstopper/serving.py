@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from .http.request import Request, current_request
+from .http.request import Request, current_request, made_request
 from .http.response import (
     NO_BODY_STATUSES,
     JSONResponse,
@@ -32,33 +32,59 @@ __all__ = ["deliver", "serve"]
 
 logger = logging.getLogger("gobstopper")
 _JSON_HEADER = ("content-type", str(JSONResponse.media_type))
+#: How a response held in memory sends itself (it needs no request).
+_IN_MEMORY_SEND = Response.send
 
 
 async def serve(app: Gobstopper, scope: Any, protocol: Any) -> None:
-    """Serve one RSGI call: an HTTP request, or a whole WebSocket connection."""
+    """Serve one RSGI call: an HTTP request, or a whole WebSocket connection.
+
+    A handler that does not take the request (:attr:`~gobstopper.endpoint.Endpoint.requestless`)
+    is called before any request is made, as the Rust core's dispatcher does: the request
+    waits (see :func:`~gobstopper.http.request.made_request`) until something asks for it,
+    and a response held in memory is sent without it.
+    """
     if not app.serving:
         app.start_serving()
     if scope.proto != "http":
         await serve_websocket(app, scope, protocol)
         return
-    request = Request(scope, protocol, app)
-    if app.uses_request_context:
-        current_request.set(request)
+    request = waiting = None
     try:
         if app.direct:
+            # Gobstopper.begin's routing, inlined.
+            endpoints = app.static_routes.get(scope.path)
+            if endpoints is not None:
+                params = {}
+            else:
+                found = app.match_dynamic(scope.path)
+                endpoints, params = (None, {}) if found is None else found
+            endpoint = None if endpoints is None else endpoints.get(scope.method)
+            if endpoint is not None and (handler := endpoint.requestless) is not None:
+                # A request in waiting (see made_request): a list, the cheapest to make.
+                waiting = [None, app, scope, protocol, params, endpoint.name]
+                if app.uses_request_context:
+                    current_request.set(waiting)
+                result = await (handler(**params) if params else handler())
+                request = waiting[0]
+            else:
+                request = Request(scope, protocol, app)
+                if app.uses_request_context:
+                    current_request.set(request)
+                result = await app.start(request, endpoints, endpoint, params)
             # Gobstopper._dispatch and respond(), inlined when there is no middleware: a
             # coroutine and a call less.
-            result = await app.begin(request)
+            callbacks = None if request is None else request.after_callbacks
             convert = app.converters.get(type(result))
             if convert is as_is:
                 response = result
-            elif convert is json_response and request.after_callbacks is None:
+            elif convert is json_response and callbacks is None:
                 # json_response(result).send(...), without the response (cookie-free).
                 protocol.response_bytes(200, [_JSON_HEADER], encode_json(result))
                 return
             elif (
                 type(result) is tuple
-                and request.after_callbacks is None
+                and callbacks is None
                 and _sent_pair(protocol, result, app.converters)
             ):
                 return
@@ -67,12 +93,31 @@ async def serve(app: Gobstopper, scope: Any, protocol: Any) -> None:
             else:
                 response = to_response(result)
         else:
+            request = Request(scope, protocol, app)
+            if app.uses_request_context:
+                current_request.set(request)
             response = await app.entry(request)
     except Exception as error:
+        if waiting is not None:
+            # The handler that did not take the request failed, or its result did.
+            request = made_request(waiting)
+        elif request is None:  # routing failed: a converter raised
+            request = Request(scope, protocol, app)
+            if app.uses_request_context:
+                current_request.set(request)
         if app.direct:  # the handler failed, or its result could not be sent
             response = await app.route_error(request, error)
         else:  # a middleware failed, or refused with an HTTPException
             response = await app.handle_exception(request, error)
+    if request is None:
+        # The handler did not take the request, and nothing asked for it: a response held
+        # in memory is sent without it, any other (a file, a stream) with it.
+        if type(response).send is _IN_MEMORY_SEND:
+            if app.secure_cookies:
+                app.cookie_policy.apply(response.raw_headers)
+            response.send(protocol)
+            return
+        request = made_request(cast(list[Any], waiting))
     # deliver(), inlined: a coroutine less per request.
     if request.after_callbacks is not None:
         response = await _after_this_request(app, request, request.after_callbacks, response)

@@ -29,7 +29,13 @@ if TYPE_CHECKING:
     from ..sessions.session import Session
     from .response import Response
 
-__all__ = ["Request", "current_request", "disconnected", "request_in_context"]
+__all__ = [
+    "Request",
+    "current_request",
+    "disconnected",
+    "made_request",
+    "request_in_context",
+]
 
 _FORM_TYPE = "application/x-www-form-urlencoded"
 _MULTIPART_TYPE = "multipart/form-data"
@@ -483,9 +489,9 @@ class Request:
         return f"<Request {self.method} {self.path}>"
 
 
-#: The request being handled by the current task, or, served by the Rust core's
-#: dispatcher, the request in waiting that makes it on first use: read it through
-#: :func:`request_in_context`.
+#: The request being handled by the current task, or a request in waiting that makes it
+#: on first use (a list, see :func:`made_request`, or the Rust core dispatcher's): read
+#: it through :func:`request_in_context`.
 current_request: ContextVar[Any] = ContextVar("gobstopper_request")
 
 
@@ -494,8 +500,29 @@ def request_in_context() -> Request | None:
     current = current_request.get(None)
     if current is None or type(current) is Request:
         return current
+    if type(current) is list:
+        return current[0] or made_request(current)
     # The dispatcher's request in waiting, unless a subclass of Request was made current.
     return current if isinstance(current, Request) else current.request
+
+
+def made_request(waiting: list[Any]) -> Request:
+    """The request a request in waiting stands for, made on the first call.
+
+    A handler that does not take the request is called before any request is made;
+    ``serve`` makes ``waiting``, ``[None, app, scope, protocol, path_params, endpoint]``,
+    current instead (a plain list, the cheapest object to make per request). The request
+    is made when something asks for it (the error handling, code reading
+    ``gobstopper.request``) and kept in its first item; every copy of the task's context
+    shares the list, so one request is made at most.
+    """
+    request: Request | None = waiting[0]
+    if request is None:
+        _, app, scope, protocol, params, name = waiting
+        request = waiting[0] = Request(scope, protocol, app)
+        request.path_params = params
+        request.endpoint = name
+    return request
 
 
 def _too_large(limit: int) -> HTTPException:
