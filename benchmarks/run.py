@@ -11,6 +11,13 @@ back, in rotating order, after a warm-up, and gives each a ratio to the bare app
 round; the table shows the mean ratio over the rounds with its min-max beside it. The
 result is a table and a JSON file for later comparison.
 
+On a shared virtual machine the hypervisor takes the server's core away now and then
+(steal time), in bursts that land on one server's run and not the next: requests a second
+then swing by tens of percent between rounds, for every server alike. So each run also
+records the CPU time the server's processes used, and a second table gives the ratio of
+requests per server CPU-second, which stolen time does not touch; a third shows how much
+time was stolen during the runs.
+
     python benchmarks/run.py --warmup 2 --duration 5 --rounds 3
     python benchmarks/run.py --warmup 1 --duration 1 --rounds 1 --no-anchors   # a smoke run
     python benchmarks/run.py --no-anchors "static file" "static file (browser)"
@@ -33,6 +40,8 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from cpu_time import cpu_seconds, stolen_seconds
 
 HERE = Path(__file__).resolve().parent
 ANCHORS = HERE / "anchors"
@@ -78,6 +87,15 @@ class Server:
 class Measurement:
     requests_per_second: float
     p99_ms: float
+    requests: int = 0
+    #: CPU time the server's processes used during the run (0 where /proc cannot tell).
+    server_cpu_seconds: float = 0.0
+    #: Time the hypervisor took the server's core away during the run (``/proc/stat``).
+    stolen_seconds: float = 0.0
+
+    @property
+    def requests_per_cpu_second(self) -> float:
+        return self.requests / self.server_cpu_seconds if self.server_cpu_seconds else 0.0
 
 
 def write_results(output: Path, report: dict[str, object]) -> None:
@@ -175,7 +193,22 @@ def run_wrk(
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
     if "Non-2xx" in output or "Socket errors" in output:
         raise RuntimeError(f"{url} answered errors under load:\n{output}")
-    return Measurement(rps, float(p99.group(1)) * scale)
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    return Measurement(rps, float(p99.group(1)) * scale, requests)
+
+
+def run_measured(
+    url: str, scenario: Scenario, args: argparse.Namespace, server_pid: int
+) -> Measurement:
+    """One measured wrk run with the server's CPU time and its core's stolen time."""
+    cpu, stolen = cpu_seconds(server_pid), stolen_seconds(SERVER_CPU)
+    measured = run_wrk(url, scenario.script, args.duration, args.connections, scenario.headers)
+    cpu_after, stolen_after = cpu_seconds(server_pid), stolen_seconds(SERVER_CPU)
+    if cpu is not None and cpu_after is not None:
+        measured.server_cpu_seconds = cpu_after - cpu
+    if stolen is not None and stolen_after is not None:
+        measured.stolen_seconds = stolen_after - stolen
+    return measured
 
 
 def _spread(values: list[float], digits: int) -> dict[str, float]:
@@ -190,13 +223,18 @@ def measure(
     scenario: Scenario,
     servers: dict[str, Server],
     ports: dict[str, int],
+    pids: dict[str, int],
     args: argparse.Namespace,
 ) -> dict[str, object]:
-    """Every server on ``scenario``, ``args.rounds`` times; ratios to the bare app."""
+    """Every server on ``scenario``, ``args.rounds`` times; ratios to the bare app, of
+    requests a second and of requests per second of the server's own CPU time."""
     labels = [label for label, s in servers.items() if scenario.anchored or not s.anchor]
     rps: dict[str, list[float]] = {label: [] for label in labels}
     p99: dict[str, list[float]] = {label: [] for label in labels}
+    stolen: dict[str, list[float]] = {label: [] for label in labels}
+    busy: dict[str, list[float]] = {label: [] for label in labels}
     ratios: dict[str, list[float]] = {label: [] for label in labels if label != "bare"}
+    cpu_ratios: dict[str, list[float]] = {label: [] for label in ratios}
     for round_number in range(args.rounds):
         # Rotate who goes first, so a slow drift of the machine hits all alike.
         shift = round_number % len(labels)
@@ -204,37 +242,54 @@ def measure(
         for label in labels[shift:] + labels[:shift]:
             url = f"http://127.0.0.1:{ports[label]}{scenario.path}"
             run_wrk(url, scenario.script, args.warmup, args.connections, scenario.headers)
-            measured[label] = run_wrk(
-                url, scenario.script, args.duration, args.connections, scenario.headers
-            )
+            measured[label] = run_measured(url, scenario, args, pids[label])
             rps[label].append(measured[label].requests_per_second)
             p99[label].append(measured[label].p99_ms)
+            stolen[label].append(100 * measured[label].stolen_seconds / args.duration)
+            busy[label].append(100 * measured[label].server_cpu_seconds / args.duration)
+        bare = measured["bare"]
         for label in ratios:
-            ratios[label].append(
-                measured[label].requests_per_second / measured["bare"].requests_per_second
-            )
+            ratios[label].append(measured[label].requests_per_second / bare.requests_per_second)
+            if bare.requests_per_cpu_second:
+                cpu_ratios[label].append(
+                    measured[label].requests_per_cpu_second / bare.requests_per_cpu_second
+                )
     return {
         "scenario": scenario.name,
         "path": scenario.path,
         "requests_per_second": {label: _spread(values, 0) for label, values in rps.items()},
         "p99_ms": {label: _spread(values, 2) for label, values in p99.items()},
         "ratio": {label: _spread(values, 3) for label, values in ratios.items()},
+        "cpu_ratio": {label: _spread(values, 3) for label, values in cpu_ratios.items() if values},
+        "stolen_percent": {label: _spread(values, 1) for label, values in stolen.items()},
+        "server_cpu_percent": {label: _spread(values, 1) for label, values in busy.items()},
     }
 
 
 def print_table(results: list[dict[str, object]], labels: list[str]) -> None:
-    """Ratios to the bare app: mean over the rounds, (min-max) beside it."""
-    print("\nratio to bare RSGI (mean, min-max over the rounds); bare in req/s")
-    print(f"{'scenario':<24}{'bare req/s':>18}" + "".join(f"{label:>20}" for label in labels[1:]))
+    """Ratios to the bare app, of requests a second and of requests per server
+    CPU-second: mean over the rounds, (min-max) beside it; then the stolen time."""
+    tables = [
+        ("ratio to bare RSGI (mean, min-max over the rounds); bare in req/s", "ratio"),
+        ("ratio of requests per server CPU-second (immune to stolen time)", "cpu_ratio"),
+    ]
+    for title, key in tables:
+        print(f"\n{title}")
+        print(f"{'scenario':<24}{'bare req/s':>18}" + "".join(f"{x:>20}" for x in labels[1:]))
+        for row in results:
+            bare = row["requests_per_second"]["bare"]
+            cells = [f"{bare['mean']:>8.0f} ({bare['min']:.0f}-{bare['max']:.0f})"]
+            for label in labels[1:]:
+                ratio = row[key].get(label)
+                cells.append(
+                    f"{ratio['mean']:.2f} ({ratio['min']:.2f}-{ratio['max']:.2f})" if ratio else "-"
+                )
+            print(f"{row['scenario']:<24}{cells[0]:>18}" + "".join(f"{c:>20}" for c in cells[1:]))
+    print("\ntime stolen from the server's core during the measured runs, % (max)")
+    print(f"{'scenario':<24}" + "".join(f"{label:>12}" for label in labels))
     for row in results:
-        bare = row["requests_per_second"]["bare"]
-        cells = [f"{bare['mean']:>8.0f} ({bare['min']:.0f}-{bare['max']:.0f})"]
-        for label in labels[1:]:
-            ratio = row["ratio"].get(label)
-            cells.append(
-                f"{ratio['mean']:.2f} ({ratio['min']:.2f}-{ratio['max']:.2f})" if ratio else "-"
-            )
-        print(f"{row['scenario']:<24}{cells[0]:>18}" + "".join(f"{c:>20}" for c in cells[1:]))
+        worst = {label: spread["max"] for label, spread in row["stolen_percent"].items()}
+        print(f"{row['scenario']:<24}" + "".join(f"{worst[x]:>12.1f}" for x in worst))
 
 
 def main() -> int:
@@ -286,7 +341,8 @@ def main() -> int:
         for label, server in servers.items()
     ]
     try:
-        results = [measure(scenario, servers, ports, args) for scenario in scenarios]
+        pids = {label: process.pid for label, process in zip(servers, processes, strict=True)}
+        results = [measure(scenario, servers, ports, pids, args) for scenario in scenarios]
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)

@@ -39,6 +39,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # benchmarks/, for cpu_time
+
+from cpu_time import cpu_seconds
 from setup_db import dsn_from_environment, setup
 from verify import verify
 
@@ -165,24 +168,6 @@ def wrk(url: str, duration: int, connections: int, cpu: int | None) -> Load:
     if rate is None or requests is None:
         raise RuntimeError(f"no Requests/sec in wrk's output:\n{output}")
     return Load(float(rate.group(1)), int(requests.group(1)))
-
-
-def cpu_seconds(pid: int) -> float | None:
-    """User plus system CPU time of process ``pid`` and every process below it (Granian's
-    workers), or None where /proc cannot tell (not Linux, or the process is gone)."""
-    try:
-        total = 0
-        pending = [pid]
-        while pending:
-            process = Path("/proc") / str(pending.pop())
-            # The fields after the command name, which may itself hold spaces.
-            fields = (process / "stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
-            for task in (process / "task").iterdir():
-                pending += [int(child) for child in (task / "children").read_text().split()]
-    except (OSError, IndexError, ValueError):
-        return None
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def verified(name: str, base: str, dsn: str) -> bool:
