@@ -7,7 +7,7 @@ directly) so that an application pays for hooks only where it registered them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .callplan import DirectCall, HandlerCall
@@ -80,6 +80,7 @@ class Endpoint:
     __slots__ = (
         "after",
         "before",
+        "body_reader",
         "call",
         "error_handlers",
         "hooked",
@@ -123,6 +124,14 @@ class Endpoint:
         #: The handler when the application may call it with path parameters alone, before
         #: any request is made (no hooks, and it does not take the request), else None.
         self.requestless = self.target if not (self.hooked or self.passes_request) else None
+        #: ``(handler, body parameter, decoder)`` when the application may read and decode
+        #: the usual JSON body itself and call the handler with it and the path parameters
+        #: alone, before any request is made (see ``direct_body`` in
+        #: :mod:`gobstopper.callplan`); else None.
+        direct_body = getattr(call, "direct_body", None)
+        self.body_reader: tuple[Callable[..., Awaitable[Any]], str, Any] | None = None
+        if direct_body is not None and not (self.hooked or direct_body[3]):
+            self.body_reader = direct_body[:3]
 
     async def run_hooked(self, request: Request, params: dict[str, Any]) -> Response:
         """Serve one request through this route's hooks (the application inlines the

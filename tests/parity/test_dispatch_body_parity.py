@@ -180,6 +180,66 @@ def test_bodies_read_by_the_dispatcher_answer_as_the_call_plan(
     asyncio.run(compare())
 
 
+class PassThrough:
+    """A middleware that changes nothing: behind it every body goes through the call plan."""
+
+    async def __call__(self, request: Any, call_next: Any) -> Any:
+        return await call_next(request)
+
+
+@pytest.mark.parametrize("exchange_class", [HTTPExchange, WaitingBody, LostBody])
+@pytest.mark.parametrize("request_context", [False, True], ids=["plain", "request-context"])
+def test_bodies_serve_reads_itself_answer_as_the_call_plan(
+    request_context: bool, exchange_class: type[HTTPExchange]
+) -> None:
+    """``serve`` reads the usual body itself too (with or without the Rust core): its
+    answers equal the call plan's, which answers every body behind a middleware."""
+    direct, planned = build(request_context), build(request_context)
+    planned.add_middleware(PassThrough)
+    for app in (direct, planned):
+        asyncio.run(app.startup())
+    assert direct.direct
+    assert not planned.direct
+
+    async def compare() -> None:
+        for path, body, headers in CASES:
+            expected = await answer(partial(serve, planned), path, body, headers, exchange_class)
+            got = await answer(partial(serve, direct), path, body, headers, exchange_class)
+            assert got == expected, (path, body[:40], headers)
+
+    asyncio.run(compare())
+
+
+def test_serve_reads_the_usual_body_without_the_call_plan() -> None:
+    """What that parity is about: in ``serve`` too, the usual body never reaches the
+    Python call plan, and no request is made for a handler that does not take one."""
+    app = build(True)
+    asyncio.run(app.startup())
+    called: list[str] = []
+
+    def record(frame: Any, event: str, arg: Any) -> None:
+        if event == "call":
+            called.append(frame.f_code.co_qualname)
+
+    async def post(headers: list[tuple[str, str]]) -> int | None:
+        sys.setprofile(record)
+        try:
+            status, _, _ = await answer(partial(serve, app), "/items", ITEM, headers)
+        finally:
+            sys.setprofile(None)
+        return status
+
+    asyncio.run(answer(partial(serve, app), "/items", ITEM, declared(ITEM)))  # starts serving
+    called.clear()
+    assert asyncio.run(post(declared(ITEM))) == 201
+    assert "_call_general.<locals>.call" not in called
+    assert "Request.__init__" not in called
+    assert "build.<locals>.create" in called
+    called.clear()
+    assert asyncio.run(post(declared(ITEM, "application/json; charset=utf-8"))) == 201
+    assert "_call_general.<locals>.call" in called
+
+
 def test_the_answers_compared_are_the_ones_users_expect(rust_core: ModuleType) -> None:
     """The parity above would pass if both were wrong alike: pin the main answers."""
     rust, _ = served_both_ways(rust_core, True, build)

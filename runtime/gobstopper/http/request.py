@@ -510,18 +510,20 @@ def made_request(waiting: list[Any]) -> Request:
     """The request a request in waiting stands for, made on the first call.
 
     A handler that does not take the request is called before any request is made;
-    ``serve`` makes ``waiting``, ``[None, app, scope, protocol, path_params, endpoint]``,
-    current instead (a plain list, the cheapest object to make per request). The request
-    is made when something asks for it (the error handling, code reading
-    ``gobstopper.request``) and kept in its first item; every copy of the task's context
-    shares the list, so one request is made at most.
+    ``serve`` makes ``waiting``, ``[None, app, scope, protocol, path_params, endpoint,
+    body]`` (the body ``serve`` read for the handler, else ``None``), current instead (a
+    plain list, the cheapest object to make per request). The request is made when
+    something asks for it (the error handling, code reading ``gobstopper.request``) and
+    kept in its first item; every copy of the task's context shares the list, so one
+    request is made at most.
     """
     request: Request | None = waiting[0]
     if request is None:
-        _, app, scope, protocol, params, name = waiting
+        _, app, scope, protocol, params, name, body = waiting
         request = waiting[0] = Request(scope, protocol, app)
         request.path_params = params
         request.endpoint = name
+        request.cached_body = body
     return request
 
 
