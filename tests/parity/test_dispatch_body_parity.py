@@ -210,34 +210,46 @@ def test_bodies_serve_reads_itself_answer_as_the_call_plan(
     asyncio.run(compare())
 
 
-def test_serve_reads_the_usual_body_without_the_call_plan() -> None:
-    """What that parity is about: in ``serve`` too, the usual body never reaches the
-    Python call plan, and no request is made for a handler that does not take one."""
-    app = build(True)
-    asyncio.run(app.startup())
+def post_profiled(
+    entry: Callable[[Any, Any], Any], headers: list[tuple[str, str]]
+) -> tuple[int | None, list[str]]:
+    """POST ``ITEM`` to ``entry`` with ``headers``: the status, and the qualified names of
+    the Python functions serving it called."""
     called: list[str] = []
 
     def record(frame: Any, event: str, arg: Any) -> None:
         if event == "call":
             called.append(frame.f_code.co_qualname)
 
-    async def post(headers: list[tuple[str, str]]) -> int | None:
+    async def post() -> int | None:
         sys.setprofile(record)
         try:
-            status, _, _ = await answer(partial(serve, app), "/items", ITEM, headers)
+            status, _, _ = await answer(entry, "/items", ITEM, headers)
         finally:
             sys.setprofile(None)
         return status
 
-    asyncio.run(answer(partial(serve, app), "/items", ITEM, declared(ITEM)))  # starts serving
-    called.clear()
-    assert asyncio.run(post(declared(ITEM))) == 201
-    assert "_call_general.<locals>.call" not in called
+    return asyncio.run(post()), called
+
+
+PLAN = "_call_general.<locals>.call"
+
+
+def test_serve_reads_the_usual_body_without_the_call_plan() -> None:
+    """What that parity is about: in ``serve`` too, the usual body never reaches the
+    Python call plan, and no request is made for a handler that does not take one."""
+    app = build(True)
+    asyncio.run(app.startup())
+    entry = partial(serve, app)
+    asyncio.run(answer(entry, "/items", ITEM, declared(ITEM)))  # starts serving
+    status, called = post_profiled(entry, declared(ITEM))
+    assert status == 201
+    assert PLAN not in called
     assert "Request.__init__" not in called
     assert "build.<locals>.create" in called
-    called.clear()
-    assert asyncio.run(post(declared(ITEM, "application/json; charset=utf-8"))) == 201
-    assert "_call_general.<locals>.call" in called
+    status, called = post_profiled(entry, declared(ITEM, "application/json; charset=utf-8"))
+    assert status == 201
+    assert PLAN in called
 
 
 def test_the_answers_compared_are_the_ones_users_expect(rust_core: ModuleType) -> None:
@@ -282,29 +294,15 @@ def test_the_answers_compared_are_the_ones_users_expect(rust_core: ModuleType) -
 def test_the_dispatcher_reads_the_usual_body_without_the_call_plan(rust_core: ModuleType) -> None:
     """What the parity is about: the usual body never reaches the Python call plan."""
     rust, _ = served_both_ways(rust_core, True, build)
-    called: list[str] = []
-
-    def record(frame: Any, event: str, arg: Any) -> None:
-        if event == "call":
-            called.append(frame.f_code.co_qualname)
-
-    async def post(headers: list[tuple[str, str]]) -> int | None:
-        sys.setprofile(record)
-        try:
-            status, _, _ = await answer(rust.__rsgi__, "/items", ITEM, headers)
-        finally:
-            sys.setprofile(None)
-        return status
-
-    plan = "_call_general.<locals>.call"
     asyncio.run(answer(rust.__rsgi__, "/items", ITEM, declared(ITEM)))  # starts serving
     assert rust.__rsgi__.installed
-    called.clear()
-    assert asyncio.run(post(declared(ITEM))) == 201
-    assert plan not in called
+    status, called = post_profiled(rust.__rsgi__, declared(ITEM))
+    assert status == 201
+    assert PLAN not in called
     assert "build.<locals>.create" in called
-    assert asyncio.run(post(declared(ITEM, "application/json; charset=utf-8"))) == 201
-    assert plan in called
+    status, called = post_profiled(rust.__rsgi__, declared(ITEM, "application/json; charset=utf-8"))
+    assert status == 201
+    assert PLAN in called
 
 
 def test_a_cancelled_body_read_cancels_the_request(rust_core: ModuleType) -> None:
