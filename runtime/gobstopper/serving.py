@@ -40,10 +40,12 @@ _IN_MEMORY_SEND = Response.send
 async def serve(app: Gobstopper, scope: Any, protocol: Any) -> None:
     """Serve one RSGI call: an HTTP request, or a whole WebSocket connection.
 
-    A handler that does not take the request (:attr:`~gobstopper.endpoint.Endpoint.requestless`)
-    is called before any request is made, as the Rust core's dispatcher does: the request
-    waits (see :func:`~gobstopper.http.request.made_request`) until something asks for it,
-    and a response held in memory is sent without it.
+    As the Rust core's dispatcher does, a handler that does not take the request is
+    called before any request is made (``Endpoint.requestless``), and one that takes a
+    JSON body and path parameters alone gets the usual body read and decoded here
+    (``Endpoint.body_reader``): the request waits (see
+    :func:`~gobstopper.http.request.made_request`) until something asks for it, and a
+    response held in memory is sent without it.
     """
     if not app.serving:
         app.start_serving()
