@@ -453,17 +453,17 @@ class Gobstopper(TemplateMixin, TaskMixin, Scaffold):
         return None if endpoint is None else endpoint.view_func
 
     def begin(self, request: Request) -> Awaitable[Any]:
-        """Route ``request`` and start answering it (see :meth:`start`)."""
+        """Route ``request`` and start answering it (see :meth:`begin_routed`)."""
         path = request.scope.path
         endpoints = self.static_routes.get(path)
         if endpoints is not None:
-            return self.start(request, endpoints, endpoints.get(request.scope.method), {})
+            return self.begin_routed(request, endpoints, endpoints.get(request.scope.method), {})
         found = self.match_dynamic(path)
         if found is None:
             return self._not_found(request)
-        return self.start(request, found[0], found[0].get(request.scope.method), found[1])
+        return self.begin_routed(request, found[0], found[0].get(request.scope.method), found[1])
 
-    def start(
+    def begin_routed(
         self,
         request: Request,
         endpoints: dict[str, Endpoint] | None,

@@ -93,7 +93,7 @@ async def serve(app: Gobstopper, scope: Any, protocol: Any) -> None:
                 request = Request(scope, protocol, app)
                 if app.uses_request_context:
                     current_request.set(request)
-                result = await app.start(request, endpoints, endpoint, params)
+                result = await app.begin_routed(request, endpoints, endpoint, params)
             # Gobstopper._dispatch and respond(), inlined when there is no middleware: a
             # coroutine and a call less.
             callbacks = None if request is None else request.after_callbacks
