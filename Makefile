@@ -59,12 +59,10 @@ browser: ## Install Debian's Chromium for the browser tests (needs root; skipped
 		&& { apt-get update -qq && apt-get install -y -qq chromium; } \
 		|| echo "chromium missing and not root: browser tests will be skipped"; }
 
-# Both passes run even when the first fails, and either failing fails the target.
+# Every pass runs even when another fails, and any failing fails the target; the
+# toolkit's tests run beside the others (scripts/run-tests.sh).
 test: lint docs browser rust-check ## Everything CI runs: lint, docs, Rust checks, the suite; the runtime's tests again without the Rust core
-	status=0; \
-	$(UV) run --frozen pytest || status=$$?; \
-	GOBSTOPPER_NO_RUST=1 $(UV) run --frozen pytest $(RUNTIME_TESTS) || status=$$?; \
-	exit $$status
+	UV=$(UV) RUNTIME_TESTS="$(RUNTIME_TESTS)" bash scripts/run-tests.sh
 
 bench: sync ## wrk benchmark, server and wrk pinned to a core each: ratios to bare RSGI, Emmett and Starlette beside (installs wrk, valgrind)
 	@command -v wrk >/dev/null 2>&1 && command -v valgrind >/dev/null 2>&1 \
@@ -72,6 +70,7 @@ bench: sync ## wrk benchmark, server and wrk pinned to a core each: ratios to ba
 	$(UV) run --frozen python benchmarks/router.py
 	$(UV) run --frozen python benchmarks/overhead.py
 	$(UV) run --frozen python benchmarks/instructions.py
+	$(UV) run --frozen python benchmarks/server_instructions.py
 	UV=$(UV) $(UV) run --frozen python benchmarks/run.py
 	$(UV) run --frozen python benchmarks/upload_memory.py --mib 1024
 	$(UV) run --frozen python benchmarks/ws_broadcast.py --clients 1000

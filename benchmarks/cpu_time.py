@@ -7,22 +7,28 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["cpu_seconds", "stolen_seconds"]
+__all__ = ["cpu_seconds", "process_tree", "stolen_seconds"]
+
+
+def process_tree(pid: int) -> list[int]:
+    """Process ``pid`` and every process below it (Granian's workers, say), parents
+    first; raises ``OSError`` once ``pid`` is gone."""
+    tree = [pid]
+    for member in tree:
+        for task in (Path("/proc") / str(member) / "task").iterdir():
+            tree += [int(child) for child in (task / "children").read_text().split()]
+    return tree
 
 
 def cpu_seconds(pid: int) -> float | None:
-    """User plus system CPU time of process ``pid`` and every process below it (Granian's
-    workers), or None where /proc cannot tell (not Linux, or the process is gone)."""
+    """User plus system CPU time of process ``pid`` and every process below it, or None
+    where /proc cannot tell (not Linux, or the process is gone)."""
     try:
         total = 0
-        pending = [pid]
-        while pending:
-            process = Path("/proc") / str(pending.pop())
+        for member in process_tree(pid):
             # The fields after the command name, which may itself hold spaces.
-            fields = (process / "stat").read_text().rsplit(")", 1)[1].split()
+            fields = (Path("/proc") / str(member) / "stat").read_text().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])
-            for task in (process / "task").iterdir():
-                pending += [int(child) for child in (task / "children").read_text().split()]
     except (OSError, IndexError, ValueError):
         return None
     return total / os.sysconf("SC_CLK_TCK")
