@@ -95,6 +95,15 @@ def _instructions(
     return int(re.search(r"Collected : (\d+)", output.stderr).group(1))
 
 
+def missing_tool() -> str | None:
+    """What keeps instructions from being counted and compared here, if anything."""
+    if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
+        return "valgrind is not installed (apt-get install valgrind)"
+    if importlib.util.find_spec("gobstopper_core") is None:
+        return "gobstopper-core is not installed: nothing to compare"
+    return None
+
+
 def main() -> int:
     from run import write_results
 
@@ -102,11 +111,9 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=2000, help="requests per scenario")
     parser.add_argument("only", nargs="*", help="scenario names to count (default: all)")
     args = parser.parse_args()
-    if shutil.which("valgrind") is None:
-        print("valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
-        return 2
-    if importlib.util.find_spec("gobstopper_core") is None:
-        print("gobstopper-core is not installed: nothing to compare", file=sys.stderr)
+    missing = missing_tool()
+    if missing is not None:
+        print(missing, file=sys.stderr)
         return 2
     selected = [case for case in CASES if not args.only or case[0] in args.only]
     rows = []

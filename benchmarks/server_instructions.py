@@ -22,7 +22,6 @@ import argparse
 import importlib.util
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -32,7 +31,7 @@ import time
 from pathlib import Path
 
 from cpu_time import process_tree
-from instructions import CASES, ITEM
+from instructions import CASES, ITEM, missing_tool
 
 HERE = Path(__file__).resolve().parent
 #: Connections sending in lockstep: Granian reads a batch of requests per wake-up.
@@ -163,8 +162,9 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=1024, help="N, a multiple of 16")
     parser.add_argument("only", nargs="*", help="scenario names to count (default: all)")
     args = parser.parse_args()
-    if shutil.which("callgrind_control") is None:
-        print("valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
+    missing = missing_tool()
+    if missing is not None:
+        print(missing, file=sys.stderr)
         return 2
     if args.requests % CONNECTIONS:
         print(f"--requests must be a multiple of {CONNECTIONS}", file=sys.stderr)

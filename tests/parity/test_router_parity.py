@@ -64,6 +64,8 @@ RULES += [f"/api/v{version}/resource{index}" for version in (1, 2) for index in 
 RULES += [f"/api/v{major}/resource{index}/<int:item>" for major in (1, 2) for index in range(60)]
 RULES += [f"/api/v1/resource{index}/<int:item>/<sub>" for index in range(40)]
 RULES += [f"/shop/{index}/<path:rest>" for index in range(20)]
+# A mixed segment is tried before a plain placeholder at the same position.
+RULES += ["/tags/<int:year>-<slug>", "/tags/<name>"]
 
 VALUES = [
     "",
@@ -126,6 +128,8 @@ def _paths() -> list[str]:
         "/api/v2/resource0/{}",
         "/api/v1/resource39/{}/{}",
         "/shop/19/{}/{}",
+        "/tags/{}",
+        "/tags/{}-{}",
     ]
     for stem in stems:
         holes = stem.count("{}")
@@ -210,6 +214,8 @@ def test_every_path_matches_the_same_rule_with_the_same_parameters(
         ("/a/q/b", "rule26", {"y": "q"}),
         ("/deep/1/2/3/4/5", "rule28", {"a": 1, "b": 2, "c": 3, "d": 4, "e": 5}),
         ("/api/v2/resource59/9", "rule270", {"item": 9}),
+        ("/tags/2024-gobstopper", "rule331", {"year": 2024, "slug": "gobstopper"}),
+        ("/tags/gobstopper", "rule332", {"name": "gobstopper"}),
         # Past Python's 4,300 digits int() refuses: the next rule takes the text.
         ("/users/" + "9" * 5000, "rule7", {"name": "9" * 5000}),
         ("/files/" + "a/" * 2000 + "meta", "rule16", {"rest": "a/" * 1999 + "a"}),
