@@ -13,7 +13,10 @@ cd "$(dirname "$0")/.."
 uv=${UV:-uv}
 read -r -a runtime_tests <<<"${RUNTIME_TESTS:?RUNTIME_TESTS names the runtime test paths}"
 toolkit_log=$(mktemp -t gobstopper-toolkit-tests.XXXXXX)
-trap 'rm -f "$toolkit_log"' EXIT
+toolkit=
+# Stopped or done, leave nothing running behind.
+trap '[ -n "$toolkit" ] && kill "$toolkit" 2>/dev/null; rm -f "$toolkit_log"' EXIT
+trap 'exit 130' INT TERM
 
 started=$SECONDS
 "$uv" run --frozen pytest tests/e2e tests/toolkit >"$toolkit_log" 2>&1 &
@@ -25,6 +28,7 @@ GOBSTOPPER_NO_RUST=1 "$uv" run --frozen pytest "${runtime_tests[@]}" || status=$
 
 toolkit_status=0
 wait "$toolkit" || toolkit_status=$?
+toolkit=
 echo
 echo "=== the toolkit's tests (tests/e2e, tests/toolkit), run beside the others ==="
 cat "$toolkit_log"
