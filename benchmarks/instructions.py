@@ -95,26 +95,26 @@ def _instructions(
     return int(re.search(r"Collected : (\d+)", output.stderr).group(1))
 
 
-def missing_tool() -> str | None:
-    """What keeps instructions from being counted and compared here, if anything."""
+def counting_arguments(description: str, requests: int, requests_help: str) -> argparse.Namespace:
+    """The command line of both instruction counters (``--requests`` and the scenario
+    names); exits with 2 when valgrind or the Rust core is missing."""
+    parser = argparse.ArgumentParser(
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--requests", type=int, default=requests, help=requests_help)
+    parser.add_argument("only", nargs="*", help="scenario names to count (default: all)")
+    args = parser.parse_args()
     if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
-        return "valgrind is not installed (apt-get install valgrind)"
+        parser.exit(2, "valgrind is not installed (apt-get install valgrind)\n")
     if importlib.util.find_spec("gobstopper_core") is None:
-        return "gobstopper-core is not installed: nothing to compare"
-    return None
+        parser.exit(2, "gobstopper-core is not installed: nothing to compare\n")
+    return args
 
 
 def main() -> int:
     from run import write_results
 
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--requests", type=int, default=2000, help="requests per scenario")
-    parser.add_argument("only", nargs="*", help="scenario names to count (default: all)")
-    args = parser.parse_args()
-    missing = missing_tool()
-    if missing is not None:
-        print(missing, file=sys.stderr)
-        return 2
+    args = counting_arguments(__doc__ or "", 2000, "requests per scenario")
     selected = [case for case in CASES if not args.only or case[0] in args.only]
     rows = []
     print(f"{'scenario':<24}{'bare':>10}{'python':>10}{'rust':>10}{'x bare':>8}{'gain':>8}")

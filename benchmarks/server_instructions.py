@@ -18,7 +18,6 @@ divided by N, which cancels what the server does per measurement rather than per
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import os
 import re
@@ -31,7 +30,7 @@ import time
 from pathlib import Path
 
 from cpu_time import process_tree
-from instructions import CASES, ITEM, missing_tool
+from instructions import CASES, ITEM, counting_arguments
 
 HERE = Path(__file__).resolve().parent
 #: Connections sending in lockstep: Granian reads a batch of requests per wake-up.
@@ -156,16 +155,7 @@ def instructions(target: str, env: dict[str, str], request: bytes, count: int) -
 def main() -> int:
     from run import write_results
 
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--requests", type=int, default=1024, help="N, a multiple of 16")
-    parser.add_argument("only", nargs="*", help="scenario names to count (default: all)")
-    args = parser.parse_args()
-    missing = missing_tool()
-    if missing is not None:
-        print(missing, file=sys.stderr)
-        return 2
+    args = counting_arguments(__doc__ or "", 1024, f"N, a multiple of {CONNECTIONS}")
     if args.requests % CONNECTIONS:
         print(f"--requests must be a multiple of {CONNECTIONS}", file=sys.stderr)
         return 2
