@@ -487,11 +487,22 @@ class Gobstopper(TemplateMixin, TaskMixin, Scaffold):
         target = endpoint.target
         if target is None:
             return endpoint.call(request, params)
-        # The call plan inlined (DirectCall): a frame less per request, and no keyword
-        # unpacking for a route without parameters.
+        # The call plan inlined (DirectCall): a frame less per request, and the path
+        # parameters passed by position where the handler allows it.
+        if not params:
+            return target(request) if endpoint.passes_request else target()
+        value, values = endpoint.path_value, endpoint.path_values
         if endpoint.passes_request:
-            return target(request, **params) if params else target(request)
-        return target(**params) if params else target()
+            if value is not None:
+                return target(request, value(params))
+            if values is not None:
+                return target(request, *values(params))
+            return target(request, **params)
+        if value is not None:
+            return target(value(params))
+        if values is not None:
+            return target(*values(params))
+        return target(**params)
 
     async def route_error(self, request: Request, error: Exception) -> Response:
         """Turn ``error``, raised while :meth:`begin` routed ``request`` or by its handler,

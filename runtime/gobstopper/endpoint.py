@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from .callplan import DirectCall, HandlerCall
@@ -80,12 +81,15 @@ class Endpoint:
     __slots__ = (
         "after",
         "before",
+        "body_alone",
         "body_reader",
         "call",
         "error_handlers",
         "hooked",
         "name",
         "passes_request",
+        "path_value",
+        "path_values",
         "requestless",
         "rule",
         "settings",
@@ -115,6 +119,17 @@ class Endpoint:
         #: passes path parameters and perhaps the request, and nothing wraps it), else None.
         self.target = call.target if isinstance(call, DirectCall) else None
         self.passes_request = isinstance(call, DirectCall) and call.passes_request
+        #: When :attr:`target` takes its path parameters by position: what picks their
+        #: values from the routed parameters, the one value (``path_value``) or a tuple of
+        #: them in the handler's order (``path_values``). A call by position costs about a
+        #: thousand instructions less than one by keyword.
+        self.path_value: Callable[[dict[str, Any]], Any] | None = None
+        self.path_values: Callable[[dict[str, Any]], tuple[Any, ...]] | None = None
+        positional = call.positional if isinstance(call, DirectCall) else None
+        if positional is not None and len(positional) == 1:
+            self.path_value = itemgetter(positional[0])
+        elif positional:
+            self.path_values = itemgetter(*positional)
         self.before = tuple(before)
         self.after = tuple(after)
         self.teardown = tuple(teardown)
@@ -132,6 +147,8 @@ class Endpoint:
         self.body_reader: tuple[Callable[..., Awaitable[Any]], str, Any] | None = None
         if direct_body is not None and not (self.hooked or direct_body[3]):
             self.body_reader = direct_body[:3]
+        #: Whether the handler of :attr:`body_reader` takes the body alone, by position.
+        self.body_alone = getattr(call, "body_alone", False)
 
     async def run_hooked(self, request: Request, params: dict[str, Any]) -> Response:
         """Serve one request through this route's hooks (the application inlines the

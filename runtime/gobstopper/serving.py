@@ -68,7 +68,14 @@ async def serve(app: Gobstopper, scope: Any, protocol: Any) -> None:
                 waiting = [None, app, scope, protocol, params, endpoint.name, None]
                 if app.uses_request_context:
                     current_request.set(waiting)
-                result = await (handler(**params) if params else handler())
+                if not params:
+                    result = await handler()
+                elif (value := endpoint.path_value) is not None:
+                    result = await handler(value(params))
+                elif (values := endpoint.path_values) is not None:
+                    result = await handler(*values(params))
+                else:
+                    result = await handler(**params)
                 request = waiting[0]
             elif (
                 endpoint is not None
@@ -87,7 +94,10 @@ async def serve(app: Gobstopper, scope: Any, protocol: Any) -> None:
                     raise disconnected() from lost
                 handler, name, decoder = reader
                 body = decode_json(waiting[6], decoder, app.settings.json_max_depth)
-                result = await handler(**params, **{name: body})
+                if endpoint.body_alone:
+                    result = await handler(body)
+                else:
+                    result = await handler(**params, **{name: body})
                 request = waiting[0]
             else:
                 request = Request(scope, protocol, app)
