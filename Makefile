@@ -72,6 +72,7 @@ bench: sync ## wrk benchmark, server and wrk pinned to a core each: ratios to ba
 	$(UV) run --frozen python benchmarks/instructions.py
 	$(UV) run --frozen python benchmarks/server_instructions.py
 	UV=$(UV) $(UV) run --frozen python benchmarks/run.py
+	UV=$(UV) $(UV) run --frozen python benchmarks/steadiness.py
 	$(UV) run --frozen python benchmarks/upload_memory.py --mib 1024
 	$(UV) run --frozen python benchmarks/ws_broadcast.py --clients 1000
 	$(UV) run --frozen python benchmarks/dashboard.py --clients 1000 --seconds 20

@@ -6,10 +6,19 @@ cores would cap every server at wrk's own speed and squeeze every ratio towards 
 servers are the bare RSGI app (``bare_rsgi.py``, the line to reach), Gobstopper with the
 Rust core (when installed), Gobstopper with ``GOBSTOPPER_NO_RUST=1``, and the anchors
 Emmett and Starlette (``anchors/``, served from a throwaway virtual environment with the
-same Granian, made on first use). Each round measures every server on a scenario back to
-back, in rotating order, after a warm-up, and gives each a ratio to the bare app of that
-round; the table shows the mean ratio over the rounds with its min-max beside it. The
-result is a table and a JSON file for later comparison.
+same Granian, made on first use). Each round warms every server up on a scenario, then
+measures them in slices taken in turn (``--slice`` seconds each, one by default, until
+each has had ``--duration`` seconds; the order rotating from round to round), and gives
+each a ratio to the bare app of that round. The table shows the mean ratio over the
+rounds with its min-max beside it. The result is a table and a JSON file for later
+comparison.
+
+Taking turns matters on a shared host. Every server's requests a second, the bare app's
+included, swing by about 9% from one second to the next, and the swings of servers
+measured within a few seconds of each other move together: over 40 rounds of one-second
+slices, a 5-second ratio from interleaved slices had a standard deviation of 0.024-0.033,
+against 0.057-0.075 for 5-second runs made 20 seconds apart (``plaintext``, December 2026;
+``benchmarks/steadiness.py`` measures it).
 
 On a shared virtual machine the hypervisor takes the server's core away now and then
 (steal time), in bursts that land on one server's run and not the next: requests a second
@@ -207,23 +216,36 @@ RETRIES = 2
 
 
 def run_measured(
-    url: str, scenario: Scenario, args: argparse.Namespace, server_pid: int
+    url: str, scenario: Scenario, seconds: int, connections: int, server_pid: int
 ) -> tuple[Measurement, int]:
-    """One measured wrk run with the server's CPU time and its core's stolen time, run
-    again (up to ``RETRIES`` times) while the server was not kept busy; the last run and
-    how many runs were discarded."""
+    """One measured wrk run of ``seconds`` with the server's CPU time and its core's
+    stolen time, run again (up to ``RETRIES`` times) while the server was not kept busy;
+    the last run and how many runs were discarded."""
     for retry in range(RETRIES + 1):
         cpu, stolen = cpu_seconds(server_pid), stolen_seconds(SERVER_CPU)
-        measured = run_wrk(url, scenario.script, args.duration, args.connections, scenario.headers)
+        measured = run_wrk(url, scenario.script, seconds, connections, scenario.headers)
         cpu_after, stolen_after = cpu_seconds(server_pid), stolen_seconds(SERVER_CPU)
         if stolen is not None and stolen_after is not None:
             measured.stolen_seconds = stolen_after - stolen
         if cpu is None or cpu_after is None:
             return measured, retry  # /proc cannot tell how busy the server was
         measured.server_cpu_seconds = cpu_after - cpu
-        if measured.server_cpu_seconds >= SATURATED * args.duration:
+        if measured.server_cpu_seconds >= SATURATED * seconds:
             break
     return measured, retry
+
+
+def combined(slices: list[Measurement]) -> Measurement:
+    """One server's slices of a round as one measurement: requests over the time they
+    took, CPU and stolen time summed, the mean of the slices' 99th percentiles."""
+    seconds = sum(part.requests / part.requests_per_second for part in slices)
+    return Measurement(
+        requests_per_second=sum(part.requests for part in slices) / seconds,
+        p99_ms=statistics.fmean(part.p99_ms for part in slices),
+        requests=sum(part.requests for part in slices),
+        server_cpu_seconds=sum(part.server_cpu_seconds for part in slices),
+        stolen_seconds=sum(part.stolen_seconds for part in slices),
+    )
 
 
 def _spread(values: list[float], digits: int) -> dict[str, float]:
@@ -251,19 +273,29 @@ def measure(
     discarded = dict.fromkeys(labels, 0)
     ratios: dict[str, list[float]] = {label: [] for label in labels if label != "bare"}
     cpu_ratios: dict[str, list[float]] = {label: [] for label in ratios}
+    urls = {label: f"http://127.0.0.1:{ports[label]}{scenario.path}" for label in labels}
     for round_number in range(args.rounds):
-        # Rotate who goes first, so a slow drift of the machine hits all alike.
+        # Rotate who goes first; then measure in slices taken in turn, so that each
+        # server's share of the round spans the same stretch of the machine's drift.
         shift = round_number % len(labels)
-        measured: dict[str, Measurement] = {}
-        for label in labels[shift:] + labels[:shift]:
-            url = f"http://127.0.0.1:{ports[label]}{scenario.path}"
-            run_wrk(url, scenario.script, args.warmup, args.connections, scenario.headers)
-            measured[label], retried = run_measured(url, scenario, args, pids[label])
-            discarded[label] += retried
-            rps[label].append(measured[label].requests_per_second)
-            p99[label].append(measured[label].p99_ms)
-            stolen[label].append(100 * measured[label].stolen_seconds / args.duration)
-            busy[label].append(100 * measured[label].server_cpu_seconds / args.duration)
+        order = labels[shift:] + labels[:shift]
+        for label in order:
+            run_wrk(urls[label], scenario.script, args.warmup, args.connections, scenario.headers)
+        slices: dict[str, list[Measurement]] = {label: [] for label in order}
+        for _ in range(max(1, args.duration // args.slice)):
+            for label in order:
+                part, retried = run_measured(
+                    urls[label], scenario, args.slice, args.connections, pids[label]
+                )
+                slices[label].append(part)
+                discarded[label] += retried
+        measured = {label: combined(parts) for label, parts in slices.items()}
+        for label, taken in measured.items():
+            seconds = args.slice * len(slices[label])
+            rps[label].append(taken.requests_per_second)
+            p99[label].append(taken.p99_ms)
+            stolen[label].append(100 * taken.stolen_seconds / seconds)
+            busy[label].append(100 * taken.server_cpu_seconds / seconds)
         bare = measured["bare"]
         for label in ratios:
             ratios[label].append(measured[label].requests_per_second / bare.requests_per_second)
@@ -322,7 +354,12 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--warmup", type=int, default=2, help="seconds of wrk before each run")
-    parser.add_argument("--duration", type=int, default=5, help="seconds per measured wrk run")
+    parser.add_argument(
+        "--duration", type=int, default=5, help="seconds each server is measured per round"
+    )
+    parser.add_argument(
+        "--slice", type=int, default=1, help="seconds per wrk run, the servers taking turns"
+    )
     parser.add_argument("--rounds", type=int, default=3, help="rounds per scenario")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--no-anchors", action="store_true", help="skip Emmett and Starlette")
@@ -374,7 +411,9 @@ def main() -> int:
         for process in processes:
             process.wait(timeout=20)
     print_table(results, list(servers))
-    settings = {k: getattr(args, k) for k in ("warmup", "duration", "rounds", "connections")}
+    settings = {
+        k: getattr(args, k) for k in ("warmup", "duration", "slice", "rounds", "connections")
+    }
     pinning = {"server_cpu": SERVER_CPU, "wrk_cpu": WRK_CPU, "granian_workers": 1}
     write_results(args.output, {**settings, **pinning, "loop": loop, "results": results})
     return 0
