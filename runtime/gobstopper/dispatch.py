@@ -67,19 +67,22 @@ def install(entry: Any, app: Gobstopper, router: Router[Endpoint]) -> None:
         return
     # As Gobstopper.begin does: a route with hooks through them, a handler its call plan
     # would call directly so, any other through its call plan.
+    # The last item names what the handler takes by position, in its order: its path
+    # parameters (DirectCall.positional), or a body it takes alone.
     routes = [
-        (endpoint, endpoint.run_hooked, True, True, endpoint.name, None)
+        (endpoint, endpoint.run_hooked, True, True, endpoint.name, None, None)
         if endpoint.hooked
-        else (endpoint, endpoint.target, endpoint.passes_request, False, endpoint.name, None)
-        if endpoint.target is not None
         else (
             endpoint,
-            endpoint.call,
-            True,
-            True,
+            endpoint.target,
+            endpoint.passes_request,
+            False,
             endpoint.name,
-            getattr(endpoint.call, "direct_body", None),
+            None,
+            endpoint.call.positional,  # type: ignore[attr-defined]
         )
+        if endpoint.target is not None
+        else _planned_route(endpoint)
         for _, _, endpoint in router
     ]
     converters = {
@@ -127,6 +130,16 @@ def request_preset(cls: type[Request], app: Gobstopper) -> dict[str, Any] | None
     if all(value is None or value is app for value in preset.values()):
         return preset
     return None
+
+
+def _planned_route(endpoint: Endpoint) -> tuple[Any, ...]:
+    """The route of a handler called through its call plan, with the body it may have
+    the dispatcher read (``direct_body``)."""
+    direct_body = getattr(endpoint.call, "direct_body", None)
+    positional = None
+    if direct_body is not None and endpoint.body_alone:
+        positional = (direct_body[1],)
+    return (endpoint, endpoint.call, True, True, endpoint.name, direct_body, positional)
 
 
 def _sends_in_memory(cls: type) -> bool:

@@ -52,8 +52,8 @@ impl Hasher for AddressHasher {
 /// The slots of a request given per request, in the order `make_request` passes them.
 const REQUEST_FIELDS: [&str; 4] = ["scope", "protocol", "path_params", "endpoint"];
 
-/// `(endpoint, target, passes_request, plan, name, direct_body)`, as `install` takes a
-/// route.
+/// `(endpoint, target, passes_request, plan, name, direct_body, positional)`, as
+/// `install` takes a route.
 type RouteSpec<'py> = (
     Bound<'py, PyAny>,
     Py<PyAny>,
@@ -61,6 +61,7 @@ type RouteSpec<'py> = (
     bool,
     Py<PyAny>,
     Option<BodySpec<'py>>,
+    Option<Vec<Py<PyString>>>,
 );
 
 /// `(handler, body name, decoder, request first)`: a call plan's `direct_body`.
@@ -75,6 +76,10 @@ struct Route {
     /// Whether `target` is a compiled call plan, called `target(request, params)`.
     plan: bool,
     name: Py<PyAny>,
+    /// The path parameters in the order `target` declares them, when it takes them by
+    /// position (after the request, when it passes one): a call by position costs less
+    /// than one by keyword.
+    positional: Option<Vec<Py<PyString>>>,
     /// How to read and decode the JSON body and call the handler with it, when the call
     /// plan allows (see `BodyCall`).
     body: Option<Arc<BodyCall>>,
@@ -92,6 +97,8 @@ struct BodyCall {
     decoder: Py<PyAny>,
     decode: Py<PyAny>,
     request_first: bool,
+    /// Whether the handler takes the body alone, by position.
+    alone: bool,
 }
 
 /// What a handler's result of one exact type becomes.
@@ -213,9 +220,12 @@ impl Dispatcher {
             None => None,
         };
         let mut table_of_routes = ByAddress::default();
-        for (endpoint, target, passes_request, plan, name, direct_body) in routes {
+        for (endpoint, target, passes_request, plan, name, direct_body, positional) in routes {
             let body = match direct_body {
                 Some((handler, name, decoder, request_first)) => Some(Arc::new(BodyCall {
+                    // A planned route names what it takes by position only for a
+                    // body it takes alone.
+                    alone: !request_first && positional.is_some(),
                     handler,
                     name,
                     decode: decoder.getattr(intern!(py, "decode"))?.unbind(),
@@ -229,6 +239,7 @@ impl Dispatcher {
                 passes_request,
                 plan,
                 name,
+                positional: if plan { None } else { positional },
                 body,
                 _endpoint: endpoint.clone().unbind(),
             };
@@ -404,6 +415,33 @@ fn make_request<'py>(
     Ok(made)
 }
 
+/// The arguments of `route`'s handler by position (the request first, when given), when
+/// it takes its path parameters so; `None` when it takes them by keyword.
+fn by_position<'py>(
+    py: Python<'py>,
+    route: &Route,
+    params: Option<&Bound<'py, PyDict>>,
+    request: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Option<Bound<'py, PyTuple>>> {
+    let Some(names) = &route.positional else {
+        return Ok(None);
+    };
+    let mut arguments: Vec<Bound<'py, PyAny>> = Vec::with_capacity(names.len() + 1);
+    arguments.extend(request.cloned());
+    for name in names {
+        let value = params
+            .map(|params| params.get_item(name.bind(py)))
+            .transpose()?
+            .flatten();
+        match value {
+            Some(value) => arguments.push(value),
+            // A parameter the router did not give: let the call by keyword say so.
+            None => return Ok(None),
+        }
+    }
+    PyTuple::new(py, arguments).map(Some)
+}
+
 /// Call the handler of `route` and return the awaitable that finishes the request.
 fn start(
     py: Python<'_>,
@@ -426,11 +464,17 @@ fn start(
         let called = if route.plan {
             target.call1((&request, path_params))
         } else {
-            target.call((&request,), params.as_ref())
+            match by_position(py, route, params.as_ref(), Some(&request))? {
+                Some(arguments) => target.call1(arguments),
+                None => target.call((&request,), params.as_ref()),
+            }
         };
         (Some(request.unbind()), called)
     } else {
-        (None, target.call((), params.as_ref()))
+        match by_position(py, route, params.as_ref(), None)? {
+            Some(arguments) => (None, target.call1(arguments)),
+            None => (None, target.call((), params.as_ref())),
+        }
     };
     let (coroutine, fallback) = match called {
         Ok(awaitable) if type_key(&awaitable) == plan.coroutine_type => {
@@ -750,15 +794,19 @@ impl Handling {
             }
             Err(error) => return Err(error),
         };
-        let kwargs = match &self.params {
-            Some(params) => params.bind(py).copy()?,
-            None => PyDict::new(py),
-        };
-        kwargs.set_item(body.name.bind(py), decoded)?;
         let handler = body.handler.bind(py);
-        let called = match request {
-            Some(request) if body.request_first => handler.call((request,), Some(&kwargs)),
-            _ => handler.call((), Some(&kwargs)),
+        let called = if body.alone {
+            handler.call1((decoded,))
+        } else {
+            let kwargs = match &self.params {
+                Some(params) => params.bind(py).copy()?,
+                None => PyDict::new(py),
+            };
+            kwargs.set_item(body.name.bind(py), decoded)?;
+            match request {
+                Some(request) if body.request_first => handler.call((request,), Some(&kwargs)),
+                _ => handler.call((), Some(&kwargs)),
+            }
         };
         Ok(match called {
             Ok(awaitable) if type_key(&awaitable) == plan.coroutine_type => Ok(awaitable),

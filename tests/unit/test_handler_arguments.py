@@ -17,8 +17,11 @@ class Item(msgspec.Struct):
     price: float
 
 
-@pytest.fixture
-def client() -> TestClient:
+@pytest.fixture(params=["first request", "serving"])
+def client(request: pytest.FixtureRequest) -> TestClient:
+    """A client of the application before and after its first request: with the Rust
+    core, the first request goes through the Python ``serve`` and starts the dispatcher,
+    which serves every later one."""
     app = Gobstopper(__name__)
 
     @app.get("/pairs/<left>/<int:right>")
@@ -70,6 +73,8 @@ def client() -> TestClient:
         return {"id": item_id, "name": item.name}
 
     with TestClient(app) as client:
+        if request.param == "serving":
+            assert client.get("/sync/1").json() == {"doubled": 2}
         yield client
 
 
