@@ -189,25 +189,30 @@ def compile_call(func: Callable[..., Any], rule: Rule, *, resolved: bool = True)
     target = as_async(func)
     simple = not (body or path_typed or queries)
     if simple and request_name is None:
-        return DirectCall(target, False, _positional(signature, rule.param_names, 0))
+        return DirectCall(target, False, _positional(func, rule.param_names, 0))
     request_first = request_name is not None and request_name == next(
         iter(signature.parameters), None
     )
     if simple and request_first:
-        return DirectCall(target, True, _positional(signature, rule.param_names, 1))
+        return DirectCall(target, True, _positional(func, rule.param_names, 1))
     call = _call_general(target, request_name, request_first, body, path_typed, queries)
     if body is not None and request_name is None:
         # The body is all the handler takes, and it may take it by position.
-        call.body_alone = _positional(signature, (body[0],), 0) is not None  # type: ignore[attr-defined]
+        call.body_alone = _positional(func, (body[0],), 0) is not None  # type: ignore[attr-defined]
     return call
 
 
 def _positional(
-    signature: inspect.Signature, names: tuple[str, ...], skip: int
+    func: Callable[..., Any], names: tuple[str, ...], skip: int
 ) -> tuple[str, ...] | None:
-    """``names`` in the order the handler declares them, when its parameters after the
-    first ``skip`` are exactly those and each may be passed by position; else None."""
-    parameters = list(signature.parameters.values())[skip:]
+    """``names`` in the order ``func`` declares them, when its parameters after the first
+    ``skip`` are exactly those and each may be passed by position; else None.
+
+    ``func``'s own signature decides, not that of a function it wraps: a decorator's
+    ``wrapper(**kwargs)`` copies the signature of what it wraps (``functools.wraps``) but
+    takes keywords only.
+    """
+    parameters = list(inspect.signature(func, follow_wrapped=False).parameters.values())[skip:]
     if sorted(p.name for p in parameters) != sorted(names) or any(
         p.kind is not inspect.Parameter.POSITIONAL_OR_KEYWORD for p in parameters
     ):

@@ -3,6 +3,8 @@ allows it (a cheaper call), by keyword otherwise, and always under the right nam
 
 from __future__ import annotations
 
+import functools
+
 import msgspec
 import pytest
 
@@ -43,6 +45,25 @@ def client(request: pytest.FixtureRequest) -> TestClient:
     @app.get("/collected/<a>/<int:b>")
     async def collected(**values):
         return values
+
+    def keywords_only(view):
+        # A Flask habit: Flask passes path parameters by keyword, so a decorator's wrapper
+        # may take keywords alone while it copies the signature of the view it wraps.
+        @functools.wraps(view)
+        async def wrapper(**values):
+            return {"wrapped": await view(**values)}
+
+        return wrapper
+
+    @app.get("/wrapped/<a>/<int:b>")
+    @keywords_only
+    async def wrapped(a, b):
+        return [a, b]
+
+    @app.post("/wrapped-items")
+    @keywords_only
+    async def wrapped_create(item: Item):
+        return item.name
 
     @app.get("/defaulted/<user_id>")
     async def defaulted(user_id=None):
@@ -87,6 +108,7 @@ def client(request: pytest.FixtureRequest) -> TestClient:
         ("/keyword/hello-world", {"slug": "hello-world"}),
         ("/collected/q/5", {"a": "q", "b": 5}),
         ("/defaulted/u1", {"user_id": "u1"}),
+        ("/wrapped/q/5", {"wrapped": ["q", 5]}),
         ("/readme/ann/3", {"user_id": "ann", "post": 3, "path": "/readme/ann/3"}),
         ("/request-one/9", {"item_id": 9, "method": "GET"}),
     ],
@@ -104,6 +126,12 @@ def test_a_body_alone_reaches_the_handler(client: TestClient, path: str) -> None
     response = client.post(path, json={"name": "gobstopper", "price": 2.5})
     assert response.status_code == 201
     assert response.json() == {"created": "gobstopper"}
+
+
+def test_a_body_reaches_a_handler_wrapped_to_take_keywords(client: TestClient) -> None:
+    response = client.post("/wrapped-items", json={"name": "gobstopper", "price": 2.5})
+    assert response.status_code == 200
+    assert response.json() == {"wrapped": "gobstopper"}
 
 
 def test_a_body_beside_path_parameters_reaches_the_handler(client: TestClient) -> None:
