@@ -66,9 +66,9 @@ def install(entry: Any, app: Gobstopper, router: Router[Endpoint]) -> None:
         entry.clear()
         return
     # As Gobstopper.begin does: a route with hooks through them, a handler its call plan
-    # would call directly so, any other through its call plan.
-    # The last item names what the handler takes by position, in its order: its path
-    # parameters (DirectCall.positional), or a body it takes alone.
+    # would call directly so, any other through its call plan. The last item names what
+    # the handler takes by position, in its order: its path parameters
+    # (DirectCall.positional), or a body it takes alone.
     routes = [
         (endpoint, endpoint.run_hooked, True, True, endpoint.name, None, None)
         if endpoint.hooked
