@@ -15,10 +15,10 @@ comparison.
 
 Taking turns matters on a shared host. Every server's requests a second, the bare app's
 included, swing by about 9% from one second to the next, and the swings of servers
-measured within a few seconds of each other move together: over 40 rounds of one-second
-slices, a 5-second ratio from interleaved slices had a standard deviation of 0.024-0.033,
-against 0.057-0.075 for 5-second runs made 20 seconds apart (``plaintext``, December 2026;
-``benchmarks/steadiness.py`` measures it).
+measured within a few seconds of each other move together: over 40 sweeps of one-second
+slices, a ratio over 5 interleaved slices had a standard deviation of 0.016-0.039,
+against 0.080-0.119 for the same slices compared 5 sweeps (about 20 seconds) apart
+(``plaintext``, December 2026; ``benchmarks/steadiness.py`` measures it).
 
 On a shared virtual machine the hypervisor takes the server's core away now and then
 (steal time), in bursts that land on one server's run and not the next: requests a second
