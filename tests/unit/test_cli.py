@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import re
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from gobstopper.cli import cli, main
 from gobstopper.cli.config import ConfigError, RunConfig
 from gobstopper.cli.run import (
     RunError,
+    check_port_free,
     granian_arguments,
     resolve_app_target,
     resolve_config,
@@ -332,3 +334,41 @@ def test_commands_run_in_process_through_click_runner() -> None:
     refused = CliRunner().invoke(cli, ["run", "--port", "eighty"])
     assert refused.exit_code == 2
     assert "'eighty' is not a valid integer" in refused.stderr
+
+
+def _listener(reuse_port: bool) -> socket.socket:
+    """A socket listening on a free loopback port, with SO_REUSEPORT as Granian binds."""
+    listener = socket.socket()
+    if reuse_port:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    return listener
+
+
+@pytest.mark.parametrize("reuse_port", [True, False])
+def test_run_refuses_a_port_another_server_listens_on(
+    tmp_path: Path, monkeypatch, capsys, reuse_port: bool
+) -> None:
+    def serve_nothing(*arguments: object) -> None:
+        raise AssertionError("gobstopper run went on to start Granian")
+
+    monkeypatch.setattr(os, "execve", serve_nothing)
+    (tmp_path / "app.py").write_text(
+        "from gobstopper import Gobstopper\napp = Gobstopper(__name__)\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    with _listener(reuse_port) as busy:
+        port = busy.getsockname()[1]
+        assert main(["run", "-p", str(port)]) == 2
+    assert f"port {port} is in use on 127.0.0.1" in capsys.readouterr().err
+
+
+def test_a_port_whose_server_just_stopped_is_free() -> None:
+    with _listener(reuse_port=True) as listener:
+        port = listener.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        accepted, _ = listener.accept()
+        accepted.close()  # the server's side closes first and waits in TIME_WAIT
+        client.close()
+    check_port_free("127.0.0.1", port)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import platform
+import socket
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,6 +29,7 @@ from .project import project_options
 __all__ = [
     "RunError",
     "check_app_can_serve",
+    "check_port_free",
     "granian_arguments",
     "resolve_app_target",
     "resolve_config",
@@ -90,7 +92,8 @@ def run(ctx: click.Context, /, **options: Any) -> None:
     """Serve a Gobstopper application with Granian over RSGI.
 
     APP is MODULE:ATTRIBUTE, FILE.py or FILE.py:ATTRIBUTE (default: app.py:app, or the
-    --app given to gobstopper).
+    --app given to gobstopper). A port that another server already answers on is
+    refused, so an old server left running cannot quietly share it.
     """
     directory = Path.cwd()
     given = project_options(ctx)
@@ -106,6 +109,7 @@ def run(ctx: click.Context, /, **options: Any) -> None:
         arguments = granian_arguments(config, target, directory)
         apply_env_file(env_file)
         os.environ.update(config.env)
+        check_port_free(config.host, config.port)
         check_app_can_serve(config, target, directory)
     except (ConfigError, RunError) as error:
         raise CommandError(str(error)) from None
@@ -133,10 +137,16 @@ def _env_file_choice(setting: str | bool) -> Path | bool:
 def url_to_open(config: RunConfig) -> str:
     """The address a browser on this machine opens: a wildcard bind (``0.0.0.0``,
     ``::``) is reached through loopback."""
-    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(config.host, config.host)
+    host = _local_address(config.host)
     if ":" in host:
         host = f"[{host}]"
     return f"http://{host}:{config.port}"
+
+
+def _local_address(host: str) -> str:
+    """Where this machine reaches a server bound to ``host``: a wildcard bind
+    (``0.0.0.0``, ``::``) through loopback."""
+    return {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
 
 
 def resolve_config(
@@ -234,6 +244,28 @@ def granian_arguments(config: RunConfig, target: str, directory: Path) -> list[s
         arguments += ["--reload", "--reload-paths", str(directory)]
         arguments += ["--reload-ignore-patterns", IGNORE_PATTERN]
     return [*arguments, target]
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Refuse a port that a server already answers on.
+
+    Granian binds with ``SO_REUSEPORT``, so a second server on a busy port would start
+    and quietly take a share of its connections: a server left running from before would
+    go on answering some requests with the old code. The port is tried as a client
+    would, so a server stopped a moment ago (its connections waiting out ``TIME_WAIT``)
+    does not count; any trouble binding is left for Granian to report.
+    """
+    if port == 0:
+        return
+    try:
+        with socket.create_connection((_local_address(host), port), timeout=1):
+            pass
+    except OSError:
+        return
+    raise RunError(
+        f"port {port} is in use on {host}: another server answers there; stop it, or pick "
+        "another port with -p"
+    )
 
 
 def check_app_can_serve(config: RunConfig, target: str, directory: Path) -> None:
