@@ -49,6 +49,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,6 +135,12 @@ def _pinned(cpu: str, command: list[str]) -> list[str]:
     return ["taskset", "-c", cpu, *command]
 
 
+def event_loop() -> str:
+    """The event loop Granian runs the servers on: rloop when installed, as
+    ``gobstopper run`` picks it."""
+    return "rloop" if _has_module("rloop") else "asyncio"
+
+
 def anchor_python(venv: Path, loop: str) -> str:
     """The interpreter of the throwaway Emmett + Starlette environment, made if missing
     with the same Granian (and event loop) as Gobstopper's."""
@@ -159,7 +167,7 @@ def start_server(
     loop: str | None = None,
 ) -> subprocess.Popen[bytes]:
     """Serve ``target`` with one Granian worker pinned to CPU 0; returns once it listens."""
-    loop = loop or ("rloop" if _has_module("rloop") else "asyncio")
+    loop = loop or event_loop()
     command = [python, "-m", "granian", "--interface", interface]
     command += ["--workers", "1", "--runtime-mode", "st", "--loop", loop]
     command += ["--log-level", "error", "--backlog", "16384"]
@@ -178,6 +186,33 @@ def start_server(
             time.sleep(0.1)
     process.kill()
     raise RuntimeError(f"{target} did not start on port {port}")
+
+
+@contextmanager
+def serving(
+    servers: dict[str, Server], loop: str
+) -> Iterator[tuple[dict[str, int], dict[str, int]]]:
+    """Start every server of ``servers`` on a free port and stop them all on leaving
+    (those started, should one fail to start): their ports and process ids by label."""
+    ports = {label: free_port() for label in servers}
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        for label, server in servers.items():
+            processes[label] = start_server(
+                server.target,
+                ports[label],
+                server.env,
+                python=server.python,
+                interface=server.interface,
+                directory=server.directory,
+                loop=loop,
+            )
+        yield ports, {label: process.pid for label, process in processes.items()}
+    finally:
+        for process in processes.values():
+            process.send_signal(signal.SIGTERM)
+        for process in processes.values():
+            process.wait(timeout=20)
 
 
 def run_wrk(
@@ -374,7 +409,7 @@ def main() -> int:
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
         return 2
-    loop = "rloop" if _has_module("rloop") else "asyncio"
+    loop = event_loop()
     servers = {"bare": Server(sys.executable, "bare_rsgi:app")}
     if _has_module("gobstopper_core"):
         servers["gob rust"] = Server(sys.executable, "gobstopper_app:app")
@@ -389,27 +424,8 @@ def main() -> int:
         servers["starlette"] = Server(
             python, "starlette_app:app", "asgi", directory=ANCHORS, anchor=True
         )
-    ports = {label: free_port() for label in servers}
-    processes = [
-        start_server(
-            server.target,
-            ports[label],
-            server.env,
-            python=server.python,
-            interface=server.interface,
-            directory=server.directory,
-            loop=loop,
-        )
-        for label, server in servers.items()
-    ]
-    try:
-        pids = {label: process.pid for label, process in zip(servers, processes, strict=True)}
+    with serving(servers, loop) as (ports, pids):
         results = [measure(scenario, servers, ports, pids, args) for scenario in scenarios]
-    finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            process.wait(timeout=20)
     print_table(results, list(servers))
     settings = {
         k: getattr(args, k) for k in ("warmup", "duration", "slice", "rounds", "connections")

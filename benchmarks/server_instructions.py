@@ -18,7 +18,6 @@ divided by N, which cancels what the server does per measurement rather than per
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import signal
@@ -118,9 +117,9 @@ def _dumped(folder: Path) -> int:
 
 def instructions(target: str, env: dict[str, str], request: bytes, count: int) -> int:
     """Instructions the server executed for ``count`` requests of ``request``."""
-    from run import free_port
+    from run import event_loop, free_port
 
-    loop = "rloop" if importlib.util.find_spec("rloop") is not None else "asyncio"
+    loop = event_loop()
     port = free_port()
     with tempfile.TemporaryDirectory() as folder:
         command = ["valgrind", "--tool=callgrind", "--trace-children=yes"]

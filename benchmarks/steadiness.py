@@ -27,7 +27,6 @@ import importlib.util
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -128,7 +127,7 @@ def ratio_spreads(
 
 def under_load(args: argparse.Namespace) -> dict[str, list[float]]:
     """Requests a second of each server per one-second slice, the servers taking turns."""
-    loop = "rloop" if run._has_module("rloop") else "asyncio"
+    loop = run.event_loop()
     servers = {"bare": run.Server(sys.executable, "bare_rsgi:app")}
     if run._has_module("gobstopper_core"):
         servers["rust"] = run.Server(sys.executable, "gobstopper_app:app")
@@ -138,22 +137,10 @@ def under_load(args: argparse.Namespace) -> dict[str, list[float]]:
     if not args.no_anchors:
         python = run.anchor_python(args.anchor_venv, loop)
         servers["emmett"] = run.Server(python, "emmett_app:app", directory=run.ANCHORS)
-    ports = {label: run.free_port() for label in servers}
-    processes = [
-        run.start_server(
-            server.target,
-            ports[label],
-            server.env,
-            python=server.python,
-            directory=server.directory,
-            loop=loop,
-        )
-        for label, server in servers.items()
-    ]
     labels = list(servers)
-    urls = {label: f"http://127.0.0.1:{ports[label]}{args.path}" for label in labels}
     slices: dict[str, list[float]] = {label: [] for label in labels}
-    try:
+    with run.serving(servers, loop) as (ports, _):
+        urls = {label: f"http://127.0.0.1:{ports[label]}{args.path}" for label in labels}
         for label in labels:
             run.run_wrk(urls[label], None, 2, args.connections)
         for sweep in range(args.sweeps):
@@ -161,11 +148,6 @@ def under_load(args: argparse.Namespace) -> dict[str, list[float]]:
             for label in labels[shift:] + labels[:shift]:
                 measured = run.run_wrk(urls[label], None, 1, args.connections)
                 slices[label].append(measured.requests_per_second)
-    finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            process.wait(timeout=20)
     return slices
 
 
@@ -185,9 +167,10 @@ def main() -> int:
     args = parser.parse_args()
     if not args.in_process_only and args.sweeps < 3 * RUN_SLICES:
         parser.error(f"--sweeps must be at least {3 * RUN_SLICES} to compare ratios")
-    report: dict[str, object] = {"in_process": in_process(args.blocks, args.block_size)}
+    rows = in_process(args.blocks, args.block_size)
+    report: dict[str, object] = {"in_process": rows}
     print("in-process, per block after warm-up: collections (full), objects alive, req/s")
-    for row in report["in_process"]:  # type: ignore[attr-defined]
+    for row in rows:
         cells = [
             f"{b['collections']}({b['full_collections']}) {b['objects']:,} "
             f"{b['requests_per_second']:,.0f}"
