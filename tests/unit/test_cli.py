@@ -106,15 +106,22 @@ def test_run_with_bad_config_exits_non_zero(tmp_path: Path, monkeypatch, capsys)
     assert "unknown field `bogus`" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("workers", ["1", "2"])
-def test_an_app_that_fails_to_import_is_a_clear_error_before_serving(
-    tmp_path: Path, monkeypatch, capsys, workers: str
-) -> None:
+@pytest.fixture
+def granian_never_starts(monkeypatch) -> None:
+    """Fail the test should ``gobstopper run`` go on to start Granian, which would
+    replace this process."""
+
     def serve_nothing(*arguments: object) -> None:
         raise AssertionError("gobstopper run went on to start Granian")
 
-    # Granian replaces this process if the check lets the app through: never in a test.
     monkeypatch.setattr(os, "execve", serve_nothing)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+@pytest.mark.usefixtures("granian_never_starts")
+def test_an_app_that_fails_to_import_is_a_clear_error_before_serving(
+    tmp_path: Path, monkeypatch, capsys, workers: str
+) -> None:
     (tmp_path / "needs_redis_app.py").write_text(
         "raise RuntimeError('the ingest service needs APP_DASH_REDIS_URL')\n"
     )
@@ -347,13 +354,10 @@ def _listener(reuse_port: bool) -> socket.socket:
 
 
 @pytest.mark.parametrize("reuse_port", [True, False])
+@pytest.mark.usefixtures("granian_never_starts")
 def test_run_refuses_a_port_another_server_listens_on(
     tmp_path: Path, monkeypatch, capsys, reuse_port: bool
 ) -> None:
-    def serve_nothing(*arguments: object) -> None:
-        raise AssertionError("gobstopper run went on to start Granian")
-
-    monkeypatch.setattr(os, "execve", serve_nothing)
     (tmp_path / "app.py").write_text(
         "from gobstopper import Gobstopper\napp = Gobstopper(__name__)\n"
     )
