@@ -195,11 +195,9 @@ def compile_call(func: Callable[..., Any], rule: Rule, *, resolved: bool = True)
     )
     if simple and request_first:
         return DirectCall(target, True, _positional(func, rule.param_names, 1))
-    call = _call_general(target, request_name, request_first, body, path_typed, queries)
-    if body is not None and request_name is None:
-        # The body is all the handler takes, and it may take it by position.
-        call.body_alone = _positional(func, (body[0],), 0) is not None  # type: ignore[attr-defined]
-    return call
+    # The body is all the handler takes, and it may take it by position.
+    body_alone = body is not None and _positional(func, (body[0],), 0) is not None
+    return _call_general(target, request_name, request_first, body, path_typed, queries, body_alone)
 
 
 def _positional(
@@ -253,11 +251,13 @@ def _call_general(
     body: tuple[str, Any] | None,
     path_typed: dict[str, Callable[[Any], Any]],
     queries: dict[str, Callable[[Request], Any]],
+    body_alone: bool,
 ) -> HandlerCall:
     """The call plan of any other handler. One that takes a JSON body and otherwise only
     the path parameters as routed (and perhaps the request first) is marked with
     ``direct_body``, ``(target, body name, decoder, request first)``, which lets the Rust
-    dispatcher read and decode the usual body itself (see :mod:`gobstopper.dispatch`)."""
+    dispatcher read and decode the usual body itself (see :mod:`gobstopper.dispatch`),
+    and ``body_alone``, whether the handler takes that body alone, by position."""
     typed_items = tuple(path_typed.items())
     query_items = tuple(queries.items())
     body_name = body[0] if body is not None else ""
@@ -299,4 +299,5 @@ def _call_general(
     body_only = body_decoder is not None and not (typed_items or query_items)
     if body_only and (request_name is None or request_first):
         call.direct_body = (target, body_name, body_decoder, request_first)  # type: ignore[attr-defined]
+        call.body_alone = body_alone  # type: ignore[attr-defined]
     return call
