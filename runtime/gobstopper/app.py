@@ -31,7 +31,13 @@ from .http.cookies import CookiePolicy
 from .http.errors import HTTPException
 from .http.request import Request, request_in_context
 from .http.response import RedirectResponse, Response
-from .http.results import RESULT_CONVERTERS, as_is, result_converters, to_response
+from .http.results import (
+    RESULT_CONVERTERS,
+    as_is,
+    body_only_types,
+    result_converters,
+    to_response,
+)
 from .logconfig import configure_default_logging
 from .middleware.base import CallNext, Middleware, build_chain
 from .routing.router import BuildError, Router, Rule
@@ -150,6 +156,9 @@ class Gobstopper(TemplateMixin, TaskMixin, Scaffold):
         #: What a handler's result becomes, by its exact type (see
         #: :func:`~gobstopper.http.results.result_converters`), as built at startup.
         self.converters: dict[type, Callable[[Any], Response]] = dict(RESULT_CONVERTERS)
+        #: The result types sent as a body and one header, and how (see
+        #: :func:`~gobstopper.http.results.body_only_types`), as built at startup.
+        self.body_only = body_only_types(self.converters)
         #: The middleware chain ending in the router, as built at startup.
         self.entry: CallNext = self._dispatch
         #: Whether requests go straight to :meth:`begin` (no middleware), decided at build.
@@ -326,6 +335,7 @@ class Gobstopper(TemplateMixin, TaskMixin, Scaffold):
         self.static_routes = router.static_routes
         self._rules_by_endpoint = rules
         self.converters = result_converters(endpoint.view_func for endpoint, _ in endpoints)
+        self.body_only = body_only_types(self.converters)
         self._error_handlers = {endpoint.name: endpoint.error_handlers for endpoint, _ in endpoints}
         for middleware in self._middleware:
             check = getattr(middleware, "check_app", None)

@@ -21,7 +21,7 @@ from .http.response import (
     encode_json,
     json_response,
 )
-from .http.results import BODY_ONLY, as_is, to_response
+from .http.results import as_is, to_response
 from .middleware.base import build_websocket_chain
 from .websocket.connection import CloseCode, WebSocket, WebSocketDisconnect
 from .websocket.rooms import leave_all
@@ -117,7 +117,7 @@ async def serve(app: Gobstopper, scope: Any, protocol: Any) -> None:
             elif (
                 type(result) is tuple
                 and callbacks is None
-                and _sent_pair(protocol, result, app.converters)
+                and _sent_pair(protocol, result, app.body_only)
             ):
                 return
             elif convert is not None:
@@ -171,21 +171,20 @@ def _declares_json_within(headers: Any, limit: int) -> bool:
 
 
 def _sent_pair(
-    protocol: Any, result: tuple[Any, ...], converters: Mapping[type, Callable[[Any], Response]]
+    protocol: Any,
+    result: tuple[Any, ...],
+    body_only: Mapping[type, tuple[Callable[[Any], bytes] | None, tuple[str, str]]],
 ) -> bool:
-    """Send ``(body, status)`` without its response when the body's converter makes a
-    body and one header (:data:`~gobstopper.http.results.BODY_ONLY`) and the status is an
-    ``int``, as the Rust dispatcher does; whether it was sent."""
+    """Send ``(body, status)`` without its response when the body's type is sent as a
+    body and one header (``app.body_only``) and the status is an ``int``, as the Rust
+    dispatcher does; whether it was sent."""
     if len(result) != 2:
         return False
     body, status = result
-    convert = converters.get(type(body))
-    how = BODY_ONLY.get(convert) if convert is not None and type(status) is int else None
-    if how is None:
+    how = body_only.get(type(body))
+    if how is None or type(status) is not int:
         return False
     encode, header = how
-    if encode is None and type(body) is not str:
-        return False
     payload = body if encode is None else encode(body)
     if not payload or status in NO_BODY_STATUSES:
         protocol.response_empty(status, [header])

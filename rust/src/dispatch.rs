@@ -830,7 +830,9 @@ impl Handling {
         let depth = self.plan.max_json_depth;
         if let Ok(bytes) = raw.cast::<PyBytes>() {
             let data = bytes.as_bytes();
-            let too_deep = isize::try_from(data.len()).map_or(true, |length| length > depth)
+            // As `decode_json` does: a well-formed document nesting past the limit is at
+            // least twice as long as it; a shorter one is malformed, and the decoder says so.
+            let too_deep = isize::try_from(data.len() / 2).map_or(true, |half| half > depth)
                 && nests_deeper(data, depth);
             if !data.is_empty() && !too_deep {
                 if let Ok(decoded) = body.decode.bind(py).call1((bytes,)) {

@@ -123,6 +123,20 @@ def test_json_nested_ten_thousand_deep_gets_400(client: TestClient) -> None:
     assert "deeper than the limit of 64" in response.text
 
 
+def test_json_depth_limit_holds_at_its_edge(client: TestClient) -> None:
+    """64 levels pass and 65 do not, in the shortest documents that nest so deep; a
+    shorter body that opens 65 brackets without closing them is malformed."""
+    json = {"content-type": "application/json"}
+    at_limit = client.post("/json", content=b"[" * 64 + b"]" * 64, headers=json)
+    assert at_limit.status_code == 200
+    past_limit = client.post("/json", content=b"[" * 65 + b"]" * 65, headers=json)
+    assert past_limit.status_code == 400
+    assert "deeper than the limit of 64" in past_limit.json()["message"]
+    unclosed = client.post("/json", content=b"[" * 65, headers=json)
+    assert unclosed.status_code == 400
+    assert "Malformed JSON" in unclosed.json()["message"]
+
+
 def test_brackets_inside_strings_do_not_count_as_depth(client: TestClient) -> None:
     payload = {"text": "[" * 500 + '\\"{' * 100}
     response = client.post("/json", json=payload)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 import pytest
+from markupsafe import Markup
 
 from gobstopper import (
     FileResponse,
@@ -275,8 +276,6 @@ def test_stream_error_after_start_is_logged_not_swallowed(caplog) -> None:
 
 
 def test_a_str_subclass_body_is_sent_as_text() -> None:
-    from markupsafe import Markup
-
     app = Gobstopper(__name__)
 
     @app.get("/markup")
@@ -302,6 +301,8 @@ PAIRS = [
     ({"a": 1}, True),
     ({"a": 1}, {"X-Kind": "headers"}),
     ("missing", 404),
+    (Markup("<i>safe</i>"), 201),
+    ({"a": 1}, 201, {"X-Kind": "three"}),
 ]
 
 
@@ -329,3 +330,17 @@ def test_a_body_and_status_pair_is_sent_as_its_response_would_be(pair: tuple) ->
         expected.headers,
         expected.chunks,
     )
+
+
+def test_only_bodies_made_with_one_header_are_sent_without_their_response() -> None:
+    """The types serve sends as a body and one header: ``str`` as it is, the JSON types
+    encoded; bytes, responses and ``str`` subclasses take their response."""
+    from gobstopper.http.response import encode_json
+    from gobstopper.http.results import body_only_types, result_converters
+
+    table = body_only_types(result_converters([]))
+    assert table[str] == (None, ("content-type", "text/html; charset=utf-8"))
+    for cls in (dict, list, Point):
+        assert table[cls] == (encode_json, ("content-type", "application/json"))
+    for cls in (bytes, Response, JSONResponse, Markup, type(None), tuple):
+        assert cls not in table

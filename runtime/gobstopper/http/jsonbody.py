@@ -1,9 +1,10 @@
 """Decoding JSON request bodies safely: size and nesting limits, typed decoding, and
 error messages that name the offending field.
 
-msgspec decoders are built once per target type and cached; the nesting check is one pass
-over the bytes in Rust, and in pure Python two byte counts for ordinary bodies and a
-linear scan only for bodies with many brackets.
+msgspec decoders are built once per target type and cached; the nesting check is skipped
+for bodies too short to nest past the limit, and otherwise is one pass over the bytes in
+Rust, and in pure Python two byte counts for ordinary bodies and a linear scan only for
+bodies with many brackets.
 """
 
 from __future__ import annotations
@@ -100,7 +101,10 @@ def decode_json(body: bytes, decoder: msgspec.json.Decoder[Any], max_depth: int)
     The 422 detail names the field path, e.g. ``{"field": "user.age", "message":
     "Expected `int`, got `str`"}``.
     """
-    if len(body) > max_depth and (
+    # A well-formed document nesting deeper than max_depth has max_depth + 1 bracket
+    # pairs, so it is at least twice as long; a shorter one that opens more brackets than
+    # it closes is malformed, and msgspec answers it as such (400 either way).
+    if len(body) >> 1 > max_depth and (
         _rust_nests_deeper(body, max_depth)
         if _rust_nests_deeper is not None  # exceeds_depth's first step inlined, else:
         else body.count(b"[") + body.count(b"{") > max_depth and exceeds_depth(body, max_depth)

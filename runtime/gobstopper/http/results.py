@@ -29,6 +29,7 @@ __all__ = [
     "BODY_ONLY",
     "RESULT_CONVERTERS",
     "as_is",
+    "body_only_types",
     "make_response",
     "result_converters",
     "to_response",
@@ -73,6 +74,21 @@ BODY_ONLY: Mapping[
     json_response: (encode_json, ("content-type", str(JSONResponse.media_type))),
     HTMLResponse: (None, ("content-type", str(HTMLResponse.media_type))),
 }
+
+
+def body_only_types(
+    converters: Mapping[type, Callable[[Any], Response]],
+) -> dict[type, tuple[Callable[[Any], bytes] | None, tuple[str, str]]]:
+    """The result types of ``converters`` whose response is a body and one header
+    (:data:`BODY_ONLY`), each with how to make that body and the header: what a
+    ``(result, status)`` pair is sent with when it needs no response. Built with the
+    converter table, so a pair costs one lookup."""
+    table = {}
+    for cls, convert in converters.items():
+        how = BODY_ONLY.get(convert)
+        if how is not None and (how[0] is not None or cls is str):
+            table[cls] = how
+    return table
 
 
 def to_response(value: Any) -> Response:
