@@ -80,11 +80,16 @@ async def serve(app: Gobstopper, scope: Any, protocol: Any) -> None:
             elif (
                 endpoint is not None
                 and (reader := endpoint.body_reader) is not None
-                and _declares_json_within(scope.headers, app.settings.json_max_bytes)
+                and scope.headers.get("content-type") == "application/json"
+                and (length := scope.headers.get("content-length")) is not None
+                and length.isascii()
+                and length.isdigit()
+                and int(length) <= app.settings.json_max_bytes
             ):
-                # The call plan's body reading, as the Rust dispatcher does it: the usual
-                # JSON body read and decoded before any request is made; any other body
-                # goes through the plan, which answers it.
+                # The call plan's body reading, as the Rust dispatcher does it: a body
+                # declared exactly ``application/json``, with a Content-Length of ASCII
+                # digits within the limit, is read and decoded before any request is made;
+                # any other body goes through the plan, which answers it.
                 waiting = [None, app, scope, protocol, params, endpoint.name, None]
                 if app.uses_request_context:
                     current_request.set(waiting)
@@ -160,16 +165,6 @@ async def serve(app: Gobstopper, scope: Any, protocol: Any) -> None:
         await pending
 
 
-def _declares_json_within(headers: Any, limit: int) -> bool:
-    """Whether a request's ``headers`` declare exactly ``application/json`` and a
-    ``Content-Length`` of ASCII digits within ``limit``: the body :func:`serve` reads
-    itself for a handler that takes one (the Rust dispatcher's rule)."""
-    if headers.get("content-type") != "application/json":
-        return False
-    length = headers.get("content-length")
-    return length is not None and length.isascii() and length.isdigit() and int(length) <= limit
-
-
 def _sent_pair(
     protocol: Any,
     result: tuple[Any, ...],
@@ -185,11 +180,15 @@ def _sent_pair(
     if how is None or type(status) is not int:
         return False
     encode, header = how
-    payload = body if encode is None else encode(body)
-    if not payload or status in NO_BODY_STATUSES:
+    if encode is None:  # the body is a str, sent as it is
+        if not body or status in NO_BODY_STATUSES:
+            protocol.response_empty(status, [header])
+        else:
+            protocol.response_str(status, [header], body)
+        return True
+    payload = encode(body)
+    if status in NO_BODY_STATUSES:
         protocol.response_empty(status, [header])
-    elif type(payload) is str:
-        protocol.response_str(status, [header], payload)
     else:
         protocol.response_bytes(status, [header], payload)
     return True
