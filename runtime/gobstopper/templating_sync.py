@@ -38,6 +38,11 @@ _PLAIN |= {jinja2.StrictUndefined, jinja2.ChainableUndefined, jinja2.DebugUndefi
 _PLAIN |= {set, frozenset, bytes, jinja2.runtime.Macro, jinja2.runtime.LoopContext}
 
 
+#: Every name an exact ``dict`` answers as an attribute (its methods, and what every object
+#: has). For any other name its attribute lookup fails, and Jinja2 then reads the item.
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
 class _NeedsAsync(Exception):
     """The template met something only Jinja2's async mode can render."""
 
@@ -70,13 +75,22 @@ class _SyncEnvironment(jinja2.Environment):
     context_class = _GuardedContext
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        try:
-            value = getattr(obj, attribute)
-        except AttributeError:
+        if obj.__class__ is dict and attribute not in _DICT_ATTRIBUTES:
+            # ``row.id`` of a dict row: straight to the item, the lookup Jinja2 ends with,
+            # without raising and formatting an AttributeError first (a third of the
+            # instructions of the fortunes benchmark page, at two lookups a row).
             try:
                 value = obj[attribute]
-            except (TypeError, LookupError, AttributeError):
+            except KeyError:
                 return self.undefined(obj=obj, name=attribute)
+        else:
+            try:
+                value = getattr(obj, attribute)
+            except AttributeError:
+                try:
+                    value = obj[attribute]
+                except (TypeError, LookupError, AttributeError):
+                    return self.undefined(obj=obj, name=attribute)
         # The common case inline: one lookup per attribute in a loop adds up.
         return value if value.__class__ in _PLAIN else _checked(value)
 

@@ -14,7 +14,7 @@ import jinja2
 import pytest
 
 from gobstopper import Gobstopper
-from gobstopper.templating_sync import SyncTwin
+from gobstopper.templating_sync import SyncTwin, _SyncEnvironment
 from gobstopper.testing import TestClient
 
 TEMPLATES = {
@@ -165,3 +165,41 @@ def test_an_awaited_call_renders_on_every_request(tmp_path: Path) -> None:
         first, second = (client.get("/calls").text.split("|") for _ in range(2))
         assert first[1] == second[1] == "loaded"
         assert int(second[0]) > int(first[0]) >= 1
+
+
+class _Row(dict):
+    """A dict subclass with an attribute of its own: not an exact dict."""
+
+    owner = "class attribute"
+
+
+@pytest.mark.parametrize(
+    ("obj", "attribute"),
+    [
+        ({"id": 7}, "id"),
+        ({"id": 7}, "missing"),
+        ({"items": "shadowed"}, "items"),  # the method, as in Jinja2: attribute first
+        ({"keys": 1}, "keys"),
+        ({"__class__": 1}, "__class__"),
+        ({"__doc__": 1}, "__doc__"),
+        ({"__dict__": "item"}, "__dict__"),  # a dict has no __dict__: the item
+        ({"__name__": "item"}, "__name__"),  # nor the type's __name__: the item
+        (_Row(owner="item", id=3), "owner"),
+        (_Row(id=3), "id"),
+        (_Row(), "missing"),
+        ([1, 2], "append"),
+        ("text", "upper"),
+    ],
+)
+def test_a_lookup_answers_as_jinja2s_own(obj: Any, attribute: str) -> None:
+    """The sync twin's attribute lookup (with its shortcut for exact dicts) gives what
+    Jinja2's own gives, for names a dict has as attributes and names it has not."""
+    ours = _SyncEnvironment().getattr(obj, attribute)
+    theirs = jinja2.Environment().getattr(obj, attribute)
+    if isinstance(theirs, jinja2.Undefined):
+        assert type(ours) is type(theirs)
+        assert ours._undefined_name == theirs._undefined_name == attribute
+        assert ours._undefined_obj is theirs._undefined_obj is obj
+    else:
+        assert ours == theirs
+        assert type(ours) is type(theirs)
