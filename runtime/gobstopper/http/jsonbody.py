@@ -103,7 +103,8 @@ def decode_json(body: bytes, decoder: msgspec.json.Decoder[Any], max_depth: int)
     """
     # A well-formed document nesting deeper than max_depth has max_depth + 1 bracket
     # pairs, so it is at least twice as long; a shorter one that opens more brackets than
-    # it closes is malformed, and msgspec answers it as such (400 either way).
+    # it closes is malformed, and msgspec answers it (400, or 422 when the expected type
+    # is not the array or object it opens).
     if len(body) >> 1 > max_depth and (
         _rust_nests_deeper(body, max_depth)
         if _rust_nests_deeper is not None  # exceeds_depth's first step inlined, else:
