@@ -180,15 +180,11 @@ def _sent_pair(
     if how is None or type(status) is not int:
         return False
     encode, header = how
-    if encode is None:  # the body is a str, sent as it is
-        if not body or status in NO_BODY_STATUSES:
-            protocol.response_empty(status, [header])
-        else:
-            protocol.response_str(status, [header], body)
-        return True
-    payload = encode(body)
-    if status in NO_BODY_STATUSES:
+    payload = body if encode is None else encode(body)  # None: the body is a str
+    if not payload or status in NO_BODY_STATUSES:
         protocol.response_empty(status, [header])
+    elif encode is None:
+        protocol.response_str(status, [header], payload)
     else:
         protocol.response_bytes(status, [header], payload)
     return True
